@@ -1,0 +1,34 @@
+// The configuration of a command centre (liandong-center), read from YAML.
+// See configs/demo/centre-440113.yaml for a commented example.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "liandong.pb.h"
+#include "liandong/core/curve_keys.h"
+
+namespace liandong::server {
+
+struct CentreConfig {
+  std::string id;
+  std::string name;
+  wire::Tier tier = wire::TIER_UNSPECIFIED;
+  std::string region;
+  std::string intakeEndpoint;   // ROUTER: ingest nodes and child centres
+  std::string updatesEndpoint;  // PUB: consoles
+  CurveKeyPair keys;
+  std::map<std::string, std::string> admitted;  // public key -> id
+  std::string conninfo;
+  std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
+  std::vector<std::filesystem::path> importTowns;    // CSV
+  std::string logLevel = "info";
+  int statusIntervalS = 10;
+};
+
+// Throws ConfigError naming the file, line and key.
+CentreConfig readCentreConfig(const std::filesystem::path &file);
+
+}  // namespace liandong::server

@@ -1,0 +1,61 @@
+// The centre's intake store: commits each batch from the link to PostgreSQL
+// in one transaction (readings to `readings`, every other message to
+// `events`, the senders' watermarks to `link_watermarks`), so that an ack
+// always means "durably stored". Duplicates are ignored by the unique
+// (sender_id, sequence) keys. Reconnects by itself after a database restart.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "liandong/core/link/receiver.h"
+
+namespace pqxx {
+class connection;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace liandong::server {
+
+// One message newly stored (not a duplicate), with the county it fell in.
+struct StoredItem {
+  const link::IncomingMessage *message = nullptr;
+  std::string regionCode;  // empty when outside every county
+};
+
+class PgIntakeStore : public link::IntakeStore {
+public:
+  using StoredCallback = std::function<void(const StoredItem &)>;
+  PgIntakeStore(std::string conninfo, StoredCallback onStored);
+  ~PgIntakeStore() override;
+
+  std::map<std::string, std::uint64_t> loadWatermarks() override;
+  void commit(const std::vector<link::IncomingMessage> &batch,
+              const std::map<std::string, std::uint64_t> &watermarks) override;
+
+  // Records a peer's link state (alive / lost) in `link_peers`.
+  void setPeerState(const std::string &peerId, const std::string &state);
+
+  std::uint64_t readingsStored() const { return readings_; }
+  std::uint64_t eventsStored() const { return events_; }
+
+private:
+  pqxx::connection &connection();
+
+  std::string conninfo_;
+  StoredCallback onStored_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::map<std::string, std::uint64_t> writtenWatermarks_;
+  std::uint64_t readings_ = 0;
+  std::uint64_t events_ = 0;
+};
+
+// "host=/x port=5 password=secret" -> "host=/x port=5 password=***".
+std::string redactConninfo(const std::string &conninfo);
+
+}  // namespace liandong::server

@@ -1,0 +1,145 @@
+// PostgreSQL intake store (see pg_intake_store.h).
+#include "liandong/server/pg_intake_store.h"
+
+#include <regex>
+
+#include <google/protobuf/util/json_util.h>
+#include <pqxx/pqxx>
+
+#include "liandong/core/errors.h"
+#include "liandong/core/logging.h"
+
+namespace liandong::server {
+
+std::string redactConninfo(const std::string &conninfo) {
+  static const std::regex password(R"((password\s*=\s*)('[^']*'|\S+))");
+  static const std::regex url(R"((postgres(?:ql)?://[^:/@]*:)[^@]*@)");
+  return std::regex_replace(std::regex_replace(conninfo, password, "$1***"), url, "$1***@");
+}
+
+PgIntakeStore::PgIntakeStore(std::string conninfo, StoredCallback onStored)
+    : conninfo_(std::move(conninfo)), onStored_(std::move(onStored)), log_(logging::get("center")) {
+  connection();
+}
+
+PgIntakeStore::~PgIntakeStore() = default;
+
+pqxx::connection &PgIntakeStore::connection() {
+  if (conn_ && conn_->is_open()) return *conn_;
+  conn_.reset();
+  try {
+    conn_ = std::make_unique<pqxx::connection>(conninfo_);
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw StorageError("cannot connect to PostgreSQL (" + redactConninfo(conninfo_) + "): " + msg);
+  }
+  conn_->prepare("ins_reading",
+                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, region_code) "
+                 "SELECT $1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1e6), p, "
+                 "  (SELECT code FROM regions WHERE tier = 'county' AND p IS NOT NULL AND ST_Contains(geom, p) LIMIT 1) "
+                 "FROM (SELECT CASE WHEN $8::double precision = 0 AND $9::double precision = 0 THEN NULL "
+                 "             ELSE ST_SetSRID(ST_MakePoint($8, $9), 4326) END AS p) AS pt "
+                 "ON CONFLICT (sender_id, sequence) DO NOTHING RETURNING coalesce(region_code, '')");
+  conn_->prepare("ins_event",
+                 "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
+                 "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, ''), $7::jsonb) "
+                 "ON CONFLICT DO NOTHING RETURNING 1");
+  conn_->prepare("upsert_watermark",
+                 "INSERT INTO link_watermarks (sender_id, sequence, updated_at) VALUES ($1, $2, now()) "
+                 "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, EXCLUDED.sequence), "
+                 "updated_at = now()");
+  conn_->prepare("peer_state",
+                 "INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
+                 "ON CONFLICT (peer_id) DO UPDATE SET state = EXCLUDED.state, changed_at = now()");
+  return *conn_;
+}
+
+std::map<std::string, std::uint64_t> PgIntakeStore::loadWatermarks() {
+  pqxx::work tx(connection());
+  std::map<std::string, std::uint64_t> out;
+  for (const auto &row : tx.exec("SELECT sender_id, sequence FROM link_watermarks"))
+    out[row[0].as<std::string>()] = row[1].as<std::uint64_t>();
+  tx.commit();
+  writtenWatermarks_ = out;
+  return out;
+}
+
+namespace {
+std::string kindOf(const wire::Envelope &env) {
+  switch (env.body_case()) {
+  case wire::Envelope::kReading: return "reading";
+  case wire::Envelope::kAlert: return "alert";
+  case wire::Envelope::kCameraStatus: return "camera_status";
+  case wire::Envelope::kIncidentReport: return "incident_report";
+  case wire::Envelope::kGap: return "gap";
+  default: return "other";
+  }
+}
+}  // namespace
+
+void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
+                           const std::map<std::string, std::uint64_t> &watermarks) {
+  std::vector<StoredItem> stored;
+  std::uint64_t readings = 0, events = 0;
+  try {
+    auto &conn = connection();
+    pqxx::work tx(conn);
+    for (const auto &m : batch) {
+      const auto &env = m.envelope;
+      if (env.has_reading()) {
+        const auto &r = env.reading();
+        auto res = tx.exec_prepared("ins_reading", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
+                                    r.sensor_id(), r.quantity(), r.value(), r.unit(),
+                                    static_cast<double>(r.observed_at_us()), r.longitude(), r.latitude());
+        if (!res.empty()) {
+          ++readings;
+          stored.push_back({&m, res[0][0].as<std::string>()});
+        }
+      } else {
+        std::string json;
+        google::protobuf::util::JsonPrintOptions opts;
+        opts.preserve_proto_field_names = true;
+        if (!google::protobuf::util::MessageToJsonString(env, &json, opts).ok())
+          throw ProtocolError("cannot render message " + env.distribution_id() + " as JSON");
+        auto res = tx.exec_prepared("ins_event", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
+                                    kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(),
+                                    env.target_area().region_code(), json);
+        if (!res.empty()) {
+          ++events;
+          stored.push_back({&m, env.target_area().region_code()});
+        }
+      }
+    }
+    for (const auto &[sender, seq] : watermarks) {
+      auto it = writtenWatermarks_.find(sender);
+      if (it != writtenWatermarks_.end() && it->second == seq) continue;
+      tx.exec_prepared("upsert_watermark", sender, static_cast<std::int64_t>(seq));
+    }
+    tx.commit();
+  } catch (const pqxx::broken_connection &e) {
+    conn_.reset();
+    throw StorageError(std::string("database connection lost: ") + e.what());
+  } catch (const pqxx::sql_error &e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw StorageError("database error: " + msg);
+  }
+  for (const auto &[sender, seq] : watermarks) writtenWatermarks_[sender] = seq;
+  readings_ += readings;
+  events_ += events;
+  if (onStored_)
+    for (const auto &item : stored) onStored_(item);
+}
+
+void PgIntakeStore::setPeerState(const std::string &peerId, const std::string &state) {
+  try {
+    pqxx::work tx(connection());
+    tx.exec_prepared("peer_state", peerId, state);
+    tx.commit();
+  } catch (const std::exception &e) {
+    log_->warn("cannot record peer {} as {}: {}", peerId, state, e.what());
+  }
+}
+
+}  // namespace liandong::server

@@ -1,0 +1,150 @@
+// liandong-center: a command centre. Applies the database migrations,
+// imports the deployment's regions on first start, accepts messages from its
+// ingest nodes over the reliable CURVE link, stores them in PostGIS, and
+// publishes every stored change to the consoles.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <pqxx/pqxx>
+#include <zmq.hpp>
+
+#include "liandong/core/clock.h"
+#include "liandong/core/daemon.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/receiver.h"
+#include "liandong/core/link/security.h"
+#include "liandong/core/logging.h"
+#include "liandong/mapping/migrations.h"
+#include "liandong/mapping/regions.h"
+#include "liandong/server/centre_config.h"
+#include "liandong/server/pg_intake_store.h"
+
+using namespace liandong;
+
+namespace {
+
+std::map<std::string, std::string> prepareDatabase(const server::CentreConfig &config,
+                                                   const std::shared_ptr<spdlog::logger> &log) {
+  pqxx::connection conn(config.conninfo);
+  mapping::MigrationRunner migrations(conn);
+  auto applied = migrations.migrate();
+  log->info("database schema up to date ({} migrations applied now)", applied);
+  pqxx::work tx(conn);
+  auto count = tx.exec1("SELECT count(*) FROM regions")[0].as<long>();
+  tx.commit();
+  if (count == 0) {
+    for (const auto &file : config.importRegions) {
+      auto report = mapping::importRegionsGeoJson(conn, file, false);
+      log->info("imported {}: {} regions ({} repaired)", file.filename().string(), report.inserted + report.updated,
+                report.repaired);
+      for (const auto &e : report.errors) log->warn("{}", e);
+    }
+    for (const auto &file : config.importTowns) {
+      auto report = mapping::importTownsCsv(conn, file);
+      log->info("imported {}: {} towns", file.filename().string(), report.inserted + report.updated);
+      for (const auto &e : report.errors) log->warn("{}", e);
+    }
+  } else {
+    log->info("{} regions already in the database; import skipped", count);
+  }
+  std::map<std::string, std::string> names;
+  pqxx::work tx2(conn);
+  for (const auto &row : tx2.exec("SELECT code, name FROM regions")) names[row[0].c_str()] = row[1].c_str();
+  return names;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"Liandong command centre"};
+  std::string configFile, conninfo, logLevel;
+  double duration = 0;
+  app.add_option("-c,--config", configFile, "centre configuration (YAML)")->required();
+  app.add_option("--db", conninfo, "libpq connection string (overrides database.conninfo)");
+  app.add_option("--log-level", logLevel, "trace, debug, info, warn, error (overrides the configuration)");
+  app.add_option("--duration", duration, "stop after this many seconds (0 = until SIGINT/SIGTERM)");
+  CLI11_PARSE(app, argc, argv);
+
+  server::CentreConfig config;
+  try {
+    config = server::readCentreConfig(configFile);
+    if (!conninfo.empty()) config.conninfo = conninfo;
+    logging::setup(logLevel.empty() ? config.logLevel : logLevel, "center:" + config.id);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "liandong-center: %s\n", e.what());
+    return kExitConfig;
+  }
+  auto log = logging::get("center");
+  const auto &stop = installStopSignals();
+  try {
+    std::map<std::string, std::string> regionNames;
+    try {
+      regionNames = prepareDatabase(config, log);
+    } catch (const pqxx::broken_connection &e) {
+      std::string msg = e.what();
+      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      throw StorageError("cannot connect to PostgreSQL (" + server::redactConninfo(config.conninfo) + "): " + msg);
+    }
+
+    zmq::context_t context(1);
+    link::ZapAuthenticator zap(context, config.admitted);
+    zmq::socket_t updates(context, zmq::socket_type::pub);
+    updates.set(zmq::sockopt::linger, 0);
+    updates.set(zmq::sockopt::sndhwm, 100000);
+    link::makeCurveServer(updates, config.keys);
+    link::bindOrThrow(updates, config.updatesEndpoint, "console updates");
+
+    std::uint64_t updateSeq = 0;
+    auto publish = [&](const server::StoredItem &item) {
+      wire::Envelope env;
+      env.set_sender_id(config.id);
+      env.set_sender_tier(config.tier);
+      env.set_sender_region(config.region);
+      env.set_sent_at_us(nowUs());
+      env.set_kind(wire::KIND_UPDATE);
+      auto *u = env.mutable_state_update();
+      u->set_update_sequence(++updateSeq);
+      u->set_centre_id(config.id);
+      const auto &src = item.message->envelope;
+      u->set_what(src.has_reading() ? "reading" : src.has_alert() ? "alert" : src.has_camera_status() ? "camera_status"
+                                                                                                      : "event");
+      *u->mutable_source() = src;
+      u->set_region_code(item.regionCode);
+      if (auto it = regionNames.find(item.regionCode); it != regionNames.end()) u->set_region_name(it->second);
+      updates.send(zmq::buffer(env.SerializeAsString()), zmq::send_flags::dontwait);
+    };
+
+    server::PgIntakeStore store(config.conninfo, publish);
+    link::ReceiverOptions ro;
+    ro.endpoint = config.intakeEndpoint;
+    ro.keys = config.keys;
+    ro.id = config.id;
+    link::Receiver receiver(context, ro, store, [&](const std::string &peer, link::PeerState state) {
+      store.setPeerState(peer, state == link::PeerState::Alive ? "alive" : "lost");
+    });
+    log->info("centre {} ({}) ready: intake {}, console updates {}, {} peers admitted", config.id, config.name,
+              config.intakeEndpoint, config.updatesEndpoint, config.admitted.size());
+
+    auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
+    auto lastStatus = steadyMs();
+    std::uint64_t lastReadings = 0;
+    while (!stop && (endAt == 0 || steadyMs() < endAt)) {
+      receiver.poll(50);
+      if (steadyMs() - lastStatus >= config.statusIntervalS * 1000) {
+        auto st = receiver.stats();
+        log->info("readings stored: {} (+{} in {} s), events {}, duplicates {}, refused {}, zap refused {}",
+                  store.readingsStored(), store.readingsStored() - lastReadings, config.statusIntervalS,
+                  store.eventsStored(), st.duplicates, st.refused, zap.refusedCount());
+        lastReadings = store.readingsStored();
+        lastStatus = steadyMs();
+      }
+    }
+    receiver.poll(0);
+    log->info("stopping: {} readings and {} events stored", store.readingsStored(), store.eventsStored());
+    return 0;
+  } catch (const std::exception &e) {
+    log->error("{}", e.what());
+    std::fprintf(stderr, "liandong-center: %s\n", e.what());
+    return kExitFailure;
+  }
+}

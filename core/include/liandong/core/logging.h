@@ -1,0 +1,24 @@
+// Logging for every process: one spdlog logger per module ("core", "link",
+// "ingest", "center", "mapping", "alerts", "console"), all to stderr so that
+// stdout stays free for a program's own output. Never log secrets: pass URLs
+// through redactUrl() first.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace liandong::logging {
+
+// Sets the level of every logger ("trace", "debug", "info", "warn", "error",
+// "off") and the process name shown in each line. Throws Error on a bad level.
+void setup(const std::string &level, const std::string &process);
+
+// The logger of one module, created on first use.
+std::shared_ptr<spdlog::logger> get(const std::string &module);
+
+// "rtsp://user:secret@host/x" -> "rtsp://***@host/x".
+std::string redactUrl(const std::string &url);
+
+}  // namespace liandong::logging

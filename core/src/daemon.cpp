@@ -1,0 +1,81 @@
+// Shared executable plumbing (see daemon.h).
+#include "liandong/core/daemon.h"
+
+#include <csignal>
+
+#include "liandong/core/curve_keys.h"
+#include "liandong/core/errors.h"
+
+namespace liandong {
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void onStopSignal(int) { g_stop.store(true); }
+}  // namespace
+
+const std::atomic<bool> &installStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = onStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return g_stop;
+}
+
+void requestStop() { g_stop.store(true); }
+
+wire::Tier parseTier(const std::string &name) {
+  if (name == "province") return wire::TIER_PROVINCE;
+  if (name == "city") return wire::TIER_CITY;
+  if (name == "county") return wire::TIER_COUNTY;
+  if (name == "town") return wire::TIER_TOWN;
+  throw Error("unknown tier \"" + name + "\" (province, city, county or town)");
+}
+
+std::string tierName(wire::Tier tier, bool chinese) {
+  switch (tier) {
+  case wire::TIER_PROVINCE: return chinese ? "省" : "province";
+  case wire::TIER_CITY: return chinese ? "市" : "city";
+  case wire::TIER_COUNTY: return chinese ? "县（区）" : "county";
+  case wire::TIER_TOWN: return chinese ? "镇（街）" : "town";
+  default: return chinese ? "未知" : "unknown";
+  }
+}
+
+link::OutboxOptions readOutboxOptions(const ConfigNode &o) {
+  link::OutboxOptions opt;
+  opt.dir = o.path("dir");
+  auto quota = o.integer("quota_mb", 256);
+  if (quota < 1) o.fail("quota_mb", "must be at least 1");
+  opt.quotaBytes = static_cast<std::uint64_t>(quota) << 20;
+  auto seg = o.integer("segment_mb", 16);
+  if (seg < 1 || seg > quota) o.fail("segment_mb", "must be between 1 and quota_mb");
+  opt.segmentBytes = static_cast<std::uint64_t>(seg) << 20;
+  auto every = o.integer("fsync_every", 512);
+  if (every < 1) o.fail("fsync_every", "must be at least 1");
+  opt.fsyncEvery = static_cast<std::uint32_t>(every);
+  opt.fsyncIntervalMs = static_cast<int>(o.integer("fsync_interval_ms", 10));
+  if (opt.fsyncIntervalMs < 0) o.fail("fsync_interval_ms", "must not be negative");
+  opt.policy = o.choice("when_full", {"block", "shed"}, "block") == "block" ? link::FullPolicy::Block
+                                                                           : link::FullPolicy::Shed;
+  opt.blockTimeoutMs = static_cast<int>(o.integer("block_timeout_ms", 0));
+  return opt;
+}
+
+std::map<std::string, std::string> readAdmittedKeys(const ConfigNode &parent, const std::string &key) {
+  std::map<std::string, std::string> out;
+  std::map<std::string, int> ids;
+  for (const auto &entry : parent.list(key)) {
+    std::string id = entry.str("id");
+    std::string pub = entry.str("public_key");
+    if (!isValidCurveKey(pub)) entry.fail("public_key", "not a 40-character Z85 CURVE key");
+    if (out.count(pub)) entry.fail("public_key", "the same key is already admitted as \"" + out[pub] + "\"");
+    if (ids.count(id)) entry.fail("id", "\"" + id + "\" is listed twice (first at line " + std::to_string(ids[id]) + ")");
+    ids[id] = entry.line();
+    out[pub] = id;
+  }
+  return out;
+}
+
+}  // namespace liandong

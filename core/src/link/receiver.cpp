@@ -1,0 +1,212 @@
+// Reliable receiver: batches, commit-then-ack, watermarks, liveness (see receiver.h).
+#include "liandong/core/link/receiver.h"
+
+#include "liandong/core/clock.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/security.h"
+#include "liandong/core/logging.h"
+
+namespace liandong::link {
+
+Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore &store, PeerCallback onPeer)
+    : options_(std::move(options)), store_(store), onPeer_(std::move(onPeer)), log_(logging::get("link")),
+      socket_(context, zmq::socket_type::router) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.maxMessageBytes));
+  socket_.set(zmq::sockopt::rcvhwm, 100000);
+  makeCurveServer(socket_, options_.keys);
+  watermark_ = store_.loadWatermarks();
+  bindOrThrow(socket_, options_.endpoint, "intake");
+  log_->info("intake listening on {} ({} senders known)", options_.endpoint, watermark_.size());
+}
+
+void Receiver::run(const std::atomic<bool> &stop) {
+  while (!stop) poll(50);
+  flush();
+}
+
+void Receiver::poll(int waitMs) {
+  std::int64_t now = steadyMs();
+  int wait = waitMs;
+  if (!batch_.empty()) wait = static_cast<int>(std::max<std::int64_t>(0, batchStartMs_ + options_.maxBatchDelayMs - now));
+  zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, std::chrono::milliseconds(wait));
+  while (batch_.size() < options_.maxBatch) {
+    zmq::message_t routing, payload;
+    if (!socket_.recv(routing, zmq::recv_flags::dontwait)) break;
+    if (!routing.more()) continue;  // cannot happen on a ROUTER; be safe
+    if (!socket_.recv(payload, zmq::recv_flags::none)) break;
+    while (payload.more()) {  // extra frames are not part of the protocol
+      zmq::message_t extra;
+      if (!socket_.recv(extra, zmq::recv_flags::none)) break;
+      payload.swap(extra);
+    }
+    handle(routing, payload);
+  }
+  now = steadyMs();
+  if (!batch_.empty() && (batch_.size() >= options_.maxBatch || now - batchStartMs_ >= options_.maxBatchDelayMs))
+    flush();
+  if (now - lastCheckMs_ >= 100) {
+    checkPeers();
+    lastCheckMs_ = now;
+  }
+}
+
+void Receiver::reply(const std::string &routingId, const std::string &peerId, const std::string &error,
+                     std::uint64_t refusedSeq) {
+  wire::Envelope env;
+  env.set_sender_id(options_.id);
+  env.set_sent_at_us(nowUs());
+  env.set_kind(wire::KIND_ACK);
+  auto *ack = env.mutable_ack();
+  ack->set_sender_id(peerId);
+  auto it = watermark_.find(peerId);
+  ack->set_up_to_sequence(it == watermark_.end() ? 0 : it->second);
+  if (!error.empty()) {
+    ack->set_error(error);
+    ack->set_refused_sequence(refusedSeq);
+  }
+  std::string bytes = env.SerializeAsString();
+  socket_.send(zmq::buffer(routingId), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+  socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+}
+
+void Receiver::refuse(const std::string &routingId, const std::string &peerId, std::uint64_t seq,
+                      const std::string &reason) {
+  ++stats_.refused;
+  log_->warn("refused a message from {}: {}", peerId.empty() ? "(unknown)" : peerId, reason);
+  reply(routingId, peerId, reason, seq);
+}
+
+void Receiver::handle(zmq::message_t &routing, zmq::message_t &payload) {
+  std::string routingId = routing.to_string();
+  const char *uid = payload.gets("User-Id");
+  const char *addr = payload.gets("Peer-Address");
+  std::string peerId = uid ? uid : "";
+  std::string address = addr ? addr : "";
+  ++stats_.received;
+  IncomingMessage in;
+  in.peerId = peerId;
+  in.peerAddress = address;
+  in.bytes = payload.size();
+  if (!in.envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    refuse(routingId, peerId, 0, "malformed frame of " + std::to_string(payload.size()) + " bytes from " + address);
+    return;
+  }
+  const auto &env = in.envelope;
+  if (env.sender_id() != peerId) {
+    refuse(routingId, peerId, env.sequence(),
+           "sender_id \"" + env.sender_id() + "\" does not match the key's id \"" + peerId + "\"");
+    return;
+  }
+  auto &peer = peers_[peerId];
+  peer.routingId = routingId;
+  peer.lastHeardMs = steadyMs();
+  if (!peer.alive) {
+    peer.alive = true;
+    log_->info("peer {} connected from {}", peerId, address);
+    if (onPeer_) onPeer_(peerId, PeerState::Alive);
+  }
+  std::uint64_t wm = watermark_[peerId];
+  if (env.has_heartbeat()) {
+    // Everything below first_pending is settled on the sender's side.
+    auto first = env.heartbeat().first_pending();
+    if (first > 0 && first - 1 > wm) {
+      log_->info("peer {} has settled everything below sequence {} (watermark was {})", peerId, first, wm);
+      batch_.push_back(std::move(in));  // applied and recorded by flush()
+      if (batch_.size() == 1) batchStartMs_ = steadyMs();
+      return;
+    }
+    reply(routingId, peerId);
+    return;
+  }
+  if (env.has_gap()) {
+    const auto &gap = env.gap();
+    log_->error("peer {} reports records {}..{} lost on its side: {}", peerId, gap.first(), gap.last(), gap.reason());
+    batch_.push_back(std::move(in));  // stored as an event, so the loss is on record
+    if (batch_.size() == 1) batchStartMs_ = steadyMs();
+    return;
+  }
+  if (env.sequence() == 0) {
+    refuse(routingId, peerId, 0, "a message that is not a heartbeat needs a sequence number");
+    return;
+  }
+  if (env.sequence() <= wm || peer.settled.count(env.sequence())) {
+    ++stats_.duplicates;
+    reply(routingId, peerId);
+    return;
+  }
+  if (env.body_case() == wire::Envelope::BODY_NOT_SET) {
+    refuse(routingId, peerId, env.sequence(), "message " + std::to_string(env.sequence()) + " has no body");
+    // Step over it so the sender is not stuck behind it.
+    peer.settled[env.sequence()] = env.sequence();
+    return;
+  }
+  batch_.push_back(std::move(in));
+  if (batch_.size() == 1) batchStartMs_ = steadyMs();
+}
+
+namespace {
+// Moves `wm` up over every settled range that touches it.
+void advance(std::uint64_t &wm, std::map<std::uint64_t, std::uint64_t> &settled) {
+  while (!settled.empty() && settled.begin()->first <= wm + 1) {
+    wm = std::max(wm, settled.begin()->second);
+    settled.erase(settled.begin());
+  }
+}
+}  // namespace
+
+void Receiver::flush() {
+  if (batch_.empty()) return;
+  // Work out the watermarks this batch gives, applying nothing until it is stored.
+  auto newWatermarks = watermark_;
+  std::map<std::string, std::map<std::uint64_t, std::uint64_t>> newSettled;
+  std::vector<IncomingMessage> toStore;
+  toStore.reserve(batch_.size());
+  for (auto &m : batch_) {
+    auto &settled = newSettled.try_emplace(m.peerId, peers_[m.peerId].settled).first->second;
+    auto &wm = newWatermarks[m.peerId];
+    const auto &env = m.envelope;
+    if (env.has_heartbeat()) {
+      wm = std::max(wm, env.heartbeat().first_pending() - 1);
+    } else if (env.has_gap()) {
+      if (env.gap().last() >= env.gap().first()) {
+        auto &last = settled[env.gap().first()];
+        last = std::max(last, env.gap().last());
+      }
+      toStore.push_back(m);
+    } else if (env.sequence() > wm && !settled.count(env.sequence())) {
+      settled[env.sequence()] = env.sequence();
+      toStore.push_back(m);
+    }
+  }
+  for (auto &[peerId, settled] : newSettled) advance(newWatermarks[peerId], settled);
+  try {
+    store_.commit(toStore, newWatermarks);
+  } catch (const std::exception &e) {
+    ++stats_.commitFailures;
+    log_->error("storing a batch of {} failed, not acknowledged: {}", batch_.size(), e.what());
+    batch_.clear();
+    return;
+  }
+  ++stats_.batches;
+  stats_.stored += toStore.size();
+  watermark_ = std::move(newWatermarks);
+  for (auto &[peerId, settled] : newSettled) peers_[peerId].settled = std::move(settled);
+  for (auto &[peerId, _] : newSettled) reply(peers_[peerId].routingId, peerId);
+  batch_.clear();
+}
+
+void Receiver::checkPeers() {
+  std::int64_t now = steadyMs();
+  const std::int64_t lostAfter = static_cast<std::int64_t>(options_.heartbeatIntervalMs) * options_.missedBeatsLost;
+  for (auto &[peerId, peer] : peers_) {
+    if (peer.alive && now - peer.lastHeardMs > lostAfter) {
+      peer.alive = false;
+      log_->warn("peer {} lost: nothing heard for {} ms", peerId, now - peer.lastHeardMs);
+      if (onPeer_) onPeer_(peerId, PeerState::Lost);
+    }
+  }
+}
+
+}  // namespace liandong::link

@@ -1,0 +1,124 @@
+// liandong-ingest: an ingest node. Reads its YAML configuration, samples its
+// (for now simulated) sensors and sends every reading to its centre over the
+// reliable CURVE link, through a durable outbox.
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "liandong/core/clock.h"
+#include "liandong/core/config.h"
+#include "liandong/core/curve_keys.h"
+#include "liandong/core/daemon.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/logging.h"
+#include "liandong/ingest/simulated_sensor.h"
+
+using namespace liandong;
+
+namespace {
+struct NodeConfig {
+  link::SenderOptions sender;
+  link::OutboxOptions outbox;
+  std::vector<ingest::SimulatedSensorSpec> sensors;
+  std::string logLevel;
+};
+
+NodeConfig readConfig(const std::string &file) {
+  auto cfg = ConfigNode::loadFile(file);
+  NodeConfig out;
+  auto node = cfg.child("node");
+  out.sender.senderId = node.str("id");
+  out.sender.region = node.str("region");
+  try {
+    out.sender.tier = parseTier(node.str("tier"));
+  } catch (const Error &e) {
+    node.fail("tier", e.what());
+  }
+  auto keyFile = node.path("keys");
+  try {
+    out.sender.keys = loadCurveKeyFile(keyFile);
+  } catch (const ConfigError &) {
+    throw;
+  } catch (const Error &e) {
+    node.fail("keys", e.what());
+  }
+  if (out.sender.keys.secretZ85.empty()) node.fail("keys", keyFile.string() + " has no secret key");
+  if (out.sender.keys.id != out.sender.senderId)
+    node.fail("keys", "key file is for \"" + out.sender.keys.id + "\", not \"" + out.sender.senderId + "\"");
+  auto centre = cfg.child("centre");
+  out.sender.endpoint = centre.str("endpoint");
+  out.sender.serverPublicZ85 = centre.str("public_key");
+  if (!isValidCurveKey(out.sender.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
+  out.sender.heartbeatIntervalMs = static_cast<int>(centre.integer("heartbeat_ms", 1000));
+  out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
+  out.outbox = readOutboxOptions(cfg.child("outbox"));
+  out.sensors = ingest::readSimulatedSensors(cfg);
+  out.logLevel = cfg.optionalChild("logging") ? cfg.child("logging").str("level", "info") : "info";
+  cfg.rejectUnknown();
+  return out;
+}
+}  // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"Liandong ingest node: sensors and cameras to the command centre"};
+  std::string configFile, logLevel;
+  double duration = 0;
+  app.add_option("-c,--config", configFile, "node configuration (YAML)")->required();
+  app.add_option("--log-level", logLevel, "trace, debug, info, warn, error (overrides the configuration)");
+  app.add_option("--duration", duration, "stop after this many seconds (0 = run until SIGINT/SIGTERM)");
+  CLI11_PARSE(app, argc, argv);
+
+  NodeConfig config;
+  try {
+    config = readConfig(configFile);
+    logging::setup(logLevel.empty() ? config.logLevel : logLevel, "ingest:" + config.sender.senderId);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "liandong-ingest: %s\n", e.what());
+    return kExitConfig;
+  }
+  auto log = logging::get("ingest");
+  const auto &stop = installStopSignals();
+  try {
+    link::Outbox outbox(config.outbox);
+    zmq::context_t context(1);
+    link::Sender sender(context, config.sender, outbox);
+    std::vector<ingest::SimulatedSensor> sensors;
+    std::uint32_t seed = 1;
+    for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
+    log->info("node {} started: {} simulated sensors, centre {}, outbox {}", config.sender.senderId, sensors.size(),
+              config.sender.endpoint, config.outbox.dir.string());
+    auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
+    std::uint64_t produced = 0;
+    auto lastReport = steadyMs();
+    while (!stop && (endAt == 0 || steadyMs() < endAt)) {
+      auto now = nowUs();
+      for (auto &s : sensors) {
+        if (!s.due(now)) continue;
+        wire::Envelope env;
+        env.set_kind(wire::KIND_SENSOR_DETECTION);
+        *env.mutable_reading() = s.sample(now);
+        auto *area = env.mutable_target_area();
+        area->set_latitude(s.spec().latitude);
+        area->set_longitude(s.spec().longitude);
+        if (sender.publish(std::move(env))) ++produced;
+      }
+      if (steadyMs() - lastReport >= 10000) {
+        auto st = sender.stats();
+        log->info("{} readings produced, {} acknowledged up to sequence {}, centre {}", produced, st.sent,
+                  sender.ackedSequence(), sender.peerAlive() ? "connected" : "not connected");
+        lastReport = steadyMs();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Give the link a moment to deliver what is queued; the outbox keeps the rest.
+    sender.waitAcked(outbox.lastSequence(), 2000);
+    log->info("stopping: {} readings produced, acknowledged up to {}, {} still in the outbox", produced,
+              outbox.ackedSequence(), outbox.lastSequence() - outbox.ackedSequence());
+    return 0;
+  } catch (const std::exception &e) {
+    log->error("{}", e.what());
+    std::fprintf(stderr, "liandong-ingest: %s\n", e.what());
+    return kExitFailure;
+  }
+}
