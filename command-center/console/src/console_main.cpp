@@ -1,9 +1,12 @@
-// liandong-console (text mode): subscribes to its centre's updates over CURVE
-// and prints each stored reading, alert and status change on stdout, in
-// Chinese by default (--lang en for English). The Qt Quick console replaces
-// this as the default when it exists; the text mode stays for terminals.
+// liandong-console (text mode): keeps the state its centre shares with it by
+// the Clone protocol (snapshot, then sequenced updates, resync on a gap or a
+// centre restart) and prints each stored reading, alert and status change on
+// stdout, in Chinese by default (--lang en for English). The Qt Quick console
+// replaces this as the default when it exists; the text mode stays for terminals.
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,7 +18,7 @@
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
-#include "liandong/core/link/security.h"
+#include "liandong/core/link/clone.h"
 #include "liandong/core/logging.h"
 
 using namespace liandong;
@@ -46,6 +49,12 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
                        zh ? "读数已入库" : "reading stored", r.sensor_id(), quantityName(r.quantity(), zh), r.value(),
                        r.unit(), where.empty() ? (zh ? "辖区外" : "outside") : where);
   }
+  if (u.what() == "peer") {
+    auto id = u.key().substr(5);
+    bool alive = u.peer_state() == "alive";
+    return zh ? fmt::format("链路 {} {}", id, alive ? "已连接" : "已断开")
+              : fmt::format("link {} {}", id, alive ? "connected" : "lost");
+  }
   if (src.has_alert()) {
     const auto &a = src.alert();
     return fmt::format("{} {} {} {} {}", localTime(a.onset_at_us()), zh ? "预警" : "alert",
@@ -64,20 +73,21 @@ int main(int argc, char **argv) {
   app.add_option("--duration", duration, "stop after this many seconds (0 = until SIGINT/SIGTERM)");
   CLI11_PARSE(app, argc, argv);
 
-  CurveKeyPair keys;
-  std::string endpoint, serverKey;
+  link::CloneClientOptions options;
   try {
     auto cfg = ConfigNode::loadFile(configFile);
     auto console = cfg.child("console");
-    keys = loadCurveKeyFile(console.path("keys"));
-    if (keys.id != console.str("id")) console.fail("keys", "key file is for \"" + keys.id + "\"");
+    options.keys = loadCurveKeyFile(console.path("keys"));
+    if (options.keys.id != console.str("id")) console.fail("keys", "key file is for \"" + options.keys.id + "\"");
+    options.regionFilter = console.str("region", "");
     if (console.has("language")) lang = console.choice("language", {"zh_CN", "en"}, "zh_CN");
     auto centre = cfg.child("centre");
-    endpoint = centre.str("updates");
-    serverKey = centre.str("public_key");
-    if (!isValidCurveKey(serverKey)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
+    options.updatesEndpoint = centre.str("updates");
+    options.snapshotEndpoint = centre.str("snapshot");
+    options.serverPublicZ85 = centre.str("public_key");
+    if (!isValidCurveKey(options.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
     cfg.rejectUnknown();
-    logging::setup("info", "console:" + keys.id);
+    logging::setup("info", "console:" + options.keys.id);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-console: %s\n", e.what());
     return kExitConfig;
@@ -87,33 +97,32 @@ int main(int argc, char **argv) {
   const auto &stop = installStopSignals();
   try {
     zmq::context_t context(1);
-    zmq::socket_t sub(context, zmq::socket_type::sub);
-    sub.set(zmq::sockopt::linger, 0);
-    link::makeCurveClient(sub, keys, serverKey);
-    sub.set(zmq::sockopt::subscribe, "");
-    sub.connect(endpoint);
-    std::cout << (zh ? "联动控制台（文本模式）已连接 " : "Liandong console (text mode) connected to ") << endpoint
-              << std::endl;
+    std::mutex outMutex;
+    std::uint64_t shown = 0;
+    auto print = [&](const std::string &line) {
+      std::lock_guard lock(outMutex);
+      std::cout << line << std::endl;
+    };
+    link::CloneClient::Callbacks callbacks;
+    callbacks.onSnapshot = [&](const std::map<std::string, wire::StateUpdate> &state) {
+      print(fmt::format(fmt::runtime(zh ? "快照：{} 项（已与中心同步）" : "snapshot: {} items (in step with the centre)"),
+                        state.size()));
+      for (const auto &[key, item] : state)
+        if (item.what() == "reading" || item.what() == "peer") print("  " + describe(item, zh));
+    };
+    callbacks.onUpdate = [&](const wire::StateUpdate &u) {
+      print(describe(u, zh));
+      ++shown;
+    };
+    callbacks.onLink = [&](bool up) {
+      print(up ? (zh ? "与中心的连接正常" : "link to the centre is up")
+               : (zh ? "与中心的连接中断，恢复后自动重新同步" : "link to the centre is DOWN; will resync when it returns"));
+    };
+    link::CloneClient client(context, options, callbacks);
+    print(std::string(zh ? "联动控制台（文本模式）连接 " : "Liandong console (text mode) connecting to ") +
+          options.updatesEndpoint);
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
-    std::uint64_t lastSeq = 0, shown = 0;
-    while (!stop && (endAt == 0 || steadyMs() < endAt)) {
-      zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 1, std::chrono::milliseconds(100));
-      zmq::message_t msg;
-      while (sub.recv(msg, zmq::recv_flags::dontwait)) {
-        wire::Envelope env;
-        if (!env.ParseFromArray(msg.data(), static_cast<int>(msg.size())) || !env.has_state_update()) {
-          log->warn("ignored a malformed update of {} bytes", msg.size());
-          continue;
-        }
-        const auto &u = env.state_update();
-        if (lastSeq != 0 && u.update_sequence() != lastSeq + 1)
-          log->warn("missed {} updates (resync comes with the Clone protocol)", u.update_sequence() - lastSeq - 1);
-        lastSeq = u.update_sequence();
-        std::cout << describe(u, zh) << std::endl;
-        ++shown;
-      }
-    }
+    while (!stop && (endAt == 0 || steadyMs() < endAt)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::cout << (zh ? "控制台退出，共显示 " : "console stopping, shown ") << shown << (zh ? " 条更新" : " updates")
               << std::endl;
     return 0;

@@ -24,6 +24,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   if (out.region.size() != 6 && out.region.size() != 9) centre.fail("region", "expected a 6- or 9-digit division code");
   out.intakeEndpoint = centre.str("intake");
   out.updatesEndpoint = centre.str("updates");
+  out.snapshotEndpoint = centre.str("snapshot");
   auto keyFile = centre.path("keys");
   try {
     out.keys = loadCurveKeyFile(keyFile);

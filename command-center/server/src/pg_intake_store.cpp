@@ -17,6 +17,57 @@ std::string redactConninfo(const std::string &conninfo) {
   return std::regex_replace(std::regex_replace(conninfo, password, "$1***"), url, "$1***@");
 }
 
+std::string stateKind(const wire::Envelope &env) {
+  switch (env.body_case()) {
+  case wire::Envelope::kReading: return "reading";
+  case wire::Envelope::kAlert: return "alert";
+  case wire::Envelope::kCameraStatus: return "camera_status";
+  case wire::Envelope::kIncidentReport: return "incident";
+  default: return "event";
+  }
+}
+
+std::string stateKey(const wire::Envelope &env) {
+  switch (env.body_case()) {
+  case wire::Envelope::kReading: return "reading/" + env.reading().sensor_id();
+  case wire::Envelope::kAlert: return "alert/" + env.alert().alert_id();
+  case wire::Envelope::kCameraStatus: return "camera/" + env.camera_status().camera_id();
+  case wire::Envelope::kIncidentReport: return "incident/" + env.incident_report().incident_id();
+  default: return "";  // events are announced, not kept as state
+  }
+}
+
+std::vector<wire::StateUpdate> PgIntakeStore::loadState() {
+  std::vector<wire::StateUpdate> out;
+  pqxx::work tx(connection());
+  auto rows = tx.exec(
+      "SELECT DISTINCT ON (sensor_id) sender_id, sequence, sensor_id, quantity, value, unit, "
+      "  (extract(epoch FROM observed_at) * 1e6)::bigint, coalesce(ST_Y(geom), 0), coalesce(ST_X(geom), 0), "
+      "  coalesce(region_code, '') "
+      "FROM readings ORDER BY sensor_id, observed_at DESC, sequence DESC");
+  for (const auto &row : rows) {
+    wire::StateUpdate u;
+    auto *env = u.mutable_source();
+    env->set_sender_id(row[0].as<std::string>());
+    env->set_sequence(row[1].as<std::uint64_t>());
+    env->set_kind(wire::KIND_SENSOR_DETECTION);
+    auto *r = env->mutable_reading();
+    r->set_sensor_id(row[2].as<std::string>());
+    r->set_quantity(row[3].as<std::string>());
+    r->set_value(row[4].as<double>());
+    r->set_unit(row[5].as<std::string>());
+    r->set_observed_at_us(row[6].as<std::int64_t>());
+    r->set_latitude(row[7].as<double>());
+    r->set_longitude(row[8].as<double>());
+    u.set_what("reading");
+    u.set_key(stateKey(*env));
+    u.set_region_code(row[9].as<std::string>());
+    out.push_back(std::move(u));
+  }
+  tx.commit();
+  return out;
+}
+
 PgIntakeStore::PgIntakeStore(std::string conninfo, StoredCallback onStored)
     : conninfo_(std::move(conninfo)), onStored_(std::move(onStored)), log_(logging::get("center")) {
   connection();
@@ -66,16 +117,8 @@ std::map<std::string, std::uint64_t> PgIntakeStore::loadWatermarks() {
 }
 
 namespace {
-std::string kindOf(const wire::Envelope &env) {
-  switch (env.body_case()) {
-  case wire::Envelope::kReading: return "reading";
-  case wire::Envelope::kAlert: return "alert";
-  case wire::Envelope::kCameraStatus: return "camera_status";
-  case wire::Envelope::kIncidentReport: return "incident_report";
-  case wire::Envelope::kGap: return "gap";
-  default: return "other";
-  }
-}
+// The `kind` column of `events`.
+std::string kindOf(const wire::Envelope &env) { return env.has_gap() ? "gap" : stateKind(env); }
 }  // namespace
 
 void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,

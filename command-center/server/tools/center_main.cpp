@@ -11,6 +11,7 @@
 #include "liandong/core/clock.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
+#include "liandong/core/link/clone.h"
 #include "liandong/core/link/receiver.h"
 #include "liandong/core/link/security.h"
 #include "liandong/core/logging.h"
@@ -88,48 +89,56 @@ int main(int argc, char **argv) {
 
     zmq::context_t context(1);
     link::ZapAuthenticator zap(context, config.admitted);
-    zmq::socket_t updates(context, zmq::socket_type::pub);
-    updates.set(zmq::sockopt::linger, 0);
-    updates.set(zmq::sockopt::sndhwm, 100000);
-    link::makeCurveServer(updates, config.keys);
-    link::bindOrThrow(updates, config.updatesEndpoint, "console updates");
+    link::CloneServerOptions co;
+    co.id = config.id;
+    co.updatesEndpoint = config.updatesEndpoint;
+    co.snapshotEndpoint = config.snapshotEndpoint;
+    co.keys = config.keys;
+    link::CloneServer clone(context, co);
 
-    std::uint64_t updateSeq = 0;
+    auto regionName = [&](const std::string &code) {
+      auto it = regionNames.find(code);
+      return it == regionNames.end() ? std::string() : it->second;
+    };
     auto publish = [&](const server::StoredItem &item) {
-      wire::Envelope env;
-      env.set_sender_id(config.id);
-      env.set_sender_tier(config.tier);
-      env.set_sender_region(config.region);
-      env.set_sent_at_us(nowUs());
-      env.set_kind(wire::KIND_UPDATE);
-      auto *u = env.mutable_state_update();
-      u->set_update_sequence(++updateSeq);
-      u->set_centre_id(config.id);
+      wire::StateUpdate u;
       const auto &src = item.message->envelope;
-      u->set_what(src.has_reading() ? "reading" : src.has_alert() ? "alert" : src.has_camera_status() ? "camera_status"
-                                                                                                      : "event");
-      *u->mutable_source() = src;
-      u->set_region_code(item.regionCode);
-      if (auto it = regionNames.find(item.regionCode); it != regionNames.end()) u->set_region_name(it->second);
-      updates.send(zmq::buffer(env.SerializeAsString()), zmq::send_flags::dontwait);
+      u.set_what(server::stateKind(src));
+      u.set_key(server::stateKey(src));
+      *u.mutable_source() = src;
+      u.set_region_code(item.regionCode);
+      u.set_region_name(regionName(item.regionCode));
+      clone.publish(std::move(u));
     };
 
     server::PgIntakeStore store(config.conninfo, publish);
+    for (auto &u : store.loadState()) {
+      u.set_region_name(regionName(u.region_code()));
+      clone.publish(std::move(u));
+    }
     link::ReceiverOptions ro;
     ro.endpoint = config.intakeEndpoint;
     ro.keys = config.keys;
     ro.id = config.id;
     link::Receiver receiver(context, ro, store, [&](const std::string &peer, link::PeerState state) {
-      store.setPeerState(peer, state == link::PeerState::Alive ? "alive" : "lost");
+      std::string name = state == link::PeerState::Alive ? "alive" : "lost";
+      store.setPeerState(peer, name);
+      wire::StateUpdate u;
+      u.set_what("peer");
+      u.set_key("peer/" + peer);
+      u.set_peer_state(name);
+      clone.publish(std::move(u));
     });
-    log->info("centre {} ({}) ready: intake {}, console updates {}, {} peers admitted", config.id, config.name,
-              config.intakeEndpoint, config.updatesEndpoint, config.admitted.size());
+    log->info("centre {} ({}) ready: intake {}, console updates {} and snapshots {}, {} peers admitted", config.id,
+              config.name, config.intakeEndpoint, config.updatesEndpoint, config.snapshotEndpoint,
+              config.admitted.size());
 
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
     auto lastStatus = steadyMs();
     std::uint64_t lastReadings = 0;
     while (!stop && (endAt == 0 || steadyMs() < endAt)) {
-      receiver.poll(50);
+      receiver.poll(20);
+      clone.poll(0);
       if (steadyMs() - lastStatus >= config.statusIntervalS * 1000) {
         auto st = receiver.stats();
         log->info("readings stored: {} (+{} in {} s), events {}, duplicates {}, refused {}, zap refused {}",

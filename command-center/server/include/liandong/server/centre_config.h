@@ -19,6 +19,7 @@ struct CentreConfig {
   std::string region;
   std::string intakeEndpoint;   // ROUTER: ingest nodes and child centres
   std::string updatesEndpoint;  // PUB: consoles
+  std::string snapshotEndpoint; // ROUTER: console snapshots
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
   std::string conninfo;

@@ -37,6 +37,10 @@ public:
   void commit(const std::vector<link::IncomingMessage> &batch,
               const std::map<std::string, std::uint64_t> &watermarks) override;
 
+  // The state consoles start from after a centre restart: the latest reading
+  // of every sensor, with its county.
+  std::vector<wire::StateUpdate> loadState();
+
   // Records a peer's link state (alive / lost) in `link_peers`.
   void setPeerState(const std::string &peerId, const std::string &state);
 
@@ -54,6 +58,11 @@ private:
   std::uint64_t readings_ = 0;
   std::uint64_t events_ = 0;
 };
+
+ // The console state item a stored message updates ("reading/<sensor>", ...)
+// and its kind ("reading", "alert", "camera_status", "incident", "event").
+std::string stateKey(const wire::Envelope &env);
+std::string stateKind(const wire::Envelope &env);
 
 // "host=/x port=5 password=secret" -> "host=/x port=5 password=***".
 std::string redactConninfo(const std::string &conninfo);

@@ -1,0 +1,117 @@
+// Process handling for integration tests (see process.h).
+#include "process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char **environ;
+
+namespace liandong::testing {
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeFile(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+Process::Process(std::string program, std::vector<std::string> args, std::string outputFile,
+                 std::map<std::string, std::string> env)
+    : outputFile_(std::move(outputFile)) {
+  std::vector<std::string> envStrings;
+  for (char **e = environ; *e; ++e) {
+    std::string s = *e;
+    auto eq = s.find('=');
+    if (eq != std::string::npos && env.count(s.substr(0, eq))) continue;
+    envStrings.push_back(s);
+  }
+  for (const auto &[k, v] : env) envStrings.push_back(k + "=" + v);
+  std::vector<char *> envp, argv;
+  for (auto &s : envStrings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  argv.push_back(program.data());
+  for (auto &a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, outputFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + program);
+}
+
+Process::~Process() {
+  if (!exited_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait(5000);
+  }
+}
+
+bool Process::running() {
+  if (exited_) return false;
+  int st = 0;
+  pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    exited_ = true;
+    status_ = st;
+    return false;
+  }
+  return true;
+}
+
+void Process::signal(int sig) {
+  if (!exited_) ::kill(pid_, sig);
+}
+
+int Process::wait(int timeoutMs) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= end) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
+  return -1;
+}
+
+int Process::stop(int graceMs) {
+  signal(SIGTERM);
+  int code = wait(graceMs);
+  if (code == -1) {
+    signal(SIGKILL);
+    code = wait(5000);
+  }
+  return code;
+}
+
+std::string Process::output() const { return readFile(outputFile_); }
+
+bool Process::waitForOutput(const std::string &text, int timeoutMs) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (std::chrono::steady_clock::now() < end) {
+    if (output().find(text) != std::string::npos) return true;
+    if (!running()) return output().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace liandong::testing
