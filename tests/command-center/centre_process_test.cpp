@@ -32,7 +32,7 @@ struct Deployment {
   std::string db;
   int intake = nextPort(), updates = nextPort(), snapshot = nextPort();
   CurveKeyPair centre = generateCurveKeyPair("centre-t"), node = generateCurveKeyPair("node-t"),
-               console = generateCurveKeyPair("console-t");
+               console = generateCurveKeyPair("console-t"), python = generateCurveKeyPair("python-client");
 
   explicit Deployment(const std::string &name) {
     char tmpl[] = "/tmp/lddeployXXXXXX";
@@ -42,6 +42,7 @@ struct Deployment {
     writeCurveKeyFile(dir / "centre.key", centre);
     writeCurveKeyFile(dir / "node.key", node);
     writeCurveKeyFile(dir / "console.key", console);
+    writeCurveKeyFile(dir / "python.key", python);
     std::string geo = sourceDir() + "/configs/data/geo/";
     writeFile(dir / "centre.yaml", fmt::format(R"(centre:
   id: centre-t
@@ -57,10 +58,12 @@ database:
 admitted:
   - {{id: node-t, public_key: '{}'}}
   - {{id: console-t, public_key: '{}'}}
+  - {{id: python-client, public_key: '{}'}}
 import:
   regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
 )",
-                                               intake, updates, snapshot, db, node.publicZ85, console.publicZ85, geo, geo, geo));
+                                               intake, updates, snapshot, db, node.publicZ85, console.publicZ85, python.publicZ85, geo, geo,
+                                               geo));
     writeFile(dir / "node.yaml", fmt::format(R"(node:
   id: node-t
   tier: county
@@ -247,7 +250,7 @@ TEST(CentreProcess, UnknownKeyNamesFileLineAndKey) {
   auto r = runCentre({"-c", (d.dir / "centre.yaml").string()}, d.dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(lines(r.output), 1) << r.output;
-  EXPECT_NE(r.output.find("centre.yaml:18: logging.levle: unknown key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("centre.yaml:19: logging.levle: unknown key"), std::string::npos) << r.output;
 }
 
 TEST(CentreProcess, MalformedYaml) {
@@ -292,6 +295,27 @@ TEST(CentreProcess, IngestWithWrongCentreKeyNeverDelivers) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   EXPECT_EQ(d.query("SELECT count(*) FROM readings"), 0);
   EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0);
+}
+
+TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
+  Deployment d("python");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  auto args = std::vector<std::string>{sourceDir() + "/tests/protocol/raise_incident.py",
+                                       binaryDir() + "/core/python",
+                                       (d.dir / "python.key").string(),
+                                       d.centre.publicZ85,
+                                       "tcp://127.0.0.1:" + std::to_string(d.intake),
+                                       "tcp://127.0.0.1:" + std::to_string(d.snapshot)};
+  Process client("/usr/bin/python3", args, (d.dir / "python.log").string());
+  EXPECT_EQ(client.wait(60000), 0) << client.output() << centre->output();
+  EXPECT_NE(client.output().find("read back"), std::string::npos) << client.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"), 1);
+  // Run again: the client continues from the centre's watermark, nothing is stored twice.
+  Process again("/usr/bin/python3", args, (d.dir / "python2.log").string());
+  EXPECT_EQ(again.wait(60000), 0) << again.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"), 2);
   EXPECT_EQ(centre->stop(), 0);
 }
 

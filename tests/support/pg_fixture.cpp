@@ -41,6 +41,9 @@ void PgEnvironment::SetUp() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ldpg.XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   g_dir = tmpl;
+  // As root the server runs as 'postgres', which must be able to reach the data folder.
+  std::filesystem::permissions(g_dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                          std::filesystem::perms::others_exec);
   g_conninfo = trim(run(sourceDir() + "/scripts/pgcluster start " + g_dir + "/data"));
 }
 

@@ -19,21 +19,21 @@ std::string redactConninfo(const std::string &conninfo) {
 
 std::string stateKind(const wire::Envelope &env) {
   switch (env.body_case()) {
-  case wire::Envelope::kReading: return "reading";
-  case wire::Envelope::kAlert: return "alert";
-  case wire::Envelope::kCameraStatus: return "camera_status";
-  case wire::Envelope::kIncidentReport: return "incident";
-  default: return "event";
+    case wire::Envelope::kReading: return "reading";
+    case wire::Envelope::kAlert: return "alert";
+    case wire::Envelope::kCameraStatus: return "camera_status";
+    case wire::Envelope::kIncidentReport: return "incident";
+    default: return "event";
   }
 }
 
 std::string stateKey(const wire::Envelope &env) {
   switch (env.body_case()) {
-  case wire::Envelope::kReading: return "reading/" + env.reading().sensor_id();
-  case wire::Envelope::kAlert: return "alert/" + env.alert().alert_id();
-  case wire::Envelope::kCameraStatus: return "camera/" + env.camera_status().camera_id();
-  case wire::Envelope::kIncidentReport: return "incident/" + env.incident_report().incident_id();
-  default: return "";  // events are announced, not kept as state
+    case wire::Envelope::kReading: return "reading/" + env.reading().sensor_id();
+    case wire::Envelope::kAlert: return "alert/" + env.alert().alert_id();
+    case wire::Envelope::kCameraStatus: return "camera/" + env.camera_status().camera_id();
+    case wire::Envelope::kIncidentReport: return "incident/" + env.incident_report().incident_id();
+    default: return "";  // events are announced, not kept as state
   }
 }
 
@@ -85,20 +85,36 @@ pqxx::connection &PgIntakeStore::connection() {
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     throw StorageError("cannot connect to PostgreSQL (" + redactConninfo(conninfo_) + "): " + msg);
   }
-  conn_->prepare("ins_reading",
-                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, region_code) "
-                 "SELECT $1, $2, $3, $4, $5, $6, to_timestamp($7::double precision / 1e6), p, "
-                 "  (SELECT code FROM regions WHERE tier = 'county' AND p IS NOT NULL AND ST_Contains(geom, p) LIMIT 1) "
-                 "FROM (SELECT CASE WHEN $8::double precision = 0 AND $9::double precision = 0 THEN NULL "
-                 "             ELSE ST_SetSRID(ST_MakePoint($8, $9), 4326) END AS p) AS pt "
-                 "ON CONFLICT (sender_id, sequence) DO NOTHING RETURNING coalesce(region_code, '')");
+  // Readings arrive in batches: COPY them into a session-local staging table,
+  // then move them over in one INSERT ... SELECT that locates each point.
+  {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS intake_readings ("
+        "sender_id text, sequence bigint, sensor_id text, quantity text, value float8, unit text, "
+        "observed_us bigint, lon float8, lat float8) ON COMMIT DELETE ROWS");
+  }
+  conn_->prepare("move_readings",
+                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, "
+                 "geom, region_code) "
+                 "SELECT s.sender_id, s.sequence, s.sensor_id, s.quantity, s.value, s.unit, "
+                 "       to_timestamp(s.observed_us / 1e6), p.pt, reg.code "
+                 "FROM intake_readings s "
+                 "CROSS JOIN LATERAL (SELECT CASE WHEN s.lon = 0 AND s.lat = 0 THEN NULL "
+                 "                    ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS pt) p "
+                 "LEFT JOIN LATERAL (SELECT code FROM regions r WHERE r.tier = 'county' AND p.pt IS NOT NULL "
+                 "                   AND ST_Contains(r.geom, p.pt) LIMIT 1) reg ON true "
+                 "ON CONFLICT (sender_id, sequence) DO NOTHING "
+                 "RETURNING sender_id, sequence, coalesce(region_code, '')");
   conn_->prepare("ins_event",
                  "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
-                 "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, ''), $7::jsonb) "
+                 "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
+                 "''), $7::jsonb) "
                  "ON CONFLICT DO NOTHING RETURNING 1");
   conn_->prepare("upsert_watermark",
                  "INSERT INTO link_watermarks (sender_id, sequence, updated_at) VALUES ($1, $2, now()) "
-                 "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, EXCLUDED.sequence), "
+                 "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, "
+                 "EXCLUDED.sequence), "
                  "updated_at = now()");
   conn_->prepare("peer_state",
                  "INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
@@ -118,7 +134,9 @@ std::map<std::string, std::uint64_t> PgIntakeStore::loadWatermarks() {
 
 namespace {
 // The `kind` column of `events`.
-std::string kindOf(const wire::Envelope &env) { return env.has_gap() ? "gap" : stateKind(env); }
+std::string kindOf(const wire::Envelope &env) {
+  return env.has_gap() ? "gap" : stateKind(env);
+}
 }  // namespace
 
 void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
@@ -128,30 +146,47 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
   try {
     auto &conn = connection();
     pqxx::work tx(conn);
+    std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
+    {
+      std::unique_ptr<pqxx::stream_to> copy;
+      for (const auto &m : batch) {
+        const auto &env = m.envelope;
+        if (!env.has_reading()) continue;
+        if (!copy)
+          copy = std::make_unique<pqxx::stream_to>(
+              tx, "intake_readings",
+              std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
+                                       "observed_us", "lon", "lat"});
+        const auto &r = env.reading();
+        auto seq = static_cast<std::int64_t>(env.sequence());
+        *copy << std::make_tuple(env.sender_id(), seq, r.sensor_id(), r.quantity(), r.value(), r.unit(),
+                                 r.observed_at_us(), r.longitude(), r.latitude());
+        byKey[{env.sender_id(), seq}] = &m;
+      }
+      if (copy) copy->complete();
+    }
+    if (!byKey.empty()) {
+      for (const auto &row : tx.exec_prepared("move_readings")) {
+        auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
+        if (it == byKey.end()) continue;
+        ++readings;
+        stored.push_back({it->second, row[2].as<std::string>()});
+      }
+    }
     for (const auto &m : batch) {
       const auto &env = m.envelope;
-      if (env.has_reading()) {
-        const auto &r = env.reading();
-        auto res = tx.exec_prepared("ins_reading", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
-                                    r.sensor_id(), r.quantity(), r.value(), r.unit(),
-                                    static_cast<double>(r.observed_at_us()), r.longitude(), r.latitude());
-        if (!res.empty()) {
-          ++readings;
-          stored.push_back({&m, res[0][0].as<std::string>()});
-        }
-      } else {
-        std::string json;
-        google::protobuf::util::JsonPrintOptions opts;
-        opts.preserve_proto_field_names = true;
-        if (!google::protobuf::util::MessageToJsonString(env, &json, opts).ok())
-          throw ProtocolError("cannot render message " + env.distribution_id() + " as JSON");
-        auto res = tx.exec_prepared("ins_event", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
-                                    kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(),
-                                    env.target_area().region_code(), json);
-        if (!res.empty()) {
-          ++events;
-          stored.push_back({&m, env.target_area().region_code()});
-        }
+      if (env.has_reading()) continue;
+      std::string json;
+      google::protobuf::util::JsonPrintOptions opts;
+      opts.preserve_proto_field_names = true;
+      if (!google::protobuf::util::MessageToJsonString(env, &json, opts).ok())
+        throw ProtocolError("cannot render message " + env.distribution_id() + " as JSON");
+      auto res = tx.exec_prepared("ins_event", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
+                                  kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(),
+                                  env.target_area().region_code(), json);
+      if (!res.empty()) {
+        ++events;
+        stored.push_back({&m, env.target_area().region_code()});
       }
     }
     for (const auto &[sender, seq] : watermarks) {

@@ -10,11 +10,10 @@
 #include <memory>
 #include <string>
 
+#include <pqxx/connection>
+
 #include "liandong/core/link/receiver.h"
 
-namespace pqxx {
-class connection;
-}
 namespace spdlog {
 class logger;
 }

@@ -1,0 +1,48 @@
+// The region hierarchy (province -> city -> county -> town): import from
+// GeoJSON (RFC 7946, properties code/name/level/parent_code/label_point/
+// area_km2) and from the NBS town list (CSV), and locating a point.
+// Every statement is parameterised; one bad feature is reported with its
+// index and id and does not stop the others.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+namespace liandong::mapping {
+
+struct ImportReport {
+  int inserted = 0;
+  int updated = 0;
+  int repaired = 0;                 // invalid polygons made valid by ST_MakeValid
+  std::vector<std::string> errors;  // "file: feature N (id X): reason"
+};
+
+struct Region {
+  std::string code;
+  std::string name;
+  std::string tier;
+  std::string parentCode;
+  bool approximate = false;
+};
+
+// Imports a FeatureCollection of regions in one transaction (nothing is
+// written with dryRun). Parents must already exist or come earlier in the
+// file. Throws Error if the file cannot be read or is not a FeatureCollection.
+ImportReport importRegionsGeoJson(pqxx::connection &conn, const std::filesystem::path &file, bool dryRun = false);
+
+// Imports town-level units (code, code12, name, kind, county_code, ...) as
+// tier 'town' rows without geometry.
+ImportReport importTownsCsv(pqxx::connection &conn, const std::filesystem::path &file, bool dryRun = false);
+
+// The regions containing the point, from the province down (empty outside all).
+std::vector<Region> regionsContaining(pqxx::connection &conn, double lon, double lat);
+std::optional<Region> countyAt(pqxx::connection &conn, double lon, double lat);
+
+// Splits one CSV line (RFC 4180 quoting). Throws Error on an unterminated quote.
+std::vector<std::string> splitCsvLine(const std::string &line);
+
+}  // namespace liandong::mapping
