@@ -1,7 +1,11 @@
 // Shared executable plumbing (see daemon.h).
 #include "liandong/core/daemon.h"
 
+#include <pthread.h>
+
 #include <csignal>
+#include <mutex>
+#include <thread>
 
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
@@ -10,16 +14,25 @@ namespace liandong {
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void onStopSignal(int) { g_stop.store(true); }
 }  // namespace
 
 const std::atomic<bool> &installStopSignals() {
-  struct sigaction sa {};
-  sa.sa_handler = onStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Block SIGINT/SIGTERM in this thread and every thread started after it
+  // (ZeroMQ's too), and take them on one thread with sigwait: no system call
+  // anywhere is interrupted, and the stop flag is set outside a signal handler.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+      int sig = 0;
+      while (sigwait(&set, &sig) == 0) g_stop.store(true);
+    }).detach();
+  });
   return g_stop;
 }
 

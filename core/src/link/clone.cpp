@@ -52,7 +52,12 @@ void CloneServer::publish(wire::StateUpdate update) {
 
 void CloneServer::poll(int waitMs) {
   zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, 1, std::chrono::milliseconds(waitMs));
+  try {
+    zmq::poll(items, 1, std::chrono::milliseconds(waitMs));
+  } catch (const zmq::error_t &e) {
+    if (e.num() != EINTR) throw;
+    return;
+  }
   while (true) {
     zmq::message_t routing, payload;
     if (!router_.recv(routing, zmq::recv_flags::dontwait)) break;

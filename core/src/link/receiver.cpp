@@ -30,7 +30,12 @@ void Receiver::poll(int waitMs) {
   int wait = waitMs;
   if (!batch_.empty()) wait = static_cast<int>(std::max<std::int64_t>(0, batchStartMs_ + options_.maxBatchDelayMs - now));
   zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, 1, std::chrono::milliseconds(wait));
+  try {
+    zmq::poll(items, 1, std::chrono::milliseconds(wait));
+  } catch (const zmq::error_t &e) {
+    if (e.num() != EINTR) throw;  // a signal (the caller's stop request): just return
+    return;
+  }
   while (batch_.size() < options_.maxBatch) {
     zmq::message_t routing, payload;
     if (!socket_.recv(routing, zmq::recv_flags::dontwait)) break;
