@@ -21,10 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int nextPort() {
-  static int port = 30000 + (getpid() % 3000) * 5;
-  return port++;
-}
+int nextPort() { return freeTcpPort(); }
 
 // A small deployment in a temporary folder: keys, centre, ingest and console configs.
 struct Deployment {
@@ -178,7 +175,7 @@ TEST(CentreProcess, KillingIngestRepeatedlyLosesNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(ingest->stop(), 0);
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
-  EXPECT_EQ(centre->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
   expectNoLossNoDuplicate(d);
   EXPECT_GT(d.query("SELECT count(*) FROM readings"), 200);
 }
@@ -198,7 +195,7 @@ TEST(CentreProcess, KillingCentreRepeatedlyLosesNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(ingest->stop(), 0);
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
-  EXPECT_EQ(centre->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
   expectNoLossNoDuplicate(d);
 }
 
@@ -215,7 +212,7 @@ TEST(CentreProcess, DatabaseRestartUnderLoadLosesNothing) {
   ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", before + 50, 30000)) << centre->output();
   EXPECT_EQ(ingest->stop(), 0);
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
-  EXPECT_EQ(centre->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
   EXPECT_NE(centre->output().find("not acknowledged"), std::string::npos) << "the outage was noticed";
   expectNoLossNoDuplicate(d);
 }
@@ -270,7 +267,7 @@ TEST(CentreProcess, PortAlreadyInUse) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("cannot listen on tcp://127.0.0.1:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Address already in use"), std::string::npos) << r.output;
-  EXPECT_EQ(first->stop(), 0);
+  EXPECT_EQ(first->stop(), 0) << first->output();
 }
 
 TEST(CentreProcess, DatabaseUnreachable) {
@@ -295,7 +292,7 @@ TEST(CentreProcess, IngestWithWrongCentreKeyNeverDelivers) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   EXPECT_EQ(d.query("SELECT count(*) FROM readings"), 0);
   EXPECT_EQ(ingest->stop(), 0);
-  EXPECT_EQ(centre->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 
 TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
@@ -316,7 +313,7 @@ TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
   Process again("/usr/bin/python3", args, (d.dir / "python2.log").string());
   EXPECT_EQ(again.wait(60000), 0) << again.output();
   EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"), 2);
-  EXPECT_EQ(centre->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 
 int main(int argc, char **argv) {

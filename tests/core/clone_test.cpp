@@ -7,6 +7,7 @@
 #include "liandong/core/clock.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/security.h"
+#include "process.h"
 
 using namespace liandong;
 using namespace liandong::link;
@@ -33,25 +34,24 @@ bool waitFor(const std::function<bool()> &cond, int ms = 10000) {
 class CloneTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    static int port = 26000 + (getpid() % 2000) * 6;
-    base_ = port;
-    port += 3;
+    updates_ = liandong::testing::freeTcpPort();
+    snapshots_ = liandong::testing::freeTcpPort();
     server_ = generateCurveKeyPair("centre");
     console_ = generateCurveKeyPair("console-1");
   }
   std::unique_ptr<CloneServer> makeServer(zmq::context_t &ctx) {
     CloneServerOptions o;
     o.id = "centre";
-    o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(base_);
-    o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(base_ + 1);
+    o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
+    o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
     o.keys = server_;
     o.heartbeatIntervalMs = 100;
     return std::make_unique<CloneServer>(ctx, o);
   }
   CloneClientOptions clientOptions() {
     CloneClientOptions o;
-    o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(base_);
-    o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(base_ + 1);
+    o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
+    o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
     o.serverPublicZ85 = server_.publicZ85;
     o.keys = console_;
     o.silenceMs = 600;
@@ -67,7 +67,7 @@ protected:
     }
     return false;
   }
-  int base_ = 0;
+  int updates_ = 0, snapshots_ = 0;
   CurveKeyPair server_, console_;
 };
 }  // namespace

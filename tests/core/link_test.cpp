@@ -12,6 +12,7 @@
 #include "liandong/core/link/receiver.h"
 #include "liandong/core/link/security.h"
 #include "liandong/core/link/sender.h"
+#include "process.h"
 
 using namespace liandong;
 using namespace liandong::link;
@@ -56,10 +57,7 @@ public:
   int failNext = 0;
 };
 
-int freePort() {
-  static int next = 20000 + (getpid() % 5000) * 4;
-  return next++;
-}
+int freePort() { return liandong::testing::freeTcpPort(); }
 
 class LinkTest : public ::testing::Test {
 protected:

@@ -1,7 +1,10 @@
 // Process handling for integration tests (see process.h).
 #include "process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -9,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +20,34 @@
 extern char **environ;
 
 namespace liandong::testing {
+
+int anyFreePort();
+
+int freeTcpPort() {
+  static std::set<int> given;  // never hand out the same port twice in one test binary
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int port = anyFreePort();
+    if (given.insert(port).second) return port;
+  }
+  throw std::runtime_error("cannot find a fresh free port");
+}
+
+int anyFreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 std::string readFile(const std::string &path) {
   std::ifstream in(path);

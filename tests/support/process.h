@@ -38,6 +38,9 @@ private:
   std::string outputFile_;
 };
 
+// A loopback TCP port that was free a moment ago (bound to port 0, then released).
+int freeTcpPort();
+
 std::string readFile(const std::string &path);
 void writeFile(const std::string &path, const std::string &text);
 
