@@ -1,6 +1,8 @@
 // Implementation of ConfigNode (see config.h).
 #include "liandong/core/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -18,13 +20,23 @@ std::string expandEnvironment(const std::string &text) {
   while (i < text.size()) {
     if (text.compare(i, 2, "${") == 0) {
       auto end = text.find('}', i + 2);
-      if (end == std::string::npos) throw Error("unterminated ${ in \"" + text + "\"");
+      if (end == std::string::npos) {
+        out += text.substr(i);
+        break;
+      }
       std::string inner = text.substr(i + 2, end - i - 2);
       std::string name = inner;
       std::optional<std::string> fallback;
       if (auto dash = inner.find(":-"); dash != std::string::npos) {
         name = inner.substr(0, dash);
         fallback = inner.substr(dash + 2);
+      }
+      bool identifier = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                        std::all_of(name.begin(), name.end(),
+                                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      if (!identifier) {  // not a reference: keep the text as written
+        out += text[i++];
+        continue;
       }
       const char *value = std::getenv(name.c_str());
       if (value && *value) {
@@ -121,6 +133,20 @@ std::string ConfigNode::scalar(const std::string &key, const YAML::Node &n) cons
 }
 
 std::string ConfigNode::str(const std::string &key) const { return scalar(key, require(key)); }
+
+std::string ConfigNode::literal(const std::string &key) const {
+  auto n = require(key);
+  if (!n.IsScalar()) fail(key, "expected a single value, not a list or mapping");
+  return n.Scalar();
+}
+
+std::string ConfigNode::literal(const std::string &key, const std::string &fallback) const {
+  if (!has(key)) {
+    lookup(key);
+    return fallback;
+  }
+  return literal(key);
+}
 
 std::string ConfigNode::str(const std::string &key, const std::string &fallback) const {
   auto v = lookup(key);

@@ -33,8 +33,8 @@ CurveKeyPair loadCurveKeyFile(const std::filesystem::path &path) {
   auto cfg = ConfigNode::loadFile(path);
   CurveKeyPair keys;
   keys.id = cfg.str("id");
-  keys.publicZ85 = cfg.str("public");
-  keys.secretZ85 = cfg.str("secret", "");
+  keys.publicZ85 = cfg.literal("public");
+  keys.secretZ85 = cfg.literal("secret", "");
   if (!isValidCurveKey(keys.publicZ85)) cfg.fail("public", "not a 40-character Z85 CURVE key");
   if (!keys.secretZ85.empty() && !isValidCurveKey(keys.secretZ85))
     cfg.fail("secret", "not a 40-character Z85 CURVE key");

@@ -81,7 +81,7 @@ std::map<std::string, std::string> readAdmittedKeys(const ConfigNode &parent, co
   std::map<std::string, int> ids;
   for (const auto &entry : parent.list(key)) {
     std::string id = entry.str("id");
-    std::string pub = entry.str("public_key");
+    std::string pub = entry.literal("public_key");
     if (!isValidCurveKey(pub)) entry.fail("public_key", "not a 40-character Z85 CURVE key");
     if (out.count(pub)) entry.fail("public_key", "the same key is already admitted as \"" + out[pub] + "\"");
     if (ids.count(id)) entry.fail("id", "\"" + id + "\" is listed twice (first at line " + std::to_string(ids[id]) + ")");

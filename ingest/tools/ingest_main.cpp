@@ -48,7 +48,7 @@ NodeConfig readConfig(const std::string &file) {
     node.fail("keys", "key file is for \"" + out.sender.keys.id + "\", not \"" + out.sender.senderId + "\"");
   auto centre = cfg.child("centre");
   out.sender.endpoint = centre.str("endpoint");
-  out.sender.serverPublicZ85 = centre.str("public_key");
+  out.sender.serverPublicZ85 = centre.literal("public_key");
   if (!isValidCurveKey(out.sender.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
   out.sender.heartbeatIntervalMs = static_cast<int>(centre.integer("heartbeat_ms", 1000));
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));

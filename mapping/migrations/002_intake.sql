@@ -16,7 +16,9 @@ CREATE TABLE readings (
   UNIQUE (sender_id, sequence)
 );
 CREATE INDEX readings_sensor_time_idx ON readings (sensor_id, observed_at DESC);
-CREATE INDEX readings_geom_idx ON readings USING gist (geom);
+-- No spatial index here on purpose: readings are found by sensor, region and
+-- time; the sensors (assets) carry the spatial index. It would cost the
+-- intake a GiST insert per reading (measured: see docs/performance.md).
 
 -- Every other message (alerts, camera status, incident reports, gap notices), as JSON.
 CREATE TABLE events (

@@ -100,3 +100,11 @@ TEST(Config, PathsAreRelativeToTheFile) {
   EXPECT_EQ(c.path("abs"), "/etc/x");
   std::filesystem::remove_all(tmpl);
 }
+
+TEST(Config, DollarBracesThatAreNotReferencesStayLiteral) {
+  // Z85 keys may contain "${" — they must never be expanded or refused.
+  auto c = ConfigNode::loadString("k: '@nZ5+tF%Hu^bPtvA8${cJLsUJbv*>Zwrx&$+1F{b'\nu: 'a${b'\n", "k.yaml");
+  EXPECT_EQ(c.literal("k"), "@nZ5+tF%Hu^bPtvA8${cJLsUJbv*>Zwrx&$+1F{b");
+  EXPECT_EQ(c.str("k"), "@nZ5+tF%Hu^bPtvA8${cJLsUJbv*>Zwrx&$+1F{b");
+  EXPECT_EQ(c.str("u"), "a${b");
+}

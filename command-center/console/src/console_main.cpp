@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
     auto centre = cfg.child("centre");
     options.updatesEndpoint = centre.str("updates");
     options.snapshotEndpoint = centre.str("snapshot");
-    options.serverPublicZ85 = centre.str("public_key");
+    options.serverPublicZ85 = centre.literal("public_key");
     if (!isValidCurveKey(options.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
     cfg.rejectUnknown();
     logging::setup("info", "console:" + options.keys.id);

@@ -1,7 +1,10 @@
 // PostgreSQL intake store (see pg_intake_store.h).
 #include "liandong/server/pg_intake_store.h"
 
+#include <algorithm>
 #include <regex>
+
+#include <fmt/format.h>
 
 #include <google/protobuf/util/json_util.h>
 #include <pqxx/pqxx>
@@ -92,20 +95,22 @@ pqxx::connection &PgIntakeStore::connection() {
     tx.exec(
         "CREATE TEMP TABLE IF NOT EXISTS intake_readings ("
         "sender_id text, sequence bigint, sensor_id text, quantity text, value float8, unit text, "
-        "observed_us bigint, lon float8, lat float8) ON COMMIT DELETE ROWS");
+        "observed_us bigint, lon float8, lat float8, region_code text) ON COMMIT DELETE ROWS");
   }
   conn_->prepare("move_readings",
-                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, "
-                 "geom, region_code) "
-                 "SELECT s.sender_id, s.sequence, s.sensor_id, s.quantity, s.value, s.unit, "
-                 "       to_timestamp(s.observed_us / 1e6), p.pt, reg.code "
-                 "FROM intake_readings s "
-                 "CROSS JOIN LATERAL (SELECT CASE WHEN s.lon = 0 AND s.lat = 0 THEN NULL "
-                 "                    ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS pt) p "
-                 "LEFT JOIN LATERAL (SELECT code FROM regions r WHERE r.tier = 'county' AND p.pt IS NOT NULL "
-                 "                   AND ST_Contains(r.geom, p.pt) LIMIT 1) reg ON true "
+                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, "
+                 "region_code) "
+                 "SELECT sender_id, sequence, sensor_id, quantity, value, unit, to_timestamp(observed_us / 1e6), "
+                 "       CASE WHEN lon = 0 AND lat = 0 THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, "
+                 "       nullif(region_code, '') "
+                 "FROM intake_readings "
                  "ON CONFLICT (sender_id, sequence) DO NOTHING "
                  "RETURNING sender_id, sequence, coalesce(region_code, '')");
+  // The county of each new point, for many points in one round trip.
+  conn_->prepare("locate_points",
+                 "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "
+                 "  AND ST_Contains(r.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) LIMIT 1), '') "
+                 "FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i)");
   conn_->prepare("ins_event",
                  "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
                  "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
@@ -116,10 +121,37 @@ pqxx::connection &PgIntakeStore::connection() {
                  "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, "
                  "EXCLUDED.sequence), "
                  "updated_at = now()");
-  conn_->prepare("peer_state",
-                 "INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
-                 "ON CONFLICT (peer_id) DO UPDATE SET state = EXCLUDED.state, changed_at = now()");
   return *conn_;
+}
+
+std::string PgIntakeStore::regionOf(double lon, double lat) const {
+  if (lon == 0 && lat == 0) return "";
+  auto it = regionCache_.find({lon, lat});
+  return it == regionCache_.end() ? "" : it->second;
+}
+
+void PgIntakeStore::locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch) {
+  // Sensors stand still: look each new position up once, then serve it from memory.
+  std::vector<std::pair<double, double>> missing;
+  for (const auto &m : batch) {
+    if (!m.envelope.has_reading()) continue;
+    const auto &r = m.envelope.reading();
+    if (r.longitude() == 0 && r.latitude() == 0) continue;
+    std::pair<double, double> key{r.longitude(), r.latitude()};
+    if (regionCache_.count(key)) continue;
+    if (std::find(missing.begin(), missing.end(), key) == missing.end()) missing.push_back(key);
+  }
+  if (missing.empty()) return;
+  if (regionCache_.size() + missing.size() > kRegionCacheMax) regionCache_.clear();
+  std::string lons = "{", lats = "{";
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    lons += (i ? "," : "") + fmt::format("{:.17g}", missing[i].first);
+    lats += (i ? "," : "") + fmt::format("{:.17g}", missing[i].second);
+  }
+  lons += "}";
+  lats += "}";
+  for (const auto &row : tx.exec_prepared("locate_points", lons, lats))
+    regionCache_[missing[row[0].as<std::size_t>() - 1]] = row[1].as<std::string>();
 }
 
 std::map<std::string, std::uint64_t> PgIntakeStore::loadWatermarks() {
@@ -147,6 +179,7 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
     auto &conn = connection();
     pqxx::work tx(conn);
     std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
+    locate(tx, batch);
     {
       std::unique_ptr<pqxx::stream_to> copy;
       for (const auto &m : batch) {
@@ -156,11 +189,12 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
           copy = std::make_unique<pqxx::stream_to>(
               tx, "intake_readings",
               std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                       "observed_us", "lon", "lat"});
+                                       "observed_us", "lon", "lat", "region_code"});
         const auto &r = env.reading();
         auto seq = static_cast<std::int64_t>(env.sequence());
         *copy << std::make_tuple(env.sender_id(), seq, r.sensor_id(), r.quantity(), r.value(), r.unit(),
-                                 r.observed_at_us(), r.longitude(), r.latitude());
+                                 r.observed_at_us(), r.longitude(), r.latitude(),
+                                 regionOf(r.longitude(), r.latitude()));
         byKey[{env.sender_id(), seq}] = &m;
       }
       if (copy) copy->complete();
@@ -206,16 +240,27 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
   for (const auto &[sender, seq] : watermarks) writtenWatermarks_[sender] = seq;
   readings_ += readings;
   events_ += events;
+  lastStored_ = std::move(stored);
+}
+
+void PgIntakeStore::afterCommit(const std::vector<link::IncomingMessage> &) {
   if (onStored_)
-    for (const auto &item : stored) onStored_(item);
+    for (const auto &item : lastStored_) onStored_(item);
+  lastStored_.clear();
 }
 
 void PgIntakeStore::setPeerState(const std::string &peerId, const std::string &state) {
+  // Called on the receiver's thread while a commit may be running on the
+  // committer's: use a connection of its own.
   try {
-    pqxx::work tx(connection());
-    tx.exec_prepared("peer_state", peerId, state);
+    if (!peerConn_ || !peerConn_->is_open()) peerConn_ = std::make_unique<pqxx::connection>(conninfo_);
+    pqxx::work tx(*peerConn_);
+    tx.exec_params("INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
+                   "ON CONFLICT (peer_id) DO UPDATE SET state = EXCLUDED.state, changed_at = now()",
+                   peerId, state);
     tx.commit();
   } catch (const std::exception &e) {
+    peerConn_.reset();
     log_->warn("cannot record peer {} as {}: {}", peerId, state, e.what());
   }
 }

@@ -1,6 +1,13 @@
 // Reliable receiver: batches, commit-then-ack, watermarks, liveness (see receiver.h).
 #include "liandong/core/link/receiver.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/security.h"
@@ -17,25 +24,70 @@ Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore
   makeCurveServer(socket_, options_.keys);
   watermark_ = store_.loadWatermarks();
   bindOrThrow(socket_, options_.endpoint, "intake");
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakeFd_ < 0) throw SystemError("eventfd", errno);
+  committer_ = std::thread([this] { commitLoop(); });
   log_->info("intake listening on {} ({} senders known)", options_.endpoint, watermark_.size());
+}
+
+Receiver::~Receiver() {
+  {
+    std::lock_guard lock(jobMutex_);
+    stopCommitter_ = true;
+  }
+  jobReady_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  if (wakeFd_ >= 0) ::close(wakeFd_);
+}
+
+void Receiver::commitLoop() {
+  std::unique_lock lock(jobMutex_);
+  while (true) {
+    jobReady_.wait(lock, [&] { return stopCommitter_ || (job_ && !jobDone_); });
+    if (!job_ || jobDone_) return;  // stopping with nothing to do
+    Job *job = job_.get();
+    lock.unlock();
+    try {
+      store_.commit(job->toStore, job->watermarks);
+    } catch (const std::exception &) {
+      job->error = std::current_exception();
+    }
+    lock.lock();
+    jobDone_ = true;
+    std::uint64_t one = 1;
+    if (::write(wakeFd_, &one, sizeof one) < 0) log_->error("eventfd write: {}", std::strerror(errno));
+  }
+}
+
+void Receiver::waitIdle() {
+  while (inFlight_) {
+    pollfd p{wakeFd_, POLLIN, 0};
+    ::poll(&p, 1, 100);
+    finishCommit();
+  }
 }
 
 void Receiver::run(const std::atomic<bool> &stop) {
   while (!stop) poll(50);
+  // Store what has arrived before stopping.
+  waitIdle();
   flush();
+  waitIdle();
 }
 
 void Receiver::poll(int waitMs) {
   std::int64_t now = steadyMs();
   int wait = waitMs;
-  if (!batch_.empty()) wait = static_cast<int>(std::max<std::int64_t>(0, batchStartMs_ + options_.maxBatchDelayMs - now));
-  zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+  if (!batch_.empty() && !inFlight_)
+    wait = static_cast<int>(std::max<std::int64_t>(0, batchStartMs_ + options_.maxBatchDelayMs - now));
+  zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 1, std::chrono::milliseconds(wait));
+    zmq::poll(items, 2, std::chrono::milliseconds(wait));
   } catch (const zmq::error_t &e) {
     if (e.num() != EINTR) throw;  // a signal (the caller's stop request): just return
     return;
   }
+  finishCommit();
   while (batch_.size() < options_.maxBatch) {
     zmq::message_t routing, payload;
     if (!socket_.recv(routing, zmq::recv_flags::dontwait)) break;
@@ -49,7 +101,8 @@ void Receiver::poll(int waitMs) {
     handle(routing, payload);
   }
   now = steadyMs();
-  if (!batch_.empty() && (batch_.size() >= options_.maxBatch || now - batchStartMs_ >= options_.maxBatchDelayMs))
+  if (!batch_.empty() && !inFlight_ &&
+      (batch_.size() >= options_.maxBatch || now - batchStartMs_ >= options_.maxBatchDelayMs))
     flush();
   if (now - lastCheckMs_ >= 100) {
     checkPeers();
@@ -162,15 +215,14 @@ void advance(std::uint64_t &wm, std::map<std::uint64_t, std::uint64_t> &settled)
 }  // namespace
 
 void Receiver::flush() {
-  if (batch_.empty()) return;
+  if (batch_.empty() || inFlight_) return;
   // Work out the watermarks this batch gives, applying nothing until it is stored.
-  auto newWatermarks = watermark_;
-  std::map<std::string, std::map<std::uint64_t, std::uint64_t>> newSettled;
-  std::vector<IncomingMessage> toStore;
-  toStore.reserve(batch_.size());
+  auto job = std::make_unique<Job>();
+  job->watermarks = watermark_;
+  job->toStore.reserve(batch_.size());
   for (auto &m : batch_) {
-    auto &settled = newSettled.try_emplace(m.peerId, peers_[m.peerId].settled).first->second;
-    auto &wm = newWatermarks[m.peerId];
+    auto &settled = job->settled.try_emplace(m.peerId, peers_[m.peerId].settled).first->second;
+    auto &wm = job->watermarks[m.peerId];
     const auto &env = m.envelope;
     if (env.has_heartbeat()) {
       wm = std::max(wm, env.heartbeat().first_pending() - 1);
@@ -179,27 +231,55 @@ void Receiver::flush() {
         auto &last = settled[env.gap().first()];
         last = std::max(last, env.gap().last());
       }
-      toStore.push_back(m);
+      job->toStore.push_back(m);
     } else if (env.sequence() > wm && !settled.count(env.sequence())) {
       settled[env.sequence()] = env.sequence();
-      toStore.push_back(m);
+      job->toStore.push_back(m);
     }
   }
-  for (auto &[peerId, settled] : newSettled) advance(newWatermarks[peerId], settled);
-  try {
-    store_.commit(toStore, newWatermarks);
-  } catch (const std::exception &e) {
+  for (auto &[peerId, settled] : job->settled) advance(job->watermarks[peerId], settled);
+  job->batch = std::move(batch_);
+  batch_.clear();
+  {
+    std::lock_guard lock(jobMutex_);
+    job_ = std::move(job);
+    jobDone_ = false;
+    inFlight_ = true;
+  }
+  jobReady_.notify_all();
+}
+
+void Receiver::finishCommit() {
+  std::unique_ptr<Job> job;
+  {
+    std::lock_guard lock(jobMutex_);
+    if (!inFlight_ || !jobDone_) return;
+    job = std::move(job_);
+    inFlight_ = false;
+    jobDone_ = false;
+  }
+  std::uint64_t drained;
+  if (::read(wakeFd_, &drained, sizeof drained) < 0 && errno != EAGAIN)
+    log_->error("eventfd read: {}", std::strerror(errno));
+  if (job->error) {
     ++stats_.commitFailures;
-    log_->error("storing a batch of {} failed, not acknowledged: {}", batch_.size(), e.what());
-    batch_.clear();
+    try {
+      std::rethrow_exception(job->error);
+    } catch (const std::exception &e) {
+      log_->error("storing a batch of {} failed, not acknowledged: {}", job->batch.size(), e.what());
+    }
     return;
   }
   ++stats_.batches;
-  stats_.stored += toStore.size();
-  watermark_ = std::move(newWatermarks);
-  for (auto &[peerId, settled] : newSettled) peers_[peerId].settled = std::move(settled);
-  for (auto &[peerId, _] : newSettled) reply(peers_[peerId].routingId, peerId);
-  batch_.clear();
+  stats_.stored += job->toStore.size();
+  store_.afterCommit(job->toStore);
+  for (auto &[peerId, wm] : job->watermarks) watermark_[peerId] = std::max(watermark_[peerId], wm);
+  for (auto &[peerId, settled] : job->settled) {
+    auto &mine = peers_[peerId].settled;
+    for (auto &[first, last] : settled) mine[first] = std::max(mine[first], last);
+    advance(watermark_[peerId], mine);
+  }
+  for (auto &[peerId, _] : job->settled) reply(peers_[peerId].routingId, peerId);
 }
 
 void Receiver::checkPeers() {

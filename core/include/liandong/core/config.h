@@ -28,6 +28,9 @@ public:
   bool has(const std::string &key) const;
 
   std::string str(const std::string &key) const;
+  // The value exactly as written, without ${...} expansion (keys, secrets).
+  std::string literal(const std::string &key) const;
+  std::string literal(const std::string &key, const std::string &fallback) const;
   std::string str(const std::string &key, const std::string &fallback) const;
   std::int64_t integer(const std::string &key) const;
   std::int64_t integer(const std::string &key, std::int64_t fallback) const;
@@ -78,8 +81,9 @@ private:
   std::string path_;
 };
 
-// Expands ${NAME} and ${NAME:-default}; throws Error naming the variable when
-// it is unset and has no default.
+// Expands ${NAME} and ${NAME:-default} where NAME is an identifier
+// ([A-Za-z_][A-Za-z0-9_]*); anything else is left as written. Throws Error
+// naming the variable when it is unset and has no default.
 std::string expandEnvironment(const std::string &text);
 
 }  // namespace liandong

@@ -5,12 +5,14 @@
 // (sender_id, sequence) keys. Reconnects by itself after a database restart.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include "liandong/core/link/receiver.h"
 
@@ -35,6 +37,8 @@ public:
   std::map<std::string, std::uint64_t> loadWatermarks() override;
   void commit(const std::vector<link::IncomingMessage> &batch,
               const std::map<std::string, std::uint64_t> &watermarks) override;
+  // Calls the StoredCallback for what the last commit stored (receiver thread).
+  void afterCommit(const std::vector<link::IncomingMessage> &batch) override;
 
   // The state consoles start from after a centre restart: the latest reading
   // of every sensor, with its county.
@@ -43,19 +47,27 @@ public:
   // Records a peer's link state (alive / lost) in `link_peers`.
   void setPeerState(const std::string &peerId, const std::string &state);
 
-  std::uint64_t readingsStored() const { return readings_; }
-  std::uint64_t eventsStored() const { return events_; }
+  std::uint64_t readingsStored() const { return readings_.load(); }
+  std::uint64_t eventsStored() const { return events_.load(); }
 
 private:
   pqxx::connection &connection();
+  void locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch);
+  std::string regionOf(double lon, double lat) const;
+
+  static constexpr std::size_t kRegionCacheMax = 200000;
 
   std::string conninfo_;
   StoredCallback onStored_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<pqxx::connection> conn_;      // committer thread
+  std::unique_ptr<pqxx::connection> peerConn_;  // receiver thread (peer states)
+  std::vector<StoredItem> lastStored_;
   std::map<std::string, std::uint64_t> writtenWatermarks_;
-  std::uint64_t readings_ = 0;
-  std::uint64_t events_ = 0;
+  // County of each sensor position seen (positions are exact doubles from the wire).
+  std::map<std::pair<double, double>, std::string> regionCache_;
+  std::atomic<std::uint64_t> readings_{0};
+  std::atomic<std::uint64_t> events_{0};
 };
 
  // The console state item a stored message updates ("reading/<sensor>", ...)

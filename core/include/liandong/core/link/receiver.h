@@ -3,12 +3,19 @@
 // collected into batches, handed to an IntakeStore that commits them in one
 // transaction, and only then acknowledged cumulatively: the ack to a sender
 // names the highest sequence below which everything of that sender is stored.
+// Commits run on a committer thread while the next batch gathers ("group
+// commit"): an idle receiver commits each message at once, a busy one commits
+// whatever arrived during the previous commit.
 // Duplicates (sequence at or below the watermark) are acknowledged again and
 // not stored twice. Each message's sender_id must equal the id its CURVE key
 // was admitted under.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,8 +51,12 @@ public:
   // Stores `batch` (sequenced messages, possibly with duplicates already stored
   // earlier: ignore those) and the new watermarks, atomically. Throws on failure;
   // nothing of the batch is then acknowledged and the senders will resend.
+  // Runs on the receiver's committer thread, one call at a time.
   virtual void commit(const std::vector<IncomingMessage> &batch,
                       const std::map<std::string, std::uint64_t> &watermarks) = 0;
+  // Called on the receiver's own thread after a successful commit, before the
+  // acks go out, while `batch` is still alive (publish to consoles here).
+  virtual void afterCommit(const std::vector<IncomingMessage> &batch) { (void)batch; }
 };
 
 struct ReceiverOptions {
@@ -53,7 +64,7 @@ struct ReceiverOptions {
   CurveKeyPair keys;     // the receiver's own key pair
   std::string id;        // the receiver's id, put in its acks and heartbeats
   std::size_t maxBatch = 2000;
-  int maxBatchDelayMs = 5;
+  int maxBatchDelayMs = 0;  // extra wait to fill a batch when no commit is running
   std::size_t maxMessageBytes = 1 << 20;
   int heartbeatIntervalMs = 1000;
   int missedBeatsLost = 3;
@@ -74,6 +85,7 @@ class Receiver {
 public:
   using PeerCallback = std::function<void(const std::string &peerId, PeerState)>;
   Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore &store, PeerCallback onPeer = {});
+  ~Receiver();
   Receiver(const Receiver &) = delete;
   Receiver &operator=(const Receiver &) = delete;
 
@@ -93,8 +105,19 @@ private:
     // Ranges above the watermark already stored or given up (first -> last).
     std::map<std::uint64_t, std::uint64_t> settled;
   };
+  // One batch on its way to the store.
+  struct Job {
+    std::vector<IncomingMessage> batch;  // everything received (heartbeats included)
+    std::vector<IncomingMessage> toStore;
+    std::map<std::string, std::uint64_t> watermarks;
+    std::map<std::string, std::map<std::uint64_t, std::uint64_t>> settled;
+    std::exception_ptr error;
+  };
   void handle(zmq::message_t &routing, zmq::message_t &payload);
-  void flush();
+  void flush();          // starts a commit of batch_ if none is running
+  void finishCommit();   // applies a finished commit: watermarks, acks
+  void commitLoop();
+  void waitIdle();
   void refuse(const std::string &routingId, const std::string &peerId, std::uint64_t seq,
               const std::string &reason);
   void reply(const std::string &routingId, const std::string &peerId, const std::string &error = {},
@@ -112,6 +135,16 @@ private:
   std::int64_t batchStartMs_ = 0;
   std::int64_t lastCheckMs_ = 0;
   ReceiverStats stats_;
+
+  // Committer thread; `job_` passes between the threads under `jobMutex_`.
+  int wakeFd_ = -1;  // eventfd: the committer tells the receiver a job is done
+  std::thread committer_;
+  std::mutex jobMutex_;
+  std::condition_variable jobReady_;
+  std::unique_ptr<Job> job_;
+  bool jobDone_ = false;
+  bool inFlight_ = false;
+  bool stopCommitter_ = false;
 };
 
 }  // namespace liandong::link
