@@ -6,9 +6,11 @@
 
 #include <fmt/format.h>
 
+#include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <pqxx/pqxx>
 
+#include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 
@@ -97,15 +99,16 @@ pqxx::connection &PgIntakeStore::connection() {
         "sender_id text, sequence bigint, sensor_id text, quantity text, value float8, unit text, "
         "observed_us bigint, lon float8, lat float8, region_code text) ON COMMIT DELETE ROWS");
   }
-  conn_->prepare("move_readings",
-                 "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, "
-                 "region_code) "
-                 "SELECT sender_id, sequence, sensor_id, quantity, value, unit, to_timestamp(observed_us / 1e6), "
-                 "       CASE WHEN lon = 0 AND lat = 0 THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, "
-                 "       nullif(region_code, '') "
-                 "FROM intake_readings "
-                 "ON CONFLICT (sender_id, sequence) DO NOTHING "
-                 "RETURNING sender_id, sequence, coalesce(region_code, '')");
+  conn_->prepare(
+      "move_readings",
+      "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, "
+      "region_code) "
+      "SELECT sender_id, sequence, sensor_id, quantity, value, unit, to_timestamp(observed_us / 1e6), "
+      "       CASE WHEN lon = 0 AND lat = 0 THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, "
+      "       nullif(region_code, '') "
+      "FROM intake_readings "
+      "ON CONFLICT (sender_id, sequence) DO NOTHING "
+      "RETURNING sender_id, sequence, coalesce(region_code, '')");
   // The county of each new point, for many points in one round trip.
   conn_->prepare("locate_points",
                  "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "
@@ -154,6 +157,84 @@ void PgIntakeStore::locate(pqxx::work &tx, const std::vector<link::IncomingMessa
     regionCache_[missing[row[0].as<std::size_t>() - 1]] = row[1].as<std::string>();
 }
 
+namespace {
+// The first string field (by path) that contains a NUL character.
+std::optional<std::string> fieldWithNul(const google::protobuf::Message &msg, const std::string &path) {
+  const auto *desc = msg.GetDescriptor();
+  const auto *refl = msg.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor *> fields;
+  refl->ListFields(msg, &fields);
+  for (const auto *f : fields) {
+    std::string name = path.empty() ? f->name() : path + "." + f->name();
+    if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING && !f->is_repeated()) {
+      if (refl->GetString(msg, f).find('\0') != std::string::npos) return name;
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
+      if (auto bad = fieldWithNul(refl->GetMessage(msg, f), name)) return bad;
+    }
+  }
+  (void)desc;
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &message) {
+  if (auto field = fieldWithNul(message.envelope, ""))
+    return "has a NUL character in " + *field + ", which the database cannot store";
+  return std::nullopt;
+}
+
+bool PgIntakeStore::copyReadings(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch,
+                                 std::vector<StoredItem> &stored, std::uint64_t &count) {
+  std::vector<StoredItem> mine;
+  try {
+    pqxx::subtransaction sub(tx, "copy_readings");
+    {
+      std::unique_ptr<pqxx::stream_to> copy;
+      for (const auto &m : batch) {
+        const auto &env = m.envelope;
+        if (!env.has_reading()) continue;
+        if (!copy)
+          copy = std::make_unique<pqxx::stream_to>(
+              sub, "readings",
+              std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
+                                       "observed_at", "geom", "region_code"});
+        const auto &r = env.reading();
+        std::optional<std::string> geom, region;
+        if (r.longitude() != 0 || r.latitude() != 0)
+          geom = fmt::format("SRID=4326;POINT({:.17g} {:.17g})", r.longitude(), r.latitude());
+        auto code = regionOf(r.longitude(), r.latitude());
+        if (!code.empty()) region = code;
+        *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(),
+                                 r.quantity(), r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom,
+                                 region);
+        mine.push_back({&m, code});
+      }
+      if (copy) copy->complete();
+    }
+    sub.commit();
+  } catch (const pqxx::unique_violation &) {
+    return false;
+  }
+  count += mine.size();
+  stored.insert(stored.end(), mine.begin(), mine.end());
+  return true;
+}
+
+std::map<std::string, std::vector<std::uint64_t>> PgIntakeStore::loadSettled() {
+  // Rows stored above a sender's watermark (they arrived out of order before a
+  // restart): the receiver must know them, or it would offer them again.
+  pqxx::work tx(connection());
+  std::map<std::string, std::vector<std::uint64_t>> out;
+  for (const auto &row :
+       tx.exec("SELECT r.sender_id, r.sequence FROM readings r JOIN link_watermarks w "
+               "ON w.sender_id = r.sender_id AND r.sequence > w.sequence "
+               "UNION ALL SELECT e.sender_id, e.sequence FROM events e JOIN link_watermarks w "
+               "ON w.sender_id = e.sender_id AND e.sequence > w.sequence"))
+    out[row[0].as<std::string>()].push_back(row[1].as<std::uint64_t>());
+  tx.commit();
+  return out;
+}
+
 std::map<std::string, std::uint64_t> PgIntakeStore::loadWatermarks() {
   pqxx::work tx(connection());
   std::map<std::string, std::uint64_t> out;
@@ -178,33 +259,37 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
   try {
     auto &conn = connection();
     pqxx::work tx(conn);
-    std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
     locate(tx, batch);
-    {
-      std::unique_ptr<pqxx::stream_to> copy;
-      for (const auto &m : batch) {
-        const auto &env = m.envelope;
-        if (!env.has_reading()) continue;
-        if (!copy)
-          copy = std::make_unique<pqxx::stream_to>(
-              tx, "intake_readings",
-              std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                       "observed_us", "lon", "lat", "region_code"});
-        const auto &r = env.reading();
-        auto seq = static_cast<std::int64_t>(env.sequence());
-        *copy << std::make_tuple(env.sender_id(), seq, r.sensor_id(), r.quantity(), r.value(), r.unit(),
-                                 r.observed_at_us(), r.longitude(), r.latitude(),
-                                 regionOf(r.longitude(), r.latitude()));
-        byKey[{env.sender_id(), seq}] = &m;
+    if (!copyReadings(tx, batch, stored, readings)) {
+      // Some reading is already stored (a redelivery the receiver could not
+      // tell): take the slower path that skips conflicts row by row.
+      std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
+      {
+        std::unique_ptr<pqxx::stream_to> copy;
+        for (const auto &m : batch) {
+          const auto &env = m.envelope;
+          if (!env.has_reading()) continue;
+          if (!copy)
+            copy = std::make_unique<pqxx::stream_to>(
+                tx, "intake_readings",
+                std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
+                                         "observed_us", "lon", "lat", "region_code"});
+          const auto &r = env.reading();
+          auto seq = static_cast<std::int64_t>(env.sequence());
+          *copy << std::make_tuple(env.sender_id(), seq, r.sensor_id(), r.quantity(), r.value(), r.unit(),
+                                   r.observed_at_us(), r.longitude(), r.latitude(),
+                                   regionOf(r.longitude(), r.latitude()));
+          byKey[{env.sender_id(), seq}] = &m;
+        }
+        if (copy) copy->complete();
       }
-      if (copy) copy->complete();
-    }
-    if (!byKey.empty()) {
-      for (const auto &row : tx.exec_prepared("move_readings")) {
-        auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
-        if (it == byKey.end()) continue;
-        ++readings;
-        stored.push_back({it->second, row[2].as<std::string>()});
+      if (!byKey.empty()) {
+        for (const auto &row : tx.exec_prepared("move_readings")) {
+          auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
+          if (it == byKey.end()) continue;
+          ++readings;
+          stored.push_back({it->second, row[2].as<std::string>()});
+        }
       }
     }
     for (const auto &m : batch) {
@@ -255,9 +340,10 @@ void PgIntakeStore::setPeerState(const std::string &peerId, const std::string &s
   try {
     if (!peerConn_ || !peerConn_->is_open()) peerConn_ = std::make_unique<pqxx::connection>(conninfo_);
     pqxx::work tx(*peerConn_);
-    tx.exec_params("INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
-                   "ON CONFLICT (peer_id) DO UPDATE SET state = EXCLUDED.state, changed_at = now()",
-                   peerId, state);
+    tx.exec_params(
+        "INSERT INTO link_peers (peer_id, state, changed_at) VALUES ($1, $2, now()) "
+        "ON CONFLICT (peer_id) DO UPDATE SET state = EXCLUDED.state, changed_at = now()",
+        peerId, state);
     tx.commit();
   } catch (const std::exception &e) {
     peerConn_.reset();

@@ -23,6 +23,8 @@ Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore
   socket_.set(zmq::sockopt::rcvhwm, 100000);
   makeCurveServer(socket_, options_.keys);
   watermark_ = store_.loadWatermarks();
+  for (const auto &[peerId, seqs] : store_.loadSettled())
+    for (auto seq : seqs) peers_[peerId].settled[seq] = seq;
   bindOrThrow(socket_, options_.endpoint, "intake");
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) throw SystemError("eventfd", errno);
@@ -192,6 +194,11 @@ void Receiver::handle(zmq::message_t &routing, zmq::message_t &payload) {
   if (env.sequence() <= wm || peer.settled.count(env.sequence())) {
     ++stats_.duplicates;
     reply(routingId, peerId);
+    return;
+  }
+  if (auto reason = store_.validate(in)) {
+    refuse(routingId, peerId, env.sequence(), "message " + std::to_string(env.sequence()) + " " + *reason);
+    peer.settled[env.sequence()] = env.sequence();  // step over it
     return;
   }
   if (env.body_case() == wire::Envelope::BODY_NOT_SET) {

@@ -35,6 +35,9 @@ public:
   ~PgIntakeStore() override;
 
   std::map<std::string, std::uint64_t> loadWatermarks() override;
+  std::map<std::string, std::vector<std::uint64_t>> loadSettled() override;
+  // PostgreSQL text and jsonb cannot hold NUL characters: refuse such messages.
+  std::optional<std::string> validate(const link::IncomingMessage &message) override;
   void commit(const std::vector<link::IncomingMessage> &batch,
               const std::map<std::string, std::uint64_t> &watermarks) override;
   // Calls the StoredCallback for what the last commit stored (receiver thread).
@@ -53,6 +56,10 @@ public:
 private:
   pqxx::connection &connection();
   void locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch);
+  // COPY the batch's readings straight into `readings`; false (and nothing
+  // written) when one of them is already there.
+  bool copyReadings(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch, std::vector<StoredItem> &stored,
+                    std::uint64_t &count);
   std::string regionOf(double lon, double lat) const;
 
   static constexpr std::size_t kRegionCacheMax = 200000;

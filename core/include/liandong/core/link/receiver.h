@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <cstdint>
 #include <functional>
@@ -48,12 +49,21 @@ public:
   virtual ~IntakeStore() = default;
   // The stored watermark of every sender known (sender id -> sequence).
   virtual std::map<std::string, std::uint64_t> loadWatermarks() = 0;
+  // Sequences stored above a sender's watermark (out-of-order arrivals before
+  // a restart), so they are not offered to commit() again.
+  virtual std::map<std::string, std::vector<std::uint64_t>> loadSettled() { return {}; }
   // Stores `batch` (sequenced messages, possibly with duplicates already stored
   // earlier: ignore those) and the new watermarks, atomically. Throws on failure;
   // nothing of the batch is then acknowledged and the senders will resend.
   // Runs on the receiver's committer thread, one call at a time.
   virtual void commit(const std::vector<IncomingMessage> &batch,
                       const std::map<std::string, std::uint64_t> &watermarks) = 0;
+  // A reason to refuse `message` before it is batched (it could never be
+  // stored, and would fail every batch it joins), or nullopt to accept it.
+  virtual std::optional<std::string> validate(const IncomingMessage &message) {
+    (void)message;
+    return std::nullopt;
+  }
   // Called on the receiver's own thread after a successful commit, before the
   // acks go out, while `batch` is still alive (publish to consoles here).
   virtual void afterCommit(const std::vector<IncomingMessage> &batch) { (void)batch; }
