@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -59,12 +60,12 @@ std::string tierName(wire::Tier tier, bool chinese) {
 link::OutboxOptions readOutboxOptions(const ConfigNode &o) {
   link::OutboxOptions opt;
   opt.dir = o.path("dir");
-  auto quota = o.integer("quota_mb", 256);
-  if (quota < 1) o.fail("quota_mb", "must be at least 1");
-  opt.quotaBytes = static_cast<std::uint64_t>(quota) << 20;
-  auto seg = o.integer("segment_mb", 16);
-  if (seg < 1 || seg > quota) o.fail("segment_mb", "must be between 1 and quota_mb");
-  opt.segmentBytes = static_cast<std::uint64_t>(seg) << 20;
+  double quota = o.number("quota_mb", 256);
+  if (quota < 0.01) o.fail("quota_mb", "must be at least 0.01");
+  opt.quotaBytes = static_cast<std::uint64_t>(quota * 1048576);
+  double seg = o.number("segment_mb", std::min(16.0, quota));
+  if (seg < 0.001 || seg > quota) o.fail("segment_mb", "must be between 0.001 and quota_mb");
+  opt.segmentBytes = static_cast<std::uint64_t>(seg * 1048576);
   auto every = o.integer("fsync_every", 512);
   if (every < 1) o.fail("fsync_every", "must be at least 1");
   opt.fsyncEvery = static_cast<std::uint32_t>(every);

@@ -14,6 +14,7 @@
 #include "liandong/core/curve_keys.h"
 #include "pg_fixture.h"
 #include "process.h"
+#include "tcp_proxy.h"
 
 using namespace liandong;
 using namespace liandong::testing;
@@ -197,6 +198,92 @@ TEST(CentreProcess, KillingCentreRepeatedlyLosesNothing) {
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
   EXPECT_EQ(centre->stop(), 0) << centre->output();
   expectNoLossNoDuplicate(d);
+}
+
+TEST(CentreProcess, LinkCutForAMinuteLosesNothing) {
+  Deployment d("linkcut");
+  int proxyPort = nextPort();
+  auto text = readFile(d.dir / "node.yaml");
+  auto at = text.find("127.0.0.1:" + std::to_string(d.intake));
+  text.replace(at, 10 + std::to_string(d.intake).size(), "127.0.0.1:" + std::to_string(proxyPort));
+  writeFile(d.dir / "node.yaml", text);
+  TcpProxy proxy(proxyPort, d.intake);
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000));
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", 100, 20000)) << ingest->output();
+  int cutSeconds = std::getenv("LIANDONG_CUT_SECONDS") ? std::atoi(std::getenv("LIANDONG_CUT_SECONDS")) : 60;
+  proxy.blackhole();  // the WAN link goes silent
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'lost'", 1, 10000))
+      << "the centre notices the silence";
+  long during = d.query("SELECT count(*) FROM readings");
+  std::this_thread::sleep_for(std::chrono::seconds(cutSeconds));
+  EXPECT_LE(d.query("SELECT count(*) FROM readings") - during, 0) << "nothing crosses a cut link";
+  proxy.reset();  // it returns after both sides' TCP gave up
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  proxy.restore();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'alive'", 1, 20000));
+  // About 150 readings a second were produced during the cut; all of them arrive.
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", during + 100L * cutSeconds, 60000));
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  expectNoLossNoDuplicate(d);
+}
+
+TEST(CentreProcess, OutboxAtQuotaBlocksThenDeliversWhenSpaceReturns) {
+  Deployment d("quota");
+  auto text = readFile(d.dir / "node.yaml");
+  text.replace(text.find("  dir: outbox\n"), 14, "  dir: outbox\n  quota_mb: 0.05\n  segment_mb: 0.01\n");
+  writeFile(d.dir / "node.yaml", text);
+  auto ingest = d.startIngest();  // no centre yet: the outbox fills up
+  ASSERT_TRUE(ingest->waitForOutput("disk quota of 0.05 MiB reached", 30000)) << ingest->output();
+  std::uintmax_t bytes = 0;
+  for (auto &e : fs::directory_iterator(d.dir / "outbox"))
+    if (e.path().filename().string().starts_with("seg-")) bytes += fs::file_size(e.path());
+  EXPECT_LE(bytes, 52428u) << "the quota holds";
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000));
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", 500, 30000)) << ingest->output();
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_NE(ingest->output().find("space returned"), std::string::npos) << ingest->output();
+  EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  expectNoLossNoDuplicate(d);
+}
+
+TEST(CentreProcess, CorruptedOutboxRecordIsReportedAndTheRestDelivered) {
+  Deployment d("corrupt");
+  {
+    auto ingest = d.startIngest();  // centre down: records stay in the outbox
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(ingest->stop(), 0);
+  }
+  fs::path seg;
+  for (auto &e : fs::directory_iterator(d.dir / "outbox"))
+    if (e.path().filename().string().starts_with("seg-")) seg = e.path();
+  ASSERT_FALSE(seg.empty());
+  auto bytes = readFile(seg.string());
+  ASSERT_GT(bytes.size(), 2000u);
+  bytes[bytes.size() / 2] ^= 0x55;  // one flipped byte in the middle
+  writeFile(seg.string(), bytes);
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000));
+  auto ingest = d.startIngest("ingest2.log");
+  EXPECT_TRUE(ingest->waitForOutput(seg.string() + ": offset", 20000)) << ingest->output();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM events WHERE kind = 'gap'", 1, 20000)) << centre->output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  // Every sequence is either stored or on record as lost, and the loss is small.
+  long stored = d.query("SELECT count(*) FROM readings");
+  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM readings");
+  long lost = d.query("SELECT sum((payload->'gap'->>'last')::bigint - (payload->'gap'->>'first')::bigint + 1) "
+                      "FROM events WHERE kind = 'gap'");
+  EXPECT_EQ(stored + lost, span);
+  EXPECT_GE(lost, 1);
+  EXPECT_LE(lost, 3) << "one damaged record costs itself, not the segment";
 }
 
 TEST(CentreProcess, DatabaseRestartUnderLoadLosesNothing) {

@@ -254,7 +254,8 @@ std::optional<std::uint64_t> Outbox::append(wire::Envelope &env) {
   if (payload.size() > kMaxRecord) throw Error("outbox: record of " + std::to_string(payload.size()) + " bytes is too large");
   if (bytes_ + need > options_.quotaBytes) {
     if (!fullLogged_) {
-      log_->error("outbox: disk quota of {} MiB reached in {}; {} new records", options_.quotaBytes >> 20,
+      log_->error("outbox: disk quota of {:.2f} MiB reached in {}; {} new records",
+                  static_cast<double>(options_.quotaBytes) / 1048576.0,
                   options_.dir.string(), options_.policy == FullPolicy::Block ? "blocking" : "shedding");
       fullLogged_ = true;
     }

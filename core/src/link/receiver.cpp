@@ -21,6 +21,8 @@ Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.maxMessageBytes));
   socket_.set(zmq::sockopt::rcvhwm, 100000);
+  socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
+  socket_.set(zmq::sockopt::heartbeat_timeout, options_.heartbeatIntervalMs * options_.missedBeatsLost);
   makeCurveServer(socket_, options_.keys);
   watermark_ = store_.loadWatermarks();
   for (const auto &[peerId, seqs] : store_.loadSettled())

@@ -21,6 +21,10 @@ Sender::Sender(zmq::context_t &context, SenderOptions options, Outbox &outbox,
   socket_.set(zmq::sockopt::reconnect_ivl_max, 5000);
   socket_.set(zmq::sockopt::immediate, 1);
   socket_.set(zmq::sockopt::routing_id, options_.senderId);
+  // ZMTP heartbeats close a connection that went silent (a cut WAN link), so
+  // ZeroMQ reconnects instead of queueing behind a dead TCP connection.
+  socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
+  socket_.set(zmq::sockopt::heartbeat_timeout, options_.heartbeatIntervalMs * options_.missedBeatsLost);
   makeCurveClient(socket_, options_.keys, options_.serverPublicZ85);
   try {
     socket_.connect(options_.endpoint);
