@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "liandong/core/curve_keys.h"
+#include "liandong/core/link/sender.h"
 #include "pg_fixture.h"
 #include "process.h"
 #include "tcp_proxy.h"
@@ -302,6 +303,86 @@ TEST(CentreProcess, DatabaseRestartUnderLoadLosesNothing) {
   EXPECT_EQ(centre->stop(), 0) << centre->output();
   EXPECT_NE(centre->output().find("not acknowledged"), std::string::npos) << "the outage was noticed";
   expectNoLossNoDuplicate(d);
+}
+
+TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
+  Deployment child("fedchild");
+  Deployment parent("fedparent");
+  auto parentKeys = generateCurveKeyPair("centre-p");
+  auto issuer = generateCurveKeyPair("console-p");
+  writeCurveKeyFile(parent.dir / "centre.key", parentKeys);
+  // The parent is Guangzhou's centre; it admits the Panyu centre and a console that issues directives.
+  auto ptext = readFile(parent.dir / "centre.yaml");
+  ptext.replace(ptext.find("id: centre-t"), 12, "id: centre-p");
+  ptext.replace(ptext.find("region: \"440113\""), 16, "region: \"440100\"");
+  ptext.replace(ptext.find("admitted:\n"), 10,
+                fmt::format("admitted:\n  - {{id: centre-t, public_key: '{}'}}\n  - {{id: console-p, public_key: '{}'}}\n",
+                            child.centre.publicZ85, issuer.publicZ85));
+  ptext += fmt::format("children:\n  - id: centre-t\n    endpoint: tcp://127.0.0.1:{}\n    public_key: '{}'\n"
+                       "    outbox: {{dir: to-child}}\n",
+                       child.intake, child.centre.publicZ85);
+  writeFile(parent.dir / "centre.yaml", ptext);
+  // The child reports to the parent and admits the parent's key for directives.
+  auto ctext = readFile(child.dir / "centre.yaml");
+  ctext.replace(ctext.find("admitted:\n"), 10,
+                fmt::format("admitted:\n  - {{id: centre-p, public_key: '{}'}}\n", parentKeys.publicZ85));
+  ctext += fmt::format("parent:\n  id: centre-p\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
+                       "  summary_interval_s: 1\n  outbox: {{dir: to-parent}}\n",
+                       parent.intake, parentKeys.publicZ85);
+  writeFile(child.dir / "centre.yaml", ctext);
+
+  auto p = parent.startCentre();
+  auto c = child.startCentre();
+  ASSERT_TRUE(p->waitForOutput("ready:", 60000)) << p->output();
+  ASSERT_TRUE(c->waitForOutput("ready:", 60000)) << c->output();
+
+  // A field report raised at the county arrives at the city, from the county centre.
+  zmq::context_t ctx(1);
+  link::OutboxOptions oo;
+  oo.dir = child.dir / "reporter-outbox";
+  link::Outbox reporterBox(oo);
+  link::SenderOptions so;
+  so.senderId = "node-t";
+  so.endpoint = "tcp://127.0.0.1:" + std::to_string(child.intake);
+  so.serverPublicZ85 = child.centre.publicZ85;
+  so.keys = child.node;
+  link::Sender reporter(ctx, so, reporterBox);
+  wire::Envelope inc;
+  inc.set_incident_id("inc-fed-1");
+  inc.mutable_incident_report()->set_incident_id("inc-fed-1");
+  inc.mutable_incident_report()->set_type("flood");
+  inc.mutable_incident_report()->set_title("石楼镇水浸");
+  reporter.publish(inc);
+  ASSERT_TRUE(parent.waitCount("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'centre-t' "
+                               "AND incident_id = 'inc-fed-1'", 1, 20000))
+      << c->output() << p->output();
+  EXPECT_TRUE(parent.waitCount("SELECT count(*) FROM events WHERE kind = 'summary' AND sender_id = 'centre-t'", 1, 10000));
+
+  // A directive issued at the city reaches the named county centre.
+  link::OutboxOptions io;
+  io.dir = parent.dir / "issuer-outbox";
+  link::Outbox issuerBox(io);
+  link::SenderOptions is;
+  is.senderId = "console-p";
+  is.endpoint = "tcp://127.0.0.1:" + std::to_string(parent.intake);
+  is.serverPublicZ85 = parentKeys.publicZ85;
+  is.keys = issuer;
+  link::Sender issuing(ctx, is, issuerBox);
+  wire::Envelope dir;
+  dir.set_incident_id("inc-fed-1");
+  auto *d = dir.mutable_directive();
+  d->set_directive_id("dir-1");
+  d->set_to_centre("centre-t");
+  d->set_text("立即组织石楼镇群众转移");
+  d->set_issued_by("console-p");
+  issuing.publish(dir);
+  ASSERT_TRUE(child.waitCount("SELECT count(*) FROM events WHERE kind = 'directive' AND sender_id = 'centre-p'", 1, 20000))
+      << p->output() << c->output();
+  EXPECT_EQ(child.query("SELECT count(*) FROM events WHERE kind = 'directive' AND payload->'directive'->>'text' = "
+                        "'立即组织石楼镇群众转移'"),
+            1);
+  EXPECT_EQ(p->stop(), 0) << p->output();
+  EXPECT_EQ(c->stop(), 0) << c->output();
 }
 
 // --- bad input: one line naming the cause, a non-zero exit ---

@@ -55,6 +55,25 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
     return zh ? fmt::format("链路 {} {}", id, alive ? "已连接" : "已断开")
               : fmt::format("link {} {}", id, alive ? "connected" : "lost");
   }
+  if (src.has_incident_report()) {
+    const auto &i = src.incident_report();
+    return fmt::format("{} {} {} {} {} [{}]", localTime(src.sent_at_us()), zh ? "事件上报" : "incident",
+                       alerts::levelName(i.level(), zh), i.title(), src.sender_id(), where);
+  }
+  if (src.has_directive()) {
+    const auto &d = src.directive();
+    return fmt::format("{} {} {} → {}: {}", localTime(src.sent_at_us()), zh ? "上级指令" : "directive", src.sender_id(),
+                       d.to_centre(), d.text());
+  }
+  if (src.has_summary()) {
+    const auto &m = src.summary();
+    if (zh)
+      return fmt::format("{} 下级汇总 {}：{} 秒内 {} 条读数、{} 个事件，链路正常 {} 断开 {}", localTime(src.sent_at_us()),
+                         src.sender_id(), m.interval_s(), m.readings(), m.events(), m.peers_alive(), m.peers_lost());
+    return fmt::format("{} summary from {}: {} readings and {} events in {} s, links up {} lost {}",
+                       localTime(src.sent_at_us()), src.sender_id(), m.readings(), m.events(), m.interval_s(),
+                       m.peers_alive(), m.peers_lost());
+  }
   if (src.has_alert()) {
     const auto &a = src.alert();
     return fmt::format("{} {} {} {} {}", localTime(a.onset_at_us()), zh ? "预警" : "alert",

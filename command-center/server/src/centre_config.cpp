@@ -53,6 +53,25 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     for (const auto &p : out.importTowns)
       if (!std::filesystem::exists(p)) imp->fail("towns", "no such file: " + p.string());
   }
+  auto peerCentre = [&](const ConfigNode &n) {
+    PeerCentre p;
+    p.id = n.str("id");
+    p.endpoint = n.str("endpoint");
+    p.publicKey = n.literal("public_key");
+    if (!isValidCurveKey(p.publicKey)) n.fail("public_key", "not a 40-character Z85 CURVE key");
+    auto outbox = n.child("outbox");
+    p.outbox = readOutboxOptions(outbox);
+    // A full outbox toward another centre must not stall this centre's intake:
+    // wait at most a second, then log and count the record as shed.
+    if (!outbox.has("block_timeout_ms")) p.outbox.blockTimeoutMs = 1000;
+    return p;
+  };
+  if (auto parent = cfg.optionalChild("parent")) {
+    out.parent = peerCentre(*parent);
+    out.summaryIntervalS = static_cast<int>(parent->integer("summary_interval_s", 60));
+    if (out.summaryIntervalS < 1) parent->fail("summary_interval_s", "must be at least 1");
+  }
+  for (const auto &child : cfg.list("children")) out.children.push_back(peerCentre(child));
   if (auto lg = cfg.optionalChild("logging")) out.logLevel = lg->str("level", "info");
   cfg.rejectUnknown();
   return out;

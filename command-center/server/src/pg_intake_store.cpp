@@ -28,6 +28,8 @@ std::string stateKind(const wire::Envelope &env) {
     case wire::Envelope::kAlert: return "alert";
     case wire::Envelope::kCameraStatus: return "camera_status";
     case wire::Envelope::kIncidentReport: return "incident";
+    case wire::Envelope::kDirective: return "directive";
+    case wire::Envelope::kSummary: return "summary";
     default: return "event";
   }
 }
@@ -38,6 +40,8 @@ std::string stateKey(const wire::Envelope &env) {
     case wire::Envelope::kAlert: return "alert/" + env.alert().alert_id();
     case wire::Envelope::kCameraStatus: return "camera/" + env.camera_status().camera_id();
     case wire::Envelope::kIncidentReport: return "incident/" + env.incident_report().incident_id();
+    case wire::Envelope::kDirective: return "directive/" + env.directive().directive_id();
+    case wire::Envelope::kSummary: return "summary/" + env.sender_id();
     default: return "";  // events are announced, not kept as state
   }
 }

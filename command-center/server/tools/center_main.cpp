@@ -13,6 +13,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/receiver.h"
+#include "liandong/core/link/sender.h"
 #include "liandong/core/link/security.h"
 #include "liandong/core/logging.h"
 #include "liandong/mapping/migrations.h"
@@ -100,7 +101,57 @@ int main(int argc, char **argv) {
       auto it = regionNames.find(code);
       return it == regionNames.end() ? std::string() : it->second;
     };
+    // The reliable links to the tier above and to the children (directives).
+    std::vector<std::unique_ptr<link::Outbox>> outboxes;
+    std::unique_ptr<link::Sender> parent;
+    std::map<std::string, std::unique_ptr<link::Sender>> children;
+    auto makeSender = [&](const server::PeerCentre &peer) {
+      outboxes.push_back(std::make_unique<link::Outbox>(peer.outbox));
+      link::SenderOptions so;
+      so.senderId = config.id;
+      so.tier = config.tier;
+      so.region = config.region;
+      so.endpoint = peer.endpoint;
+      so.serverPublicZ85 = peer.publicKey;
+      so.keys = config.keys;
+      std::string peerId = peer.id;
+      return std::make_unique<link::Sender>(context, so, *outboxes.back(), [log, peerId](bool up) {
+        log->info("link to centre {} {}", peerId, up ? "up" : "lost");
+      });
+    };
+    if (config.parent) parent = makeSender(*config.parent);
+    for (const auto &child : config.children) children[child.id] = makeSender(child);
+
+    auto forward = [&](const wire::Envelope &src) {
+      bool fromParent = config.parent && src.sender_id() == config.parent->id;
+      if ((src.has_incident_report() || src.has_alert()) && parent && !fromParent) {
+        wire::Envelope up;
+        up.set_kind(src.kind());
+        up.set_status(src.status());
+        up.set_incident_id(src.incident_id());
+        *up.mutable_target_area() = src.target_area();
+        if (src.has_incident_report()) *up.mutable_incident_report() = src.incident_report();
+        else *up.mutable_alert() = src.alert();
+        parent->publish(std::move(up));
+      }
+      if (src.has_directive() && src.directive().to_centre() != config.id) {
+        auto it = children.find(src.directive().to_centre());
+        if (it == children.end()) {
+          log->warn("directive {} is for {}, which is not a child of this centre; not forwarded",
+                    src.directive().directive_id(), src.directive().to_centre());
+        } else {
+          wire::Envelope down;
+          down.set_kind(wire::KIND_DISPATCH);
+          down.set_incident_id(src.incident_id());
+          *down.mutable_directive() = src.directive();
+          it->second->publish(std::move(down));
+          log->info("directive {} forwarded to {}", src.directive().directive_id(), it->first);
+        }
+      }
+    };
+
     auto publish = [&](const server::StoredItem &item) {
+      forward(item.message->envelope);
       wire::StateUpdate u;
       const auto &src = item.message->envelope;
       u.set_what(server::stateKind(src));
@@ -116,6 +167,7 @@ int main(int argc, char **argv) {
       u.set_region_name(regionName(u.region_code()));
       clone.publish(std::move(u));
     }
+    std::map<std::string, bool> peerAlive;  // link state of each peer, for summaries
     link::ReceiverOptions ro;
     ro.endpoint = config.intakeEndpoint;
     ro.keys = config.keys;
@@ -123,6 +175,7 @@ int main(int argc, char **argv) {
     link::Receiver receiver(context, ro, store, [&](const std::string &peer, link::PeerState state) {
       std::string name = state == link::PeerState::Alive ? "alive" : "lost";
       store.setPeerState(peer, name);
+      peerAlive[peer] = state == link::PeerState::Alive;
       wire::StateUpdate u;
       u.set_what("peer");
       u.set_key("peer/" + peer);
@@ -135,10 +188,29 @@ int main(int argc, char **argv) {
 
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
     auto lastStatus = steadyMs();
+    auto lastSummary = steadyMs();
+    std::uint64_t summaryReadings = 0, summaryEvents = 0;
     std::uint64_t lastReadings = 0;
     while (!stop && (endAt == 0 || steadyMs() < endAt)) {
       receiver.poll(20);
       clone.poll(0);
+      if (parent && steadyMs() - lastSummary >= config.summaryIntervalS * 1000) {
+        wire::Envelope env;
+        env.set_kind(wire::KIND_REPORT);
+        auto *sum = env.mutable_summary();
+        sum->set_region_code(config.region);
+        sum->set_interval_s(config.summaryIntervalS);
+        sum->set_readings(store.readingsStored() - summaryReadings);
+        sum->set_events(store.eventsStored() - summaryEvents);
+        for (const auto &[id, alive] : peerAlive) {
+          if (alive) sum->set_peers_alive(sum->peers_alive() + 1);
+          else sum->set_peers_lost(sum->peers_lost() + 1);
+        }
+        parent->publish(std::move(env));
+        summaryReadings = store.readingsStored();
+        summaryEvents = store.eventsStored();
+        lastSummary = steadyMs();
+      }
       if (steadyMs() - lastStatus >= config.statusIntervalS * 1000) {
         auto st = receiver.stats();
         log->info("readings stored: {} (+{} in {} s), events {}, duplicates {}, refused {}, zap refused {}",

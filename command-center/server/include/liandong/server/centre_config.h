@@ -4,13 +4,24 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "liandong.pb.h"
 #include "liandong/core/curve_keys.h"
+#include "liandong/core/link/outbox.h"
 
 namespace liandong::server {
+
+// A centre this centre sends to over the reliable link (its parent, or a child
+// for directives).
+struct PeerCentre {
+  std::string id;
+  std::string endpoint;  // the peer's intake
+  std::string publicKey;
+  link::OutboxOptions outbox;
+};
 
 struct CentreConfig {
   std::string id;
@@ -25,6 +36,9 @@ struct CentreConfig {
   std::string conninfo;
   std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
   std::vector<std::filesystem::path> importTowns;    // CSV
+  std::optional<PeerCentre> parent;   // the tier above: incidents, alerts, summaries go up
+  int summaryIntervalS = 60;
+  std::vector<PeerCentre> children;   // the tier below: directives go down
   std::string logLevel = "info";
   int statusIntervalS = 10;
 };
