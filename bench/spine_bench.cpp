@@ -13,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -414,7 +415,7 @@ int main(int argc, char **argv) {
   std::string db, out;
   std::uint64_t events = 100000;
   double seconds = 10;
-  int mqttPort = 0, amqpPort = 0, port = 27501;
+  int mqttPort = 0, amqpPort = 0, port = 27501, repeats = 3;
   std::string tmp = "/tmp/liandong-bench-spine";
   app.add_option("--db", db, "libpq connection string")->required();
   app.add_option("--events", events, "events per throughput run");
@@ -424,6 +425,7 @@ int main(int argc, char **argv) {
   app.add_option("--port", port, "loopback port for Liandong's link");
   app.add_option("--tmp", tmp, "scratch folder for the outbox");
   app.add_option("--json", out, "write results here");
+  app.add_option("--repeats", repeats, "rounds of every phase; medians are reported")->check(CLI::Range(1, 20));
   CLI11_PARSE(app, argc, argv);
   logging::setup("warn", "bench");
   try {
@@ -433,27 +435,35 @@ int main(int argc, char **argv) {
     }
     nlohmann::json j;
     j["events"] = events;
-    std::cerr << "spine: COPY baseline, " << events << " rows...\n";
-    j["copy_rows_per_s"] = copyRate(db, events);
-    std::cerr << "spine: liandong throughput...\n";
-    j["liandong_eps"] = liandongRun(db, events, 0, 0, tmp, port).eps;
-    std::cerr << "spine: liandong link alone (no database)...\n";
-    j["link_only_eps"] = liandongRun(db, events, 0, 0, tmp, port + 3, true).eps;
-    std::cerr << "spine: liandong latency at 1k/s and 10k/s...\n";
-    auto l1 = liandongRun(db, 0, 1000, seconds, tmp, port + 1);
-    auto l10 = liandongRun(db, 0, 10000, seconds, tmp, port + 2);
-    j["p50_ms_1k"] = l1.p50;
-    j["p99_ms_1k"] = l1.p99;
-    j["p50_ms_10k"] = l10.p50;
-    j["p99_ms_10k"] = l10.p99;
-    j["achieved_eps_10k"] = l10.eps;
-    if (mqttPort) {
-      std::cerr << "spine: mosquitto QoS 1...\n";
-      j["mosquitto_eps"] = mosquittoRun(db, events, mqttPort);
+    j["repeats"] = repeats;
+    // Every phase runs `repeats` times, interleaved, and the median is kept:
+    // this machine is shared and noisy.
+    std::map<std::string, std::vector<double>> runs;
+    for (int r = 0; r < repeats; ++r) {
+      std::cerr << "spine: round " << r + 1 << " of " << repeats << ": COPY, Liandong, link alone, latency";
+      runs["copy_rows_per_s"].push_back(copyRate(db, events));
+      runs["liandong_eps"].push_back(liandongRun(db, events, 0, 0, tmp, port).eps);
+      runs["link_only_eps"].push_back(liandongRun(db, events, 0, 0, tmp, port, true).eps);
+      auto l1 = liandongRun(db, 0, 1000, seconds, tmp, port);
+      auto l10 = liandongRun(db, 0, 10000, seconds, tmp, port);
+      runs["p50_ms_1k"].push_back(l1.p50);
+      runs["p99_ms_1k"].push_back(l1.p99);
+      runs["p50_ms_10k"].push_back(l10.p50);
+      runs["p99_ms_10k"].push_back(l10.p99);
+      runs["achieved_eps_10k"].push_back(l10.eps);
+      if (mqttPort) {
+        std::cerr << ", mosquitto";
+        runs["mosquitto_eps"].push_back(mosquittoRun(db, events, mqttPort));
+      }
+      if (amqpPort) {
+        std::cerr << ", RabbitMQ";
+        runs["rabbitmq_eps"].push_back(rabbitRun(db, events, amqpPort));
+      }
+      std::cerr << "\n";
     }
-    if (amqpPort) {
-      std::cerr << "spine: RabbitMQ with confirms...\n";
-      j["rabbitmq_eps"] = rabbitRun(db, events, amqpPort);
+    for (auto &[key, values] : runs) {
+      j[key] = percentile(values, 0.5);
+      j["runs"][key] = values;
     }
     double le = j["liandong_eps"].get<double>();
     j["ratio_vs_copy"] = le / j["copy_rows_per_s"].get<double>();

@@ -73,7 +73,7 @@ struct ReceiverOptions {
   std::string endpoint;  // e.g. tcp://127.0.0.1:7101
   CurveKeyPair keys;     // the receiver's own key pair
   std::string id;        // the receiver's id, put in its acks and heartbeats
-  std::size_t maxBatch = 2000;
+  std::size_t maxBatch = 8000;
   int maxBatchDelayMs = 0;  // extra wait to fill a batch when no commit is running
   std::size_t maxMessageBytes = 1 << 20;
   int heartbeatIntervalMs = 1000;
