@@ -22,14 +22,7 @@ wire::StateUpdate item(const std::string &key, double value, const std::string &
   return u;
 }
 
-bool waitFor(const std::function<bool()> &cond, int ms = 10000) {
-  auto end = steadyMs() + ms;
-  while (steadyMs() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
-}
+using liandong::testing::waitUntil;
 
 class CloneTest : public ::testing::Test {
 protected:
@@ -121,7 +114,7 @@ TEST_F(CloneTest, CentreRestartTriggersResync) {
   ASSERT_TRUE(serveUntil(*server, [&] { return client.state().size() == 1; }));
   auto before = client.resyncs();
   server.reset();  // the centre goes away...
-  EXPECT_TRUE(waitFor([&] { return !client.linkUp(); }, 5000)) << "silence is noticed";
+  EXPECT_TRUE(waitUntil([&] { return !client.linkUp(); }, 5000)) << "silence is noticed";
   EXPECT_FALSE(up.load());
   server = makeServer(sctx);  // ...and comes back with different state
   server->publish(item("reading/x", 5));

@@ -114,14 +114,7 @@ protected:
     env.mutable_reading()->set_value(v);
     return env;
   }
-  bool waitFor(const std::function<bool()> &cond, int ms = 10000) {
-    auto end = steadyMs() + ms;
-    while (steadyMs() < end) {
-      if (cond()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return cond();
-  }
+  static bool waitFor(const std::function<bool()> &cond, int ms = 10000) { return liandong::testing::waitUntil(cond, ms); }
 
   fs::path dir_;
   CurveKeyPair server_, node_;

@@ -21,6 +21,15 @@ extern char **environ;
 
 namespace liandong::testing {
 
+bool waitUntil(const std::function<bool()> &cond, int timeoutMs) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
 int anyFreePort();
 
 int freeTcpPort() {

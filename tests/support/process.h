@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ private:
   bool exited_ = false;
   std::string outputFile_;
 };
+
+// Polls `cond` every 10 ms until it holds or `timeoutMs` passes; returns its last value.
+bool waitUntil(const std::function<bool()> &cond, int timeoutMs = 10000);
 
 // A loopback TCP port that was free a moment ago (bound to port 0, then released).
 int freeTcpPort();

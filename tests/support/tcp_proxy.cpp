@@ -73,6 +73,7 @@ void TcpProxy::run() {
       fds.push_back({p.server, static_cast<short>(forwarding ? POLLIN : 0), 0});
     }
     if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+    const std::size_t polled = pairs.size();  // pairs accepted below were not polled this round
     if (fds[0].revents & POLLIN) {
       int c = ::accept(listenFd_, nullptr, nullptr);
       if (c >= 0) {
@@ -95,7 +96,7 @@ void TcpProxy::run() {
       }
     }
     std::vector<std::size_t> dead;
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       auto &p = pairs[i];
       auto &cf = fds[1 + 2 * i], &sf = fds[2 + 2 * i];
       bool ok = true;

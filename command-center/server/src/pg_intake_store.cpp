@@ -16,6 +16,11 @@
 
 namespace liandong::server {
 
+namespace {
+constexpr const char *kReadingColumns =
+    "sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, region_code";
+}  // namespace
+
 std::string redactConninfo(const std::string &conninfo) {
   static const std::regex password(R"((password\s*=\s*)('[^']*'|\S+))");
   static const std::regex url(R"((postgres(?:ql)?://[^:/@]*:)[^@]*@)");
@@ -99,20 +104,14 @@ pqxx::connection &PgIntakeStore::connection() {
   {
     pqxx::nontransaction tx(*conn_);
     tx.exec(
-        "CREATE TEMP TABLE IF NOT EXISTS intake_readings ("
-        "sender_id text, sequence bigint, sensor_id text, quantity text, value float8, unit text, "
-        "observed_us bigint, lon float8, lat float8, region_code text) ON COMMIT DELETE ROWS");
+        "CREATE TEMP TABLE IF NOT EXISTS intake_readings (sender_id text, sequence bigint, sensor_id text, "
+        "quantity text, value float8, unit text, observed_at timestamptz, geom geometry(Point, 4326), "
+        "region_code text) ON COMMIT DELETE ROWS");
   }
-  conn_->prepare(
-      "move_readings",
-      "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, "
-      "region_code) "
-      "SELECT sender_id, sequence, sensor_id, quantity, value, unit, to_timestamp(observed_us / 1e6), "
-      "       CASE WHEN lon = 0 AND lat = 0 THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, "
-      "       nullif(region_code, '') "
-      "FROM intake_readings "
-      "ON CONFLICT (sender_id, sequence) DO NOTHING "
-      "RETURNING sender_id, sequence, coalesce(region_code, '')");
+  conn_->prepare("move_readings",
+                 "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
+                     " FROM intake_readings ON CONFLICT (sender_id, sequence) DO NOTHING "
+                     "RETURNING sender_id, sequence, coalesce(region_code, '')");
   // The county of each new point, for many points in one round trip.
   conn_->prepare("locate_points",
                  "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "
@@ -187,41 +186,30 @@ std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &
   return std::nullopt;
 }
 
-bool PgIntakeStore::copyReadings(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch,
-                                 std::vector<StoredItem> &stored, std::uint64_t &count) {
-  std::vector<StoredItem> mine;
-  try {
-    pqxx::subtransaction sub(tx, "copy_readings");
-    {
-      std::unique_ptr<pqxx::stream_to> copy;
-      for (const auto &m : batch) {
-        const auto &env = m.envelope;
-        if (!env.has_reading()) continue;
-        if (!copy)
-          copy = std::make_unique<pqxx::stream_to>(
-              sub, "readings",
-              std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                       "observed_at", "geom", "region_code"});
-        const auto &r = env.reading();
-        std::optional<std::string> geom, region;
-        if (r.longitude() != 0 || r.latitude() != 0)
-          geom = fmt::format("SRID=4326;POINT({:.17g} {:.17g})", r.longitude(), r.latitude());
-        auto code = regionOf(r.longitude(), r.latitude());
-        if (!code.empty()) region = code;
-        *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(),
-                                 r.quantity(), r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom,
-                                 region);
-        mine.push_back({&m, code});
-      }
-      if (copy) copy->complete();
-    }
-    sub.commit();
-  } catch (const pqxx::unique_violation &) {
-    return false;
+std::vector<StoredItem> PgIntakeStore::copyReadings(pqxx::transaction_base &tx, const std::string &table,
+                                                   const std::vector<link::IncomingMessage> &batch) {
+  std::vector<StoredItem> rows;
+  std::unique_ptr<pqxx::stream_to> copy;
+  for (const auto &m : batch) {
+    const auto &env = m.envelope;
+    if (!env.has_reading()) continue;
+    if (!copy)
+      copy = std::make_unique<pqxx::stream_to>(
+          tx, table,
+          std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit", "observed_at",
+                                   "geom", "region_code"});
+    const auto &r = env.reading();
+    std::optional<std::string> geom, region;
+    if (r.longitude() != 0 || r.latitude() != 0)
+      geom = fmt::format("SRID=4326;POINT({:.17g} {:.17g})", r.longitude(), r.latitude());
+    auto code = regionOf(r.longitude(), r.latitude());
+    if (!code.empty()) region = code;
+    *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(), r.quantity(),
+                             r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom, region);
+    rows.push_back({&m, code});
   }
-  count += mine.size();
-  stored.insert(stored.end(), mine.begin(), mine.end());
-  return true;
+  if (copy) copy->complete();
+  return rows;
 }
 
 std::map<std::string, std::vector<std::uint64_t>> PgIntakeStore::loadSettled() {
@@ -264,36 +252,28 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
     auto &conn = connection();
     pqxx::work tx(conn);
     locate(tx, batch);
-    if (!copyReadings(tx, batch, stored, readings)) {
+    bool copied = false;
+    try {
+      pqxx::subtransaction sub(tx, "copy_readings");
+      auto rows = copyReadings(sub, "readings", batch);
+      sub.commit();
+      readings += rows.size();
+      stored.insert(stored.end(), rows.begin(), rows.end());
+      copied = true;
+    } catch (const pqxx::unique_violation &) {
       // Some reading is already stored (a redelivery the receiver could not
-      // tell): take the slower path that skips conflicts row by row.
+      // tell): stage the batch and skip the conflicts row by row.
+    }
+    if (!copied) {
       std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
-      {
-        std::unique_ptr<pqxx::stream_to> copy;
-        for (const auto &m : batch) {
-          const auto &env = m.envelope;
-          if (!env.has_reading()) continue;
-          if (!copy)
-            copy = std::make_unique<pqxx::stream_to>(
-                tx, "intake_readings",
-                std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                         "observed_us", "lon", "lat", "region_code"});
-          const auto &r = env.reading();
-          auto seq = static_cast<std::int64_t>(env.sequence());
-          *copy << std::make_tuple(env.sender_id(), seq, r.sensor_id(), r.quantity(), r.value(), r.unit(),
-                                   r.observed_at_us(), r.longitude(), r.latitude(),
-                                   regionOf(r.longitude(), r.latitude()));
-          byKey[{env.sender_id(), seq}] = &m;
-        }
-        if (copy) copy->complete();
-      }
-      if (!byKey.empty()) {
-        for (const auto &row : tx.exec_prepared("move_readings")) {
-          auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
-          if (it == byKey.end()) continue;
-          ++readings;
-          stored.push_back({it->second, row[2].as<std::string>()});
-        }
+      for (const auto &row : copyReadings(tx, "intake_readings", batch))
+        byKey[{row.message->envelope.sender_id(), static_cast<std::int64_t>(row.message->envelope.sequence())}] =
+            row.message;
+      for (const auto &row : tx.exec_prepared("move_readings")) {
+        auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
+        if (it == byKey.end()) continue;
+        ++readings;
+        stored.push_back({it->second, row[2].as<std::string>()});
       }
     }
     for (const auto &m : batch) {

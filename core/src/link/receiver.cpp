@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <algorithm>
+
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/security.h"
@@ -21,8 +23,12 @@ Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.maxMessageBytes));
   socket_.set(zmq::sockopt::rcvhwm, 100000);
+  // A restarted sender reconnects under the same routing id (its sender id)
+  // before the old connection is noticed dead: the new connection takes over.
+  socket_.set(zmq::sockopt::router_handover, 1);
   socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
-  socket_.set(zmq::sockopt::heartbeat_timeout, options_.heartbeatIntervalMs * options_.missedBeatsLost);
+  // Never below 5 s: a busy machine must not tear down a healthy connection.
+  socket_.set(zmq::sockopt::heartbeat_timeout, std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
   makeCurveServer(socket_, options_.keys);
   watermark_ = store_.loadWatermarks();
   for (const auto &[peerId, seqs] : store_.loadSettled())

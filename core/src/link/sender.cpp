@@ -24,7 +24,8 @@ Sender::Sender(zmq::context_t &context, SenderOptions options, Outbox &outbox,
   // ZMTP heartbeats close a connection that went silent (a cut WAN link), so
   // ZeroMQ reconnects instead of queueing behind a dead TCP connection.
   socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
-  socket_.set(zmq::sockopt::heartbeat_timeout, options_.heartbeatIntervalMs * options_.missedBeatsLost);
+  // Never below 5 s: a busy machine must not tear down a healthy connection.
+  socket_.set(zmq::sockopt::heartbeat_timeout, std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
   makeCurveClient(socket_, options_.keys, options_.serverPublicZ85);
   try {
     socket_.connect(options_.endpoint);

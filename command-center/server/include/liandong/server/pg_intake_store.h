@@ -56,10 +56,10 @@ public:
 private:
   pqxx::connection &connection();
   void locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch);
-  // COPY the batch's readings straight into `readings`; false (and nothing
-  // written) when one of them is already there.
-  bool copyReadings(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch, std::vector<StoredItem> &stored,
-                    std::uint64_t &count);
+  // COPY the batch's readings into `table` (readings, or the staging table);
+  // returns what was written.
+  std::vector<StoredItem> copyReadings(pqxx::transaction_base &tx, const std::string &table,
+                                       const std::vector<link::IncomingMessage> &batch);
   std::string regionOf(double lon, double lat) const;
 
   static constexpr std::size_t kRegionCacheMax = 200000;
