@@ -13,13 +13,13 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -88,12 +88,12 @@ double copyRate(const std::string &db, std::uint64_t n) {
   auto t0 = steadyMs();
   pqxx::work tx(c);
   pqxx::stream_to s(tx, "bench_copy",
-                    std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                             "observed_at", "geom", "region_code"});
+                    std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value",
+                                             "unit", "observed_at", "geom", "region_code"});
   for (std::uint64_t i = 0; i < n; ++i) {
     const auto &r = rows[i].reading();
-    s << std::make_tuple(rows[i].sender_id(), static_cast<std::int64_t>(i + 1), r.sensor_id(), r.quantity(), r.value(),
-                         r.unit(), std::string("2026-11-22 08:00:00+00"),
+    s << std::make_tuple(rows[i].sender_id(), static_cast<std::int64_t>(i + 1), r.sensor_id(), r.quantity(),
+                         r.value(), r.unit(), std::string("2026-11-22 08:00:00+00"),
                          fmt::format("SRID=4326;POINT({:.6f} {:.6f})", r.longitude(), r.latitude()),
                          std::string("440113"));
   }
@@ -115,7 +115,8 @@ class NullStore : public link::IntakeStore {
 public:
   explicit NullStore(std::function<void(const server::StoredItem &)> cb) : cb_(std::move(cb)) {}
   std::map<std::string, std::uint64_t> loadWatermarks() override { return {}; }
-  void commit(const std::vector<link::IncomingMessage> &batch, const std::map<std::string, std::uint64_t> &) override {
+  void commit(const std::vector<link::IncomingMessage> &batch,
+              const std::map<std::string, std::uint64_t> &) override {
     for (const auto &m : batch) cb_({&m, ""});
   }
 
@@ -123,8 +124,8 @@ private:
   std::function<void(const server::StoredItem &)> cb_;
 };
 
-LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, double seconds, const fs::path &tmp,
-                        int port, bool linkOnly = false) {
+LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, double seconds,
+                        const fs::path &tmp, int port, bool linkOnly = false) {
   truncateReadings(db);
   auto serverKeys = generateCurveKeyPair("centre-bench");
   auto nodeKeys = generateCurveKeyPair("node-bench");
@@ -140,8 +141,10 @@ LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, dou
     ++stored;
   };
   std::unique_ptr<link::IntakeStore> storePtr;
-  if (linkOnly) storePtr = std::make_unique<NullStore>(onStored);
-  else storePtr = std::make_unique<server::PgIntakeStore>(db, onStored);
+  if (linkOnly)
+    storePtr = std::make_unique<NullStore>(onStored);
+  else
+    storePtr = std::make_unique<server::PgIntakeStore>(db, onStored);
   auto &store = *storePtr;
   link::ReceiverOptions ro;
   ro.endpoint = fmt::format("tcp://127.0.0.1:{}", port);
@@ -180,15 +183,18 @@ LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, dou
       sender.publish(makeReading(nodeKeys.id, i));
     }
   }
-  while (stored.load() < total && steadyMs() - t0 < 600000) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  while (stored.load() < total && steadyMs() - t0 < 600000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   double secs = static_cast<double>(steadyMs() - t0) / 1000.0;
   out.eps = static_cast<double>(stored.load()) / secs;
   stop = true;
   rt.join();
   std::lock_guard lock(m);
   // Skip the first second of a paced run (connection warm-up).
-  std::vector<double> steady(latencies.begin() + std::min<std::size_t>(latencies.size(), rate > 0 ? static_cast<std::size_t>(rate) : 0),
-                             latencies.end());
+  std::vector<double> steady(
+      latencies.begin() +
+          std::min<std::size_t>(latencies.size(), rate > 0 ? static_cast<std::size_t>(rate) : 0),
+      latencies.end());
   out.p50 = percentile(steady, 0.50);
   out.p99 = percentile(steady, 0.99);
   if (!linkOnly && countReadings(db) != static_cast<long>(total))
@@ -273,11 +279,13 @@ double mosquittoRun(const std::string &db, std::uint64_t n, int port) {
     if (!in.envelope.ParseFromArray(msg->payload, msg->payloadlen)) return;
     static_cast<Ctx *>(ud)->writer->push(std::move(in));
   });
-  if (mosquitto_connect(sub, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) throw Error("mosquitto: subscriber cannot connect");
+  if (mosquitto_connect(sub, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
+    throw Error("mosquitto: subscriber cannot connect");
   mosquitto_subscribe(sub, nullptr, "liandong/readings", 1);
   mosquitto_loop_start(sub);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  if (mosquitto_connect(pub, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) throw Error("mosquitto: publisher cannot connect");
+  if (mosquitto_connect(pub, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
+    throw Error("mosquitto: publisher cannot connect");
   mosquitto_max_inflight_messages_set(pub, 1000);
   mosquitto_loop_start(pub);
   auto t0 = steadyMs();
@@ -285,11 +293,12 @@ double mosquittoRun(const std::string &db, std::uint64_t n, int port) {
     auto env = makeReading("mqtt", i);
     env.set_sequence(i + 1);
     auto bytes = env.SerializeAsString();
-    while (mosquitto_publish(pub, nullptr, "liandong/readings", static_cast<int>(bytes.size()), bytes.data(), 1, false) ==
-           MOSQ_ERR_NOMEM)
+    while (mosquitto_publish(pub, nullptr, "liandong/readings", static_cast<int>(bytes.size()), bytes.data(),
+                             1, false) == MOSQ_ERR_NOMEM)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  while (writer.committed() < n && steadyMs() - t0 < 600000) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  while (writer.committed() < n && steadyMs() - t0 < 600000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   double secs = static_cast<double>(steadyMs() - t0) / 1000.0;
   auto got = writer.committed();
   mosquitto_disconnect(pub);
@@ -311,7 +320,8 @@ void amqpCheck(amqp_rpc_reply_t r, const char *what) {
 amqp_connection_state_t amqpOpen(int port) {
   auto conn = amqp_new_connection();
   auto *sock = amqp_tcp_socket_new(conn);
-  if (!sock || amqp_socket_open(sock, "127.0.0.1", port) != AMQP_STATUS_OK) throw Error("rabbitmq: cannot connect");
+  if (!sock || amqp_socket_open(sock, "127.0.0.1", port) != AMQP_STATUS_OK)
+    throw Error("rabbitmq: cannot connect");
   amqpCheck(amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"), "login");
   amqp_channel_open(conn, 1);
   amqpCheck(amqp_get_rpc_reply(conn), "channel.open");
@@ -397,7 +407,8 @@ double rabbitRun(const std::string &db, std::uint64_t n, int port) {
     while (published - confirmed > window) drainConfirms(true);
   }
   while (confirmed < published && steadyMs() - t0 < 600000) drainConfirms(true);
-  while (writer.committed() < n && steadyMs() - t0 < 600000) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  while (writer.committed() < n && steadyMs() - t0 < 600000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   double secs = static_cast<double>(steadyMs() - t0) / 1000.0;
   auto got = writer.committed();
   stop = true;
@@ -425,7 +436,8 @@ int main(int argc, char **argv) {
   app.add_option("--port", port, "loopback port for Liandong's link");
   app.add_option("--tmp", tmp, "scratch folder for the outbox");
   app.add_option("--json", out, "write results here");
-  app.add_option("--repeats", repeats, "rounds of every phase; medians are reported")->check(CLI::Range(1, 20));
+  app.add_option("--repeats", repeats, "rounds of every phase; medians are reported")
+      ->check(CLI::Range(1, 20));
   CLI11_PARSE(app, argc, argv);
   logging::setup("warn", "bench");
   try {

@@ -5,21 +5,21 @@ namespace liandong::alerts {
 
 std::string colourName(wire::WarningColour colour, bool chinese) {
   switch (colour) {
-  case wire::COLOUR_BLUE: return chinese ? "蓝色" : "blue";
-  case wire::COLOUR_YELLOW: return chinese ? "黄色" : "yellow";
-  case wire::COLOUR_ORANGE: return chinese ? "橙色" : "orange";
-  case wire::COLOUR_RED: return chinese ? "红色" : "red";
-  default: return chinese ? "无" : "none";
+    case wire::COLOUR_BLUE: return chinese ? "蓝色" : "blue";
+    case wire::COLOUR_YELLOW: return chinese ? "黄色" : "yellow";
+    case wire::COLOUR_ORANGE: return chinese ? "橙色" : "orange";
+    case wire::COLOUR_RED: return chinese ? "红色" : "red";
+    default: return chinese ? "无" : "none";
   }
 }
 
 std::string capSeverity(wire::WarningColour colour) {
   switch (colour) {
-  case wire::COLOUR_BLUE: return "Minor";
-  case wire::COLOUR_YELLOW: return "Moderate";
-  case wire::COLOUR_ORANGE: return "Severe";
-  case wire::COLOUR_RED: return "Extreme";
-  default: return "Unknown";
+    case wire::COLOUR_BLUE: return "Minor";
+    case wire::COLOUR_YELLOW: return "Moderate";
+    case wire::COLOUR_ORANGE: return "Severe";
+    case wire::COLOUR_RED: return "Extreme";
+    default: return "Unknown";
   }
 }
 
@@ -33,11 +33,11 @@ std::optional<wire::WarningColour> parseColour(std::string_view t) {
 
 std::string levelName(wire::ResponseLevel level, bool chinese) {
   switch (level) {
-  case wire::LEVEL_I: return chinese ? "Ⅰ级（特别重大）" : "I";
-  case wire::LEVEL_II: return chinese ? "Ⅱ级（重大）" : "II";
-  case wire::LEVEL_III: return chinese ? "Ⅲ级（较大）" : "III";
-  case wire::LEVEL_IV: return chinese ? "Ⅳ级（一般）" : "IV";
-  default: return chinese ? "未定级" : "none";
+    case wire::LEVEL_I: return chinese ? "Ⅰ级（特别重大）" : "I";
+    case wire::LEVEL_II: return chinese ? "Ⅱ级（重大）" : "II";
+    case wire::LEVEL_III: return chinese ? "Ⅲ级（较大）" : "III";
+    case wire::LEVEL_IV: return chinese ? "Ⅳ级（一般）" : "IV";
+    default: return chinese ? "未定级" : "none";
   }
 }
 
@@ -51,10 +51,10 @@ std::optional<wire::ResponseLevel> parseLevel(std::string_view t) {
 
 wire::Tier leadTier(wire::ResponseLevel level) {
   switch (level) {
-  case wire::LEVEL_I:
-  case wire::LEVEL_II: return wire::TIER_PROVINCE;
-  case wire::LEVEL_III: return wire::TIER_CITY;
-  default: return wire::TIER_COUNTY;
+    case wire::LEVEL_I:
+    case wire::LEVEL_II: return wire::TIER_PROVINCE;
+    case wire::LEVEL_III: return wire::TIER_CITY;
+    default: return wire::TIER_COUNTY;
   }
 }
 

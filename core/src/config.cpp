@@ -32,8 +32,9 @@ std::string expandEnvironment(const std::string &text) {
         fallback = inner.substr(dash + 2);
       }
       bool identifier = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-                        std::all_of(name.begin(), name.end(),
-                                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+                        std::all_of(name.begin(), name.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                        });
       if (!identifier) {  // not a reference: keep the text as written
         out += text[i++];
         continue;
@@ -58,8 +59,7 @@ ConfigNode::ConfigNode(std::shared_ptr<Shared> shared, YAML::Node node, std::str
     : shared_(std::move(shared)), node_(std::move(node)), path_(std::move(path)) {}
 
 namespace {
-ConfigNode parseRoot(const std::string &text, const std::string &name, const fs::path &dir,
-                     auto make) {
+ConfigNode parseRoot(const std::string &text, const std::string &name, const fs::path &dir, auto make) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -94,7 +94,9 @@ std::string ConfigNode::keyOf(const std::string &key) const {
   return path_.empty() ? key : path_ + "." + key;
 }
 
-int ConfigNode::line() const { return node_.Mark().line + 1; }
+int ConfigNode::line() const {
+  return node_.Mark().line + 1;
+}
 
 void ConfigNode::fail(const std::string &key, const std::string &reason) const {
   YAML::Node n = node_.IsMap() ? node_[key] : YAML::Node();
@@ -132,7 +134,9 @@ std::string ConfigNode::scalar(const std::string &key, const YAML::Node &n) cons
   }
 }
 
-std::string ConfigNode::str(const std::string &key) const { return scalar(key, require(key)); }
+std::string ConfigNode::str(const std::string &key) const {
+  return scalar(key, require(key));
+}
 
 std::string ConfigNode::literal(const std::string &key) const {
   auto n = require(key);
@@ -276,6 +280,8 @@ void ConfigNode::walkUnknown(const YAML::Node &n, const std::string &path) const
   }
 }
 
-void ConfigNode::rejectUnknown() const { walkUnknown(shared_->root, ""); }
+void ConfigNode::rejectUnknown() const {
+  walkUnknown(shared_->root, "");
+}
 
 }  // namespace liandong

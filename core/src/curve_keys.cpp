@@ -66,8 +66,8 @@ std::string curveFingerprintBinary(const std::string &publicKey32) {
   if (!ready) throw Error("libsodium failed to initialise");
   std::array<unsigned char, 8> digest{};
   crypto_generichash(digest.data(), digest.size(),
-                     reinterpret_cast<const unsigned char *>(publicKey32.data()), publicKey32.size(),
-                     nullptr, 0);
+                     reinterpret_cast<const unsigned char *>(publicKey32.data()), publicKey32.size(), nullptr,
+                     0);
   std::string hex;
   for (auto b : digest) hex += fmt::format("{:02x}", b);
   return hex;
@@ -75,8 +75,7 @@ std::string curveFingerprintBinary(const std::string &publicKey32) {
 
 std::string curveFingerprint(const std::string &publicZ85) {
   std::array<std::uint8_t, 32> bin{};
-  if (publicZ85.size() != 40 || !zmq_z85_decode(bin.data(), publicZ85.c_str()))
-    return "(invalid key)";
+  if (publicZ85.size() != 40 || !zmq_z85_decode(bin.data(), publicZ85.c_str())) return "(invalid key)";
   return curveFingerprintBinary(std::string(reinterpret_cast<char *>(bin.data()), bin.size()));
 }
 

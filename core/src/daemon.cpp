@@ -37,7 +37,9 @@ const std::atomic<bool> &installStopSignals() {
   return g_stop;
 }
 
-void requestStop() { g_stop.store(true); }
+void requestStop() {
+  g_stop.store(true);
+}
 
 wire::Tier parseTier(const std::string &name) {
   if (name == "province") return wire::TIER_PROVINCE;
@@ -49,11 +51,11 @@ wire::Tier parseTier(const std::string &name) {
 
 std::string tierName(wire::Tier tier, bool chinese) {
   switch (tier) {
-  case wire::TIER_PROVINCE: return chinese ? "省" : "province";
-  case wire::TIER_CITY: return chinese ? "市" : "city";
-  case wire::TIER_COUNTY: return chinese ? "县（区）" : "county";
-  case wire::TIER_TOWN: return chinese ? "镇（街）" : "town";
-  default: return chinese ? "未知" : "unknown";
+    case wire::TIER_PROVINCE: return chinese ? "省" : "province";
+    case wire::TIER_CITY: return chinese ? "市" : "city";
+    case wire::TIER_COUNTY: return chinese ? "县（区）" : "county";
+    case wire::TIER_TOWN: return chinese ? "镇（街）" : "town";
+    default: return chinese ? "未知" : "unknown";
   }
 }
 
@@ -72,7 +74,7 @@ link::OutboxOptions readOutboxOptions(const ConfigNode &o) {
   opt.fsyncIntervalMs = static_cast<int>(o.integer("fsync_interval_ms", 10));
   if (opt.fsyncIntervalMs < 0) o.fail("fsync_interval_ms", "must not be negative");
   opt.policy = o.choice("when_full", {"block", "shed"}, "block") == "block" ? link::FullPolicy::Block
-                                                                           : link::FullPolicy::Shed;
+                                                                            : link::FullPolicy::Shed;
   opt.blockTimeoutMs = static_cast<int>(o.integer("block_timeout_ms", 0));
   return opt;
 }
@@ -85,7 +87,8 @@ std::map<std::string, std::string> readAdmittedKeys(const ConfigNode &parent, co
     std::string pub = entry.literal("public_key");
     if (!isValidCurveKey(pub)) entry.fail("public_key", "not a 40-character Z85 CURVE key");
     if (out.count(pub)) entry.fail("public_key", "the same key is already admitted as \"" + out[pub] + "\"");
-    if (ids.count(id)) entry.fail("id", "\"" + id + "\" is listed twice (first at line " + std::to_string(ids[id]) + ")");
+    if (ids.count(id))
+      entry.fail("id", "\"" + id + "\" is listed twice (first at line " + std::to_string(ids[id]) + ")");
     ids[id] = entry.line();
     out[pub] = id;
   }

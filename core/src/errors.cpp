@@ -18,7 +18,9 @@ std::string configMessage(const std::string &file, int line, const std::string &
 }  // namespace
 
 ConfigError::ConfigError(std::string file, int line, std::string key, const std::string &reason)
-    : Error(configMessage(file, line, key, reason)), file_(std::move(file)), line_(line),
+    : Error(configMessage(file, line, key, reason)),
+      file_(std::move(file)),
+      line_(line),
       key_(std::move(key)) {}
 
 ConfigError::ConfigError(std::string file, const std::string &reason)

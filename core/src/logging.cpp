@@ -19,7 +19,9 @@ std::shared_ptr<spdlog::sinks::sink> sharedSink() {
   return sink;
 }
 
-std::string pattern() { return "%Y-%m-%d %H:%M:%S.%e " + g_process + " [%n] %l: %v"; }
+std::string pattern() {
+  return "%Y-%m-%d %H:%M:%S.%e " + g_process + " [%n] %l: %v";
+}
 }  // namespace
 
 void setup(const std::string &level, const std::string &process) {

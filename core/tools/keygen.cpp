@@ -23,8 +23,8 @@ int main(int argc, char **argv) {
       throw liandong::Error(out + " exists; pass --force to replace it");
     auto keys = liandong::generateCurveKeyPair(id);
     liandong::writeCurveKeyFile(out, keys);
-    std::cout << "id: " << keys.id << "\npublic: '" << keys.publicZ85 << "'\nfingerprint: "
-              << liandong::curveFingerprint(keys.publicZ85) << "\n";
+    std::cout << "id: " << keys.id << "\npublic: '" << keys.publicZ85
+              << "'\nfingerprint: " << liandong::curveFingerprint(keys.publicZ85) << "\n";
     return 0;
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-keygen: %s\n", e.what());

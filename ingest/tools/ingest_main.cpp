@@ -49,7 +49,8 @@ NodeConfig readConfig(const std::string &file) {
   auto centre = cfg.child("centre");
   out.sender.endpoint = centre.str("endpoint");
   out.sender.serverPublicZ85 = centre.literal("public_key");
-  if (!isValidCurveKey(out.sender.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
+  if (!isValidCurveKey(out.sender.serverPublicZ85))
+    centre.fail("public_key", "not a 40-character Z85 CURVE key");
   out.sender.heartbeatIntervalMs = static_cast<int>(centre.integer("heartbeat_ms", 1000));
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
   out.outbox = readOutboxOptions(cfg.child("outbox"));
@@ -86,8 +87,8 @@ int main(int argc, char **argv) {
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
-    log->info("node {} started: {} simulated sensors, centre {}, outbox {}", config.sender.senderId, sensors.size(),
-              config.sender.endpoint, config.outbox.dir.string());
+    log->info("node {} started: {} simulated sensors, centre {}, outbox {}", config.sender.senderId,
+              sensors.size(), config.sender.endpoint, config.outbox.dir.string());
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
     std::uint64_t produced = 0;
     auto lastReport = steadyMs();

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
 #include <sodium.h>
+#include <pqxx/pqxx>
 
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
@@ -41,7 +41,8 @@ std::vector<Migration> parseMigrations(const std::vector<std::pair<std::string, 
         !name.ends_with(".sql"))
       throw Error("migration file name \"" + name + "\" is not NNN_name.sql");
     Migration m{std::stoi(name.substr(0, 3)), name, text, sha256Hex(text)};
-    if (seen.count(m.version)) throw Error("migrations " + seen[m.version] + " and " + name + " share a version");
+    if (seen.count(m.version))
+      throw Error("migrations " + seen[m.version] + " and " + name + " share a version");
     seen[m.version] = name;
     out.push_back(std::move(m));
   }
@@ -79,8 +80,9 @@ int MigrationRunner::migrate() {
   auto log = logging::get("mapping");
   {
     pqxx::work tx(conn_);
-    tx.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
-            "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
+        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     tx.commit();
   }
   int count = 0;
@@ -90,14 +92,15 @@ int MigrationRunner::migrate() {
     auto row = tx.exec_params("SELECT checksum FROM schema_migrations WHERE version = $1", m.version);
     if (!row.empty()) {
       if (row[0][0].as<std::string>() != m.checksum)
-        throw StorageError("migration " + m.name + " was changed after it was applied (checksum mismatch); "
+        throw StorageError("migration " + m.name +
+                           " was changed after it was applied (checksum mismatch); "
                            "add a new migration instead of editing an applied one");
       continue;
     }
     try {
       tx.exec(m.sql);
-      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", m.version, m.name,
-                     m.checksum);
+      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", m.version,
+                     m.name, m.checksum);
       tx.commit();
     } catch (const pqxx::sql_error &e) {
       throw StorageError("migration " + m.name + " failed and was rolled back: " + firstLine(e.what()));

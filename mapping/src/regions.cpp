@@ -29,7 +29,8 @@ std::optional<std::string> checkCoordinates(const json &coords, int depth) {
     if ((lat < -90 || lat > 90) && lon >= -90 && lon <= 90 && lat >= -180 && lat <= 180)
       return "position looks like [latitude, longitude]: swapped axes";
     if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
-      return "position [" + std::to_string(lon) + ", " + std::to_string(lat) + "] is outside WGS 84 degrees (wrong SRID?)";
+      return "position [" + std::to_string(lon) + ", " + std::to_string(lat) +
+             "] is outside WGS 84 degrees (wrong SRID?)";
     if (lat > 60 && lon < 60 && lon > 0) return "position looks like [latitude, longitude]: swapped axes";
     return std::nullopt;
   }
@@ -82,8 +83,10 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
   const auto &features = doc["features"];
   for (std::size_t i = 0; i < features.size(); ++i) {
     const auto &f = features[i];
-    const auto &props = f.contains("properties") && f["properties"].is_object() ? f["properties"] : json::object();
-    std::string code = props.contains("code") && props["code"].is_string() ? props["code"].get<std::string>() : "";
+    const auto &props =
+        f.contains("properties") && f["properties"].is_object() ? f["properties"] : json::object();
+    std::string code =
+        props.contains("code") && props["code"].is_string() ? props["code"].get<std::string>() : "";
     std::string where = file.filename().string() + ": feature " + std::to_string(i) + " (id " +
                         (code.empty() ? std::string("?") : code) + "): ";
     auto fail = [&](const std::string &why) { report.errors.push_back(where + why); };
@@ -130,7 +133,8 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
       continue;
     }
     std::optional<double> labelLon, labelLat;
-    if (props.contains("label_point") && props["label_point"].is_array() && props["label_point"].size() == 2) {
+    if (props.contains("label_point") && props["label_point"].is_array() &&
+        props["label_point"].size() == 2) {
       labelLon = props["label_point"][0].get<double>();
       labelLat = props["label_point"][1].get<double>();
     }
@@ -139,12 +143,14 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
     std::string geojson = g.dump();
     try {
       pqxx::subtransaction sub(tx, "feature");
-      auto valid = sub.exec_params1("SELECT ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326))", geojson)[0].as<bool>();
+      auto valid = sub.exec_params1("SELECT ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326))", geojson)[0]
+                       .as<bool>();
       auto r = sub.exec_params(
           "INSERT INTO regions (code, name, tier, parent_code, label_point, geom, area_km2, updated_at) "
           "VALUES ($1, $2, $3, nullif($4, ''), "
           "  CASE WHEN $5::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($5, $6), 4326) END, "
-          "  ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($7), 4326)), 3)), $8, now()) "
+          "  ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($7), 4326)), 3)), $8, "
+          "now()) "
           "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier, "
           "  parent_code = EXCLUDED.parent_code, label_point = EXCLUDED.label_point, geom = EXCLUDED.geom, "
           "  area_km2 = EXCLUDED.area_km2, approximate = false, updated_at = now() "
@@ -155,15 +161,19 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
         ++report.repaired;
         logging::get("mapping")->warn("{}repaired an invalid polygon with ST_MakeValid", where);
       }
-      if (r[0][0].as<bool>()) ++report.inserted;
-      else ++report.updated;
+      if (r[0][0].as<bool>())
+        ++report.inserted;
+      else
+        ++report.updated;
       inFile[code] = static_cast<int>(i);
     } catch (const pqxx::sql_error &e) {
       fail("rejected by PostGIS: " + firstLine(e.what()));
     }
   }
-  if (dryRun) tx.abort();
-  else tx.commit();
+  if (dryRun)
+    tx.abort();
+  else
+    tx.commit();
   return report;
 }
 
@@ -205,7 +215,8 @@ ImportReport importTownsCsv(pqxx::connection &conn, const fs::path &file, bool d
   std::map<std::string, std::size_t> col;
   for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
   for (const char *need : {"code", "name", "county_code"})
-    if (!col.count(need)) throw Error(file.string() + ": line 1: missing column \"" + std::string(need) + "\"");
+    if (!col.count(need))
+      throw Error(file.string() + ": line 1: missing column \"" + std::string(need) + "\"");
   ImportReport report;
   pqxx::work tx(conn);
   auto codes = existingCodes(tx);
@@ -237,14 +248,19 @@ ImportReport importTownsCsv(pqxx::connection &conn, const fs::path &file, bool d
     }
     auto r = tx.exec_params(
         "INSERT INTO regions (code, name, tier, parent_code, updated_at) VALUES ($1, $2, 'town', $3, now()) "
-        "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, updated_at = now() "
+        "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, "
+        "updated_at = now() "
         "RETURNING (xmax = 0)",
         code, name, county);
-    if (r[0][0].as<bool>()) ++report.inserted;
-    else ++report.updated;
+    if (r[0][0].as<bool>())
+      ++report.inserted;
+    else
+      ++report.updated;
   }
-  if (dryRun) tx.abort();
-  else tx.commit();
+  if (dryRun)
+    tx.abort();
+  else
+    tx.commit();
   return report;
 }
 
@@ -257,8 +273,8 @@ std::vector<Region> regionsContaining(pqxx::connection &conn, double lon, double
       lon, lat);
   std::vector<Region> out;
   for (const auto &r : rows)
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                   r[4].as<bool>()});
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(), r[4].as<bool>()});
   return out;
 }
 

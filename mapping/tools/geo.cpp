@@ -16,8 +16,9 @@ using namespace liandong;
 
 namespace {
 void print(const std::string &file, const mapping::ImportReport &r, bool dryRun) {
-  std::cout << file << ": " << r.inserted << " inserted, " << r.updated << " updated, " << r.repaired << " repaired, "
-            << r.errors.size() << " errors" << (dryRun ? " (dry run: nothing written)" : "") << "\n";
+  std::cout << file << ": " << r.inserted << " inserted, " << r.updated << " updated, " << r.repaired
+            << " repaired, " << r.errors.size() << " errors" << (dryRun ? " (dry run: nothing written)" : "")
+            << "\n";
   for (const auto &e : r.errors) std::cerr << "  " << e << "\n";
 }
 }  // namespace

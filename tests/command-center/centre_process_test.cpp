@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int nextPort() { return freeTcpPort(); }
+int nextPort() {
+  return freeTcpPort();
+}
 
 // A small deployment in a temporary folder: keys, centre, ingest and console configs.
 struct Deployment {
@@ -61,8 +63,8 @@ admitted:
 import:
   regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
 )",
-                                               intake, updates, snapshot, db, node.publicZ85, console.publicZ85, python.publicZ85, geo, geo,
-                                               geo));
+                                               intake, updates, snapshot, db, node.publicZ85,
+                                               console.publicZ85, python.publicZ85, geo, geo, geo));
     writeFile(dir / "node.yaml", fmt::format(R"(node:
   id: node-t
   tier: county
@@ -102,7 +104,8 @@ centre:
   }
   std::unique_ptr<Process> startIngest(const std::string &log = "ingest.log") {
     return std::make_unique<Process>(bin("ingest/liandong-ingest"),
-                                     std::vector<std::string>{"-c", (dir / "node.yaml").string()}, (dir / log).string());
+                                     std::vector<std::string>{"-c", (dir / "node.yaml").string()},
+                                     (dir / log).string());
   }
   std::unique_ptr<Process> startConsole() {
     return std::make_unique<Process>(bin("command-center/console/liandong-console"),
@@ -153,7 +156,8 @@ TEST(CentreProcess, ReadingsFlowFromIngestToPostgisAndConsole) {
   EXPECT_EQ(console->stop(), 0);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
   // Gauges in Panyu are placed in 440113; the one in Beijing is outside every county we hold.
-  EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id IN ('g1','g2') AND region_code <> '440113'"), 0);
+  EXPECT_EQ(
+      d.query("SELECT count(*) FROM readings WHERE sensor_id IN ('g1','g2') AND region_code <> '440113'"), 0);
   EXPECT_GT(d.query("SELECT count(*) FROM readings WHERE sensor_id = 'g1' AND region_code = '440113'"), 0);
   EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id = 'far' AND region_code IS NOT NULL"), 0);
   EXPECT_EQ(d.query("SELECT count(*) FROM regions WHERE tier = 'county'"), 11);
@@ -215,7 +219,8 @@ TEST(CentreProcess, LinkCutForAMinuteLosesNothing) {
   ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", 100, 20000)) << ingest->output();
   int cutSeconds = std::getenv("LIANDONG_CUT_SECONDS") ? std::atoi(std::getenv("LIANDONG_CUT_SECONDS")) : 60;
   proxy.blackhole();  // the WAN link goes silent
-  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'lost'", 1, 10000))
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'lost'", 1, 10000))
       << "the centre notices the silence";
   long during = d.query("SELECT count(*) FROM readings");
   std::this_thread::sleep_for(std::chrono::seconds(cutSeconds));
@@ -223,7 +228,8 @@ TEST(CentreProcess, LinkCutForAMinuteLosesNothing) {
   proxy.reset();  // it returns after both sides' TCP gave up
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   proxy.restore();
-  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'alive'", 1, 20000));
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t' AND state = 'alive'", 1, 20000));
   // About 150 readings a second were produced during the cut; all of them arrive.
   ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", during + 100L * cutSeconds, 60000));
   EXPECT_EQ(ingest->stop(), 0);
@@ -280,8 +286,9 @@ TEST(CentreProcess, CorruptedOutboxRecordIsReportedAndTheRestDelivered) {
   // Every sequence is either stored or on record as lost, and the loss is small.
   long stored = d.query("SELECT count(*) FROM readings");
   long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM readings");
-  long lost = d.query("SELECT sum((payload->'gap'->>'last')::bigint - (payload->'gap'->>'first')::bigint + 1) "
-                      "FROM events WHERE kind = 'gap'");
+  long lost = d.query(
+      "SELECT sum((payload->'gap'->>'last')::bigint - (payload->'gap'->>'first')::bigint + 1) "
+      "FROM events WHERE kind = 'gap'");
   EXPECT_EQ(stored + lost, span);
   EXPECT_GE(lost, 1);
   EXPECT_LE(lost, 3) << "one damaged record costs itself, not the segment";
@@ -315,20 +322,24 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   auto ptext = readFile(parent.dir / "centre.yaml");
   ptext.replace(ptext.find("id: centre-t"), 12, "id: centre-p");
   ptext.replace(ptext.find("region: \"440113\""), 16, "region: \"440100\"");
-  ptext.replace(ptext.find("admitted:\n"), 10,
-                fmt::format("admitted:\n  - {{id: centre-t, public_key: '{}'}}\n  - {{id: console-p, public_key: '{}'}}\n",
-                            child.centre.publicZ85, issuer.publicZ85));
-  ptext += fmt::format("children:\n  - id: centre-t\n    endpoint: tcp://127.0.0.1:{}\n    public_key: '{}'\n"
-                       "    outbox: {{dir: to-child}}\n",
-                       child.intake, child.centre.publicZ85);
+  ptext.replace(
+      ptext.find("admitted:\n"), 10,
+      fmt::format(
+          "admitted:\n  - {{id: centre-t, public_key: '{}'}}\n  - {{id: console-p, public_key: '{}'}}\n",
+          child.centre.publicZ85, issuer.publicZ85));
+  ptext += fmt::format(
+      "children:\n  - id: centre-t\n    endpoint: tcp://127.0.0.1:{}\n    public_key: '{}'\n"
+      "    outbox: {{dir: to-child}}\n",
+      child.intake, child.centre.publicZ85);
   writeFile(parent.dir / "centre.yaml", ptext);
   // The child reports to the parent and admits the parent's key for directives.
   auto ctext = readFile(child.dir / "centre.yaml");
   ctext.replace(ctext.find("admitted:\n"), 10,
                 fmt::format("admitted:\n  - {{id: centre-p, public_key: '{}'}}\n", parentKeys.publicZ85));
-  ctext += fmt::format("parent:\n  id: centre-p\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
-                       "  summary_interval_s: 1\n  outbox: {{dir: to-parent}}\n",
-                       parent.intake, parentKeys.publicZ85);
+  ctext += fmt::format(
+      "parent:\n  id: centre-p\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
+      "  summary_interval_s: 1\n  outbox: {{dir: to-parent}}\n",
+      parent.intake, parentKeys.publicZ85);
   writeFile(child.dir / "centre.yaml", ctext);
 
   auto p = parent.startCentre();
@@ -353,10 +364,13 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   inc.mutable_incident_report()->set_type("flood");
   inc.mutable_incident_report()->set_title("石楼镇水浸");
   reporter.publish(inc);
-  ASSERT_TRUE(parent.waitCount("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'centre-t' "
-                               "AND incident_id = 'inc-fed-1'", 1, 20000))
+  ASSERT_TRUE(
+      parent.waitCount("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'centre-t' "
+                       "AND incident_id = 'inc-fed-1'",
+                       1, 20000))
       << c->output() << p->output();
-  EXPECT_TRUE(parent.waitCount("SELECT count(*) FROM events WHERE kind = 'summary' AND sender_id = 'centre-t'", 1, 10000));
+  EXPECT_TRUE(parent.waitCount(
+      "SELECT count(*) FROM events WHERE kind = 'summary' AND sender_id = 'centre-t'", 1, 10000));
 
   // A directive issued at the city reaches the named county centre.
   link::OutboxOptions io;
@@ -376,11 +390,13 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   d->set_text("立即组织石楼镇群众转移");
   d->set_issued_by("console-p");
   issuing.publish(dir);
-  ASSERT_TRUE(child.waitCount("SELECT count(*) FROM events WHERE kind = 'directive' AND sender_id = 'centre-p'", 1, 20000))
+  ASSERT_TRUE(child.waitCount(
+      "SELECT count(*) FROM events WHERE kind = 'directive' AND sender_id = 'centre-p'", 1, 20000))
       << p->output() << c->output();
-  EXPECT_EQ(child.query("SELECT count(*) FROM events WHERE kind = 'directive' AND payload->'directive'->>'text' = "
-                        "'立即组织石楼镇群众转移'"),
-            1);
+  EXPECT_EQ(
+      child.query("SELECT count(*) FROM events WHERE kind = 'directive' AND payload->'directive'->>'text' = "
+                  "'立即组织石楼镇群众转移'"),
+      1);
   EXPECT_EQ(p->stop(), 0) << p->output();
   EXPECT_EQ(c->stop(), 0) << c->output();
 }
@@ -397,7 +413,9 @@ Outcome runCentre(const std::vector<std::string> &args, const fs::path &dir) {
   int code = p.wait(60000);
   return {code, p.output()};
 }
-int lines(const std::string &s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int lines(const std::string &s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 }  // namespace
 
 TEST(CentreProcess, MissingConfigFile) {
@@ -440,8 +458,9 @@ TEST(CentreProcess, PortAlreadyInUse) {
 
 TEST(CentreProcess, DatabaseUnreachable) {
   Deployment d("baddb");
-  auto r = runCentre({"-c", (d.dir / "centre.yaml").string(), "--db", "host=/nonexistent port=1 dbname=x password=hunter2"},
-                     d.dir);
+  auto r = runCentre(
+      {"-c", (d.dir / "centre.yaml").string(), "--db", "host=/nonexistent port=1 dbname=x password=hunter2"},
+      d.dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("cannot connect to PostgreSQL"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << "a password must never be logged";
@@ -476,11 +495,13 @@ TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
   Process client("/usr/bin/python3", args, (d.dir / "python.log").string());
   EXPECT_EQ(client.wait(60000), 0) << client.output() << centre->output();
   EXPECT_NE(client.output().find("read back"), std::string::npos) << client.output();
-  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"), 1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
+            1);
   // Run again: the client continues from the centre's watermark, nothing is stored twice.
   Process again("/usr/bin/python3", args, (d.dir / "python2.log").string());
   EXPECT_EQ(again.wait(60000), 0) << again.output();
-  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"), 2);
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
+            2);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 

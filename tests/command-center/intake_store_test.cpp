@@ -41,9 +41,12 @@ std::string preparedDatabase(const std::string &name) {
   auto db = PgEnvironment::freshDatabase(name);
   pqxx::connection c(db);
   mapping::MigrationRunner(c).migrate();
-  mapping::importRegionsGeoJson(c, liandong::testing::sourceDir() + "/configs/data/geo/province-440000.geojson");
-  mapping::importRegionsGeoJson(c, liandong::testing::sourceDir() + "/configs/data/geo/cities-440000.geojson");
-  mapping::importRegionsGeoJson(c, liandong::testing::sourceDir() + "/configs/data/geo/counties-440100.geojson");
+  mapping::importRegionsGeoJson(c,
+                                liandong::testing::sourceDir() + "/configs/data/geo/province-440000.geojson");
+  mapping::importRegionsGeoJson(c,
+                                liandong::testing::sourceDir() + "/configs/data/geo/cities-440000.geojson");
+  mapping::importRegionsGeoJson(c,
+                                liandong::testing::sourceDir() + "/configs/data/geo/counties-440100.geojson");
   return db;
 }
 }  // namespace

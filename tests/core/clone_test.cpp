@@ -104,7 +104,8 @@ TEST_F(CloneTest, SnapshotThenOrderedUpdates) {
 
 TEST_F(CloneTest, CentreRestartTriggersResync) {
   zmq::context_t sctx(1), cctx(1);
-  auto zap = std::make_unique<ZapAuthenticator>(sctx, std::map<std::string, std::string>{{console_.publicZ85, console_.id}});
+  auto zap = std::make_unique<ZapAuthenticator>(
+      sctx, std::map<std::string, std::string>{{console_.publicZ85, console_.id}});
   auto server = makeServer(sctx);
   server->publish(item("reading/a", 1));
   std::atomic<bool> up{false};
@@ -146,7 +147,8 @@ TEST_F(CloneTest, UnlistedConsoleGetsNothing) {
   auto server = makeServer(sctx);
   server->publish(item("reading/a", 1));
   CloneClient client(cctx, clientOptions(), {});
-  serveUntil(*server, [] { return false; }, 1500);
+  serveUntil(
+      *server, [] { return false; }, 1500);
   EXPECT_TRUE(client.state().empty());
   EXPECT_GT(zap.refusedCount(), 0u);
 }

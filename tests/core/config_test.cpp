@@ -22,7 +22,8 @@ std::string errorOf(const std::function<void()> &f) {
 }  // namespace
 
 TEST(Config, ReadsTypedValues) {
-  auto c = ConfigNode::loadString("a: 3\nb: 2.5\nc: yes\nd: text\nsub:\n  x: 1\nlist:\n  - {k: v}\n  - {k: w}\n", "t.yaml");
+  auto c = ConfigNode::loadString(
+      "a: 3\nb: 2.5\nc: yes\nd: text\nsub:\n  x: 1\nlist:\n  - {k: v}\n  - {k: w}\n", "t.yaml");
   EXPECT_EQ(c.integer("a"), 3);
   EXPECT_DOUBLE_EQ(c.number("b"), 2.5);
   EXPECT_TRUE(c.boolean("c", false));
@@ -38,7 +39,8 @@ TEST(Config, ReadsTypedValues) {
 
 TEST(Config, MissingKeyNamesFileLineAndKey) {
   auto c = ConfigNode::loadString("centre:\n  id: x\n", "centre.yaml");
-  EXPECT_EQ(errorOf([&] { c.child("centre").str("intake"); }), "centre.yaml:2: centre.intake: required key is missing");
+  EXPECT_EQ(errorOf([&] { c.child("centre").str("intake"); }),
+            "centre.yaml:2: centre.intake: required key is missing");
 }
 
 TEST(Config, BadValueNamesLine) {
@@ -75,14 +77,17 @@ TEST(Config, TopLevelMustBeMapping) {
 
 TEST(Config, ChoiceListsAllowedValues) {
   auto c = ConfigNode::loadString("when_full: drop\n", "o.yaml");
-  EXPECT_EQ(errorOf([&] { c.choice("when_full", {"block", "shed"}, "block"); }),
+  EXPECT_EQ(errorOf([&] {
+              c.choice("when_full", {"block", "shed"}, "block");
+            }),
             "o.yaml:1: when_full: \"drop\" is not one of: block, shed");
 }
 
 TEST(Config, ExpandsEnvironment) {
   setenv("LD_TEST_PORT", "7300", 1);
   unsetenv("LD_TEST_UNSET");
-  auto c = ConfigNode::loadString("a: tcp://h:${LD_TEST_PORT}\nb: ${LD_TEST_UNSET:-dflt}\nc: ${LD_TEST_UNSET}\n", "e.yaml");
+  auto c = ConfigNode::loadString(
+      "a: tcp://h:${LD_TEST_PORT}\nb: ${LD_TEST_UNSET:-dflt}\nc: ${LD_TEST_UNSET}\n", "e.yaml");
   EXPECT_EQ(c.str("a"), "tcp://h:7300");
   EXPECT_EQ(c.str("b"), "dflt");
   EXPECT_EQ(errorOf([&] { c.str("c"); }), "e.yaml:3: c: environment variable LD_TEST_UNSET is not set");

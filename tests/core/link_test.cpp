@@ -27,7 +27,8 @@ public:
     std::lock_guard lock(mutex);
     return watermarks;
   }
-  void commit(const std::vector<IncomingMessage> &batch, const std::map<std::string, std::uint64_t> &wm) override {
+  void commit(const std::vector<IncomingMessage> &batch,
+              const std::map<std::string, std::uint64_t> &wm) override {
     std::lock_guard lock(mutex);
     if (failNext > 0) {
       --failNext;
@@ -39,8 +40,10 @@ public:
         gaps.push_back(m.envelope.gap());
         continue;
       }
-      if (!stored.insert(key).second) ++duplicatesIgnored;
-      else values.push_back(m.envelope.reading().value());
+      if (!stored.insert(key).second)
+        ++duplicatesIgnored;
+      else
+        values.push_back(m.envelope.reading().value());
     }
     watermarks = wm;
   }
@@ -57,7 +60,9 @@ public:
   int failNext = 0;
 };
 
-int freePort() { return liandong::testing::freeTcpPort(); }
+int freePort() {
+  return liandong::testing::freeTcpPort();
+}
 
 class LinkTest : public ::testing::Test {
 protected:
@@ -114,7 +119,9 @@ protected:
     env.mutable_reading()->set_value(v);
     return env;
   }
-  static bool waitFor(const std::function<bool()> &cond, int ms = 10000) { return liandong::testing::waitUntil(cond, ms); }
+  static bool waitFor(const std::function<bool()> &cond, int ms = 10000) {
+    return liandong::testing::waitUntil(cond, ms);
+  }
 
   fs::path dir_;
   CurveKeyPair server_, node_;

@@ -47,8 +47,10 @@ TEST(SimulatedSensor, BadConfigurationNamesLineAndKey) {
     readSimulatedSensors(cfg);
     FAIL();
   } catch (const ConfigError &e) {
-    EXPECT_STREQ(e.what(), "n.yaml:5: simulated_sensors[0].model: \"sine\" is not one of: tide, rain, constant");
+    EXPECT_STREQ(e.what(),
+                 "n.yaml:5: simulated_sensors[0].model: \"sine\" is not one of: tide, rain, constant");
   }
-  auto cfg2 = ConfigNode::loadString("simulated_sensors:\n  - {id: g, quantity: q, unit: u, latitude: 95, longitude: 1}\n", "m.yaml");
+  auto cfg2 = ConfigNode::loadString(
+      "simulated_sensors:\n  - {id: g, quantity: q, unit: u, latitude: 95, longitude: 1}\n", "m.yaml");
   EXPECT_THROW(readSimulatedSensors(cfg2), ConfigError);
 }

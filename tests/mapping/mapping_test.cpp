@@ -19,7 +19,9 @@ using liandong::testing::PgEnvironment;
 namespace fs = std::filesystem;
 
 namespace {
-std::string geo(const std::string &f) { return liandong::testing::sourceDir() + "/configs/data/geo/" + f; }
+std::string geo(const std::string &f) {
+  return liandong::testing::sourceDir() + "/configs/data/geo/" + f;
+}
 
 long scalar(pqxx::connection &c, const std::string &sql) {
   pqxx::work tx(c);
@@ -46,11 +48,13 @@ void importGuangdong(pqxx::connection &c) {
 std::string featureCollection(const std::string &features) {
   return R"({"type":"FeatureCollection","features":[)" + features + "]}";
 }
-std::string square(const std::string &code, const std::string &parent, double x, double y, const std::string &level = "county") {
+std::string square(const std::string &code, const std::string &parent, double x, double y,
+                   const std::string &level = "county") {
   auto p = [&](double a, double b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; };
-  return R"({"type":"Feature","properties":{"code":")" + code + R"(","name":"测试)" + code + R"(","level":")" + level +
-         R"(","parent_code":")" + parent + R"("},"geometry":{"type":"Polygon","coordinates":[[)" + p(x, y) + "," +
-         p(x + 0.1, y) + "," + p(x + 0.1, y + 0.1) + "," + p(x, y + 0.1) + "," + p(x, y) + "]]}}";
+  return R"({"type":"Feature","properties":{"code":")" + code + R"(","name":"测试)" + code +
+         R"(","level":")" + level + R"(","parent_code":")" + parent +
+         R"("},"geometry":{"type":"Polygon","coordinates":[[)" + p(x, y) + "," + p(x + 0.1, y) + "," +
+         p(x + 0.1, y + 0.1) + "," + p(x, y + 0.1) + "," + p(x, y) + "]]}}";
 }
 }  // namespace
 
@@ -125,7 +129,8 @@ TEST(Regions, BadFeaturesAreReportedWithIndexAndId) {
   MigrationRunner(c).migrate();
   TempDir dir;
   std::string swapped = square("990002", "", 23.0, 113.0, "province");  // [lat, lon]
-  auto missing = R"({"type":"Feature","properties":{"name":"无码"},"geometry":{"type":"Polygon","coordinates":[[[1,1],[2,1],[2,2],[1,1]]]}})";
+  auto missing =
+      R"({"type":"Feature","properties":{"name":"无码"},"geometry":{"type":"Polygon","coordinates":[[[1,1],[2,1],[2,2],[1,1]]]}})";
   auto orphan = square("990104", "990100", 113.0, 23.0);
   auto good = square("990000", "", 113.0, 23.0, "province");
   liandong::testing::writeFile(dir.path / "bad.geojson",
@@ -133,22 +138,29 @@ TEST(Regions, BadFeaturesAreReportedWithIndexAndId) {
   auto r = importRegionsGeoJson(c, dir.path / "bad.geojson");
   EXPECT_EQ(r.inserted, 1);
   ASSERT_EQ(r.errors.size(), 3u);
-  EXPECT_NE(r.errors[0].find("feature 1 (id 990002): position looks like [latitude, longitude]"), std::string::npos)
+  EXPECT_NE(r.errors[0].find("feature 1 (id 990002): position looks like [latitude, longitude]"),
+            std::string::npos)
       << r.errors[0];
-  EXPECT_NE(r.errors[1].find("feature 2 (id ?): missing property \"code\""), std::string::npos) << r.errors[1];
-  EXPECT_NE(r.errors[2].find("feature 3 (id 990104): parent 990100 of 990104"), std::string::npos) << r.errors[2];
+  EXPECT_NE(r.errors[1].find("feature 2 (id ?): missing property \"code\""), std::string::npos)
+      << r.errors[1];
+  EXPECT_NE(r.errors[2].find("feature 3 (id 990104): parent 990100 of 990104"), std::string::npos)
+      << r.errors[2];
 }
 
 TEST(Regions, SelfIntersectingPolygonIsRepairedAndCounted) {
   pqxx::connection c(PgEnvironment::freshDatabase("regions3"));
   MigrationRunner(c).migrate();
   TempDir dir;
-  auto bowtie = R"({"type":"Feature","properties":{"code":"990000","name":"蝴蝶结","level":"province"},"geometry":{"type":"Polygon","coordinates":[[[113,23],[113.1,23.1],[113.1,23],[113,23.1],[113,23]]]}})";
+  auto bowtie =
+      R"({"type":"Feature","properties":{"code":"990000","name":"蝴蝶结","level":"province"},"geometry":{"type":"Polygon","coordinates":[[[113,23],[113.1,23.1],[113.1,23],[113,23.1],[113,23]]]}})";
   liandong::testing::writeFile(dir.path / "bowtie.geojson", featureCollection(bowtie));
   auto r = importRegionsGeoJson(c, dir.path / "bowtie.geojson");
   EXPECT_EQ(r.repaired, 1);
   EXPECT_EQ(r.inserted, 1);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM regions WHERE ST_IsValid(geom) AND ST_GeometryType(geom) = 'ST_MultiPolygon'"), 1);
+  EXPECT_EQ(scalar(c,
+                   "SELECT count(*) FROM regions WHERE ST_IsValid(geom) AND ST_GeometryType(geom) = "
+                   "'ST_MultiPolygon'"),
+            1);
 }
 
 TEST(Regions, DryRunWritesNothing) {

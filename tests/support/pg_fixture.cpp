@@ -20,8 +20,12 @@ std::string trim(std::string s) {
 }
 }  // namespace
 
-std::string sourceDir() { return LIANDONG_SOURCE_DIR; }
-std::string binaryDir() { return LIANDONG_BINARY_DIR; }
+std::string sourceDir() {
+  return LIANDONG_SOURCE_DIR;
+}
+std::string binaryDir() {
+  return LIANDONG_BINARY_DIR;
+}
 
 std::string run(const std::string &command) {
   struct Closer {
@@ -54,21 +58,30 @@ void PgEnvironment::TearDown() {
   g_dir.clear();
 }
 
-const std::string &PgEnvironment::conninfo() { return g_conninfo; }
+const std::string &PgEnvironment::conninfo() {
+  return g_conninfo;
+}
 
 std::string PgEnvironment::freshDatabase(const std::string &name) {
   // conninfo is "host=... port=... dbname=liandong user=...".
   std::string admin = g_conninfo;
   auto pos = admin.find("dbname=liandong");
   std::string base = admin.substr(0, pos), rest = admin.substr(pos + 15);
-  std::string psql = "/usr/lib/postgresql/15/bin/psql \"" + base + "dbname=postgres" + rest + "\" -qAtX -v ON_ERROR_STOP=1";
-  run(psql + " -c 'DROP DATABASE IF EXISTS " + name + "' -c 'CREATE DATABASE " + name + " TEMPLATE template0' >/dev/null");
+  std::string psql =
+      "/usr/lib/postgresql/15/bin/psql \"" + base + "dbname=postgres" + rest + "\" -qAtX -v ON_ERROR_STOP=1";
+  run(psql + " -c 'DROP DATABASE IF EXISTS " + name + "' -c 'CREATE DATABASE " + name +
+      " TEMPLATE template0' >/dev/null");
   std::string conn = base + "dbname=" + name + rest;
-  run("/usr/lib/postgresql/15/bin/psql \"" + conn + "\" -qAtX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION postgis' >/dev/null");
+  run("/usr/lib/postgresql/15/bin/psql \"" + conn +
+      "\" -qAtX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION postgis' >/dev/null");
   return conn;
 }
 
-void PgEnvironment::stop() { run(sourceDir() + "/scripts/pgcluster stop " + g_dir + "/data"); }
-void PgEnvironment::start() { run(sourceDir() + "/scripts/pgcluster start " + g_dir + "/data >/dev/null"); }
+void PgEnvironment::stop() {
+  run(sourceDir() + "/scripts/pgcluster stop " + g_dir + "/data");
+}
+void PgEnvironment::start() {
+  run(sourceDir() + "/scripts/pgcluster start " + g_dir + "/data >/dev/null");
+}
 
 }  // namespace liandong::testing

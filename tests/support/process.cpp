@@ -4,9 +4,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,7 +143,9 @@ int Process::stop(int graceMs) {
   return code;
 }
 
-std::string Process::output() const { return readFile(outputFile_); }
+std::string Process::output() const {
+  return readFile(outputFile_);
+}
 
 bool Process::waitForOutput(const std::string &text, int timeoutMs) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);

@@ -33,7 +33,8 @@ TcpProxy::TcpProxy(int listenPort, int targetPort) : targetPort_(targetPort) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(listenPort));
-  if (::bind(listenFd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 || ::listen(listenFd_, 16) != 0)
+  if (::bind(listenFd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+      ::listen(listenFd_, 16) != 0)
     throw std::runtime_error("proxy cannot listen on " + std::to_string(listenPort));
   thread_ = std::thread([this] { run(); });
 }
@@ -44,12 +45,16 @@ TcpProxy::~TcpProxy() {
   ::close(listenFd_);
 }
 
-void TcpProxy::blackhole() { mode_ = Mode::Blackhole; }
+void TcpProxy::blackhole() {
+  mode_ = Mode::Blackhole;
+}
 void TcpProxy::reset() {
   mode_ = Mode::Refuse;
   resetRequested_ = true;
 }
-void TcpProxy::restore() { mode_ = Mode::Forward; }
+void TcpProxy::restore() {
+  mode_ = Mode::Forward;
+}
 
 void TcpProxy::run() {
   struct Pair {

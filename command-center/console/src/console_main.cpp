@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
 #include "liandong/alerts/warning.h"
@@ -46,8 +46,8 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
   if (src.has_reading()) {
     const auto &r = src.reading();
     return fmt::format("{} {} {} {} {:.3f} {} [{}]", localTime(r.observed_at_us()),
-                       zh ? "读数已入库" : "reading stored", r.sensor_id(), quantityName(r.quantity(), zh), r.value(),
-                       r.unit(), where.empty() ? (zh ? "辖区外" : "outside") : where);
+                       zh ? "读数已入库" : "reading stored", r.sensor_id(), quantityName(r.quantity(), zh),
+                       r.value(), r.unit(), where.empty() ? (zh ? "辖区外" : "outside") : where);
   }
   if (u.what() == "peer") {
     auto id = u.key().substr(5);
@@ -62,14 +62,15 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
   }
   if (src.has_directive()) {
     const auto &d = src.directive();
-    return fmt::format("{} {} {} → {}: {}", localTime(src.sent_at_us()), zh ? "上级指令" : "directive", src.sender_id(),
-                       d.to_centre(), d.text());
+    return fmt::format("{} {} {} → {}: {}", localTime(src.sent_at_us()), zh ? "上级指令" : "directive",
+                       src.sender_id(), d.to_centre(), d.text());
   }
   if (src.has_summary()) {
     const auto &m = src.summary();
     if (zh)
-      return fmt::format("{} 下级汇总 {}：{} 秒内 {} 条读数、{} 个事件，链路正常 {} 断开 {}", localTime(src.sent_at_us()),
-                         src.sender_id(), m.interval_s(), m.readings(), m.events(), m.peers_alive(), m.peers_lost());
+      return fmt::format("{} 下级汇总 {}：{} 秒内 {} 条读数、{} 个事件，链路正常 {} 断开 {}",
+                         localTime(src.sent_at_us()), src.sender_id(), m.interval_s(), m.readings(),
+                         m.events(), m.peers_alive(), m.peers_lost());
     return fmt::format("{} summary from {}: {} readings and {} events in {} s, links up {} lost {}",
                        localTime(src.sent_at_us()), src.sender_id(), m.readings(), m.events(), m.interval_s(),
                        m.peers_alive(), m.peers_lost());
@@ -77,9 +78,11 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
   if (src.has_alert()) {
     const auto &a = src.alert();
     return fmt::format("{} {} {} {} {}", localTime(a.onset_at_us()), zh ? "预警" : "alert",
-                       alerts::colourName(a.colour(), zh), alerts::levelName(a.suggested_level(), zh), a.headline());
+                       alerts::colourName(a.colour(), zh), alerts::levelName(a.suggested_level(), zh),
+                       a.headline());
   }
-  return fmt::format("{} {} {} {}", localTime(src.sent_at_us()), zh ? "事件" : "event", u.what(), src.sender_id());
+  return fmt::format("{} {} {} {}", localTime(src.sent_at_us()), zh ? "事件" : "event", u.what(),
+                     src.sender_id());
 }
 }  // namespace
 
@@ -97,14 +100,16 @@ int main(int argc, char **argv) {
     auto cfg = ConfigNode::loadFile(configFile);
     auto console = cfg.child("console");
     options.keys = loadCurveKeyFile(console.path("keys"));
-    if (options.keys.id != console.str("id")) console.fail("keys", "key file is for \"" + options.keys.id + "\"");
+    if (options.keys.id != console.str("id"))
+      console.fail("keys", "key file is for \"" + options.keys.id + "\"");
     options.regionFilter = console.str("region", "");
     if (console.has("language")) lang = console.choice("language", {"zh_CN", "en"}, "zh_CN");
     auto centre = cfg.child("centre");
     options.updatesEndpoint = centre.str("updates");
     options.snapshotEndpoint = centre.str("snapshot");
     options.serverPublicZ85 = centre.literal("public_key");
-    if (!isValidCurveKey(options.serverPublicZ85)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
+    if (!isValidCurveKey(options.serverPublicZ85))
+      centre.fail("public_key", "not a 40-character Z85 CURVE key");
     cfg.rejectUnknown();
     logging::setup("info", "console:" + options.keys.id);
   } catch (const std::exception &e) {
@@ -124,8 +129,9 @@ int main(int argc, char **argv) {
     };
     link::CloneClient::Callbacks callbacks;
     callbacks.onSnapshot = [&](const std::map<std::string, wire::StateUpdate> &state) {
-      print(fmt::format(fmt::runtime(zh ? "快照：{} 项（已与中心同步）" : "snapshot: {} items (in step with the centre)"),
-                        state.size()));
+      print(fmt::format(
+          fmt::runtime(zh ? "快照：{} 项（已与中心同步）" : "snapshot: {} items (in step with the centre)"),
+          state.size()));
       for (const auto &[key, item] : state)
         if (item.what() == "reading" || item.what() == "peer") print("  " + describe(item, zh));
     };
@@ -135,15 +141,17 @@ int main(int argc, char **argv) {
     };
     callbacks.onLink = [&](bool up) {
       print(up ? (zh ? "与中心的连接正常" : "link to the centre is up")
-               : (zh ? "与中心的连接中断，恢复后自动重新同步" : "link to the centre is DOWN; will resync when it returns"));
+               : (zh ? "与中心的连接中断，恢复后自动重新同步"
+                     : "link to the centre is DOWN; will resync when it returns"));
     };
     link::CloneClient client(context, options, callbacks);
     print(std::string(zh ? "联动控制台（文本模式）连接 " : "Liandong console (text mode) connecting to ") +
           options.updatesEndpoint);
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
-    while (!stop && (endAt == 0 || steadyMs() < endAt)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::cout << (zh ? "控制台退出，共显示 " : "console stopping, shown ") << shown << (zh ? " 条更新" : " updates")
-              << std::endl;
+    while (!stop && (endAt == 0 || steadyMs() < endAt))
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::cout << (zh ? "控制台退出，共显示 " : "console stopping, shown ") << shown
+              << (zh ? " 条更新" : " updates") << std::endl;
     return 0;
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-console: %s\n", e.what());

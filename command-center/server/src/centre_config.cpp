@@ -21,7 +21,8 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     centre.fail("tier", e.what());
   }
   out.region = centre.str("region");
-  if (out.region.size() != 6 && out.region.size() != 9) centre.fail("region", "expected a 6- or 9-digit division code");
+  if (out.region.size() != 6 && out.region.size() != 9)
+    centre.fail("region", "expected a 6- or 9-digit division code");
   out.intakeEndpoint = centre.str("intake");
   out.updatesEndpoint = centre.str("updates");
   out.snapshotEndpoint = centre.str("snapshot");

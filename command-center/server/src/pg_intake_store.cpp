@@ -108,10 +108,10 @@ pqxx::connection &PgIntakeStore::connection() {
         "quantity text, value float8, unit text, observed_at timestamptz, geom geometry(Point, 4326), "
         "region_code text) ON COMMIT DELETE ROWS");
   }
-  conn_->prepare("move_readings",
-                 "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
-                     " FROM intake_readings ON CONFLICT (sender_id, sequence) DO NOTHING "
-                     "RETURNING sender_id, sequence, coalesce(region_code, '')");
+  conn_->prepare("move_readings", "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " +
+                                      kReadingColumns +
+                                      " FROM intake_readings ON CONFLICT (sender_id, sequence) DO NOTHING "
+                                      "RETURNING sender_id, sequence, coalesce(region_code, '')");
   // The county of each new point, for many points in one round trip.
   conn_->prepare("locate_points",
                  "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "
@@ -187,7 +187,7 @@ std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &
 }
 
 std::vector<StoredItem> PgIntakeStore::copyReadings(pqxx::transaction_base &tx, const std::string &table,
-                                                   const std::vector<link::IncomingMessage> &batch) {
+                                                    const std::vector<link::IncomingMessage> &batch) {
   std::vector<StoredItem> rows;
   std::unique_ptr<pqxx::stream_to> copy;
   for (const auto &m : batch) {
@@ -196,16 +196,17 @@ std::vector<StoredItem> PgIntakeStore::copyReadings(pqxx::transaction_base &tx, 
     if (!copy)
       copy = std::make_unique<pqxx::stream_to>(
           tx, table,
-          std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit", "observed_at",
-                                   "geom", "region_code"});
+          std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
+                                   "observed_at", "geom", "region_code"});
     const auto &r = env.reading();
     std::optional<std::string> geom, region;
     if (r.longitude() != 0 || r.latitude() != 0)
       geom = fmt::format("SRID=4326;POINT({:.17g} {:.17g})", r.longitude(), r.latitude());
     auto code = regionOf(r.longitude(), r.latitude());
     if (!code.empty()) region = code;
-    *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(), r.quantity(),
-                             r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom, region);
+    *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(),
+                             r.quantity(), r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom,
+                             region);
     rows.push_back({&m, code});
   }
   if (copy) copy->complete();
@@ -267,8 +268,8 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
     if (!copied) {
       std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
       for (const auto &row : copyReadings(tx, "intake_readings", batch))
-        byKey[{row.message->envelope.sender_id(), static_cast<std::int64_t>(row.message->envelope.sequence())}] =
-            row.message;
+        byKey[{row.message->envelope.sender_id(),
+               static_cast<std::int64_t>(row.message->envelope.sequence())}] = row.message;
       for (const auto &row : tx.exec_prepared("move_readings")) {
         auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
         if (it == byKey.end()) continue;

@@ -13,8 +13,8 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/receiver.h"
-#include "liandong/core/link/sender.h"
 #include "liandong/core/link/security.h"
+#include "liandong/core/link/sender.h"
 #include "liandong/core/logging.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/mapping/regions.h"
@@ -37,8 +37,8 @@ std::map<std::string, std::string> prepareDatabase(const server::CentreConfig &c
   if (count == 0) {
     for (const auto &file : config.importRegions) {
       auto report = mapping::importRegionsGeoJson(conn, file, false);
-      log->info("imported {}: {} regions ({} repaired)", file.filename().string(), report.inserted + report.updated,
-                report.repaired);
+      log->info("imported {}: {} regions ({} repaired)", file.filename().string(),
+                report.inserted + report.updated, report.repaired);
       for (const auto &e : report.errors) log->warn("{}", e);
     }
     for (const auto &file : config.importTowns) {
@@ -85,7 +85,8 @@ int main(int argc, char **argv) {
     } catch (const pqxx::broken_connection &e) {
       std::string msg = e.what();
       if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-      throw StorageError("cannot connect to PostgreSQL (" + server::redactConninfo(config.conninfo) + "): " + msg);
+      throw StorageError("cannot connect to PostgreSQL (" + server::redactConninfo(config.conninfo) +
+                         "): " + msg);
     }
 
     zmq::context_t context(1);
@@ -130,8 +131,10 @@ int main(int argc, char **argv) {
         up.set_status(src.status());
         up.set_incident_id(src.incident_id());
         *up.mutable_target_area() = src.target_area();
-        if (src.has_incident_report()) *up.mutable_incident_report() = src.incident_report();
-        else *up.mutable_alert() = src.alert();
+        if (src.has_incident_report())
+          *up.mutable_incident_report() = src.incident_report();
+        else
+          *up.mutable_alert() = src.alert();
         parent->publish(std::move(up));
       }
       if (src.has_directive() && src.directive().to_centre() != config.id) {
@@ -182,8 +185,8 @@ int main(int argc, char **argv) {
       u.set_peer_state(name);
       clone.publish(std::move(u));
     });
-    log->info("centre {} ({}) ready: intake {}, console updates {} and snapshots {}, {} peers admitted", config.id,
-              config.name, config.intakeEndpoint, config.updatesEndpoint, config.snapshotEndpoint,
+    log->info("centre {} ({}) ready: intake {}, console updates {} and snapshots {}, {} peers admitted",
+              config.id, config.name, config.intakeEndpoint, config.updatesEndpoint, config.snapshotEndpoint,
               config.admitted.size());
 
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
@@ -203,8 +206,10 @@ int main(int argc, char **argv) {
         sum->set_readings(store.readingsStored() - summaryReadings);
         sum->set_events(store.eventsStored() - summaryEvents);
         for (const auto &[id, alive] : peerAlive) {
-          if (alive) sum->set_peers_alive(sum->peers_alive() + 1);
-          else sum->set_peers_lost(sum->peers_lost() + 1);
+          if (alive)
+            sum->set_peers_alive(sum->peers_alive() + 1);
+          else
+            sum->set_peers_lost(sum->peers_lost() + 1);
         }
         parent->publish(std::move(env));
         summaryReadings = store.readingsStored();

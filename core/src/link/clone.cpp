@@ -9,8 +9,11 @@
 namespace liandong::link {
 
 CloneServer::CloneServer(zmq::context_t &context, CloneServerOptions options)
-    : options_(std::move(options)), log_(logging::get("link")), pub_(context, zmq::socket_type::pub),
-      router_(context, zmq::socket_type::router), run_(static_cast<std::uint64_t>(nowUs())) {
+    : options_(std::move(options)),
+      log_(logging::get("link")),
+      pub_(context, zmq::socket_type::pub),
+      router_(context, zmq::socket_type::router),
+      run_(static_cast<std::uint64_t>(nowUs())) {
   pub_.set(zmq::sockopt::linger, 0);
   pub_.set(zmq::sockopt::sndhwm, 100000);
   router_.set(zmq::sockopt::linger, 0);
@@ -69,14 +72,16 @@ void CloneServer::poll(int waitMs) {
     std::string rid = routing.to_string();
     const char *uid = payload.gets("User-Id");
     wire::Envelope req;
-    if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || !req.has_snapshot_request()) {
+    if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+        !req.has_snapshot_request()) {
       log_->warn("refused a malformed snapshot request from {}", uid ? uid : "?");
       continue;
     }
     const std::string &region = req.snapshot_request().region_code();
     std::uint64_t count = 0;
     for (const auto &[key, item] : state_) {
-      if (!region.empty() && !item.region_code().starts_with(region.substr(0, region.find_last_not_of('0') + 1)))
+      if (!region.empty() &&
+          !item.region_code().starts_with(region.substr(0, region.find_last_not_of('0') + 1)))
         continue;
       wire::StateUpdate copy = item;
       copy.set_update_sequence(0);
@@ -106,8 +111,12 @@ void CloneServer::poll(int waitMs) {
 }
 
 CloneClient::CloneClient(zmq::context_t &context, CloneClientOptions options, Callbacks callbacks)
-    : options_(std::move(options)), callbacks_(std::move(callbacks)), context_(context), log_(logging::get("link")) {
-  if (!isValidCurveKey(options_.serverPublicZ85)) throw Error("centre public key is not a 40-character Z85 CURVE key");
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      context_(context),
+      log_(logging::get("link")) {
+  if (!isValidCurveKey(options_.serverPublicZ85))
+    throw Error("centre public key is not a 40-character Z85 CURVE key");
   thread_ = std::thread([this] { run(); });
 }
 
@@ -156,10 +165,13 @@ bool CloneClient::snapshot(zmq::socket_t &sub, std::vector<wire::StateUpdate> &p
         std::sort(pending.begin(), pending.end(),
                   [](const auto &a, const auto &b) { return a.update_sequence() < b.update_sequence(); });
         for (const auto &u : pending) {
-          if (u.centre_run() != end.centre_run() || u.what() == "heartbeat" || u.update_sequence() <= last) continue;
+          if (u.centre_run() != end.centre_run() || u.what() == "heartbeat" || u.update_sequence() <= last)
+            continue;
           if (u.update_sequence() != last + 1) break;  // a gap already: the caller resyncs on the next update
-          if (u.removed()) fresh.erase(u.key());
-          else fresh[u.key()] = u;
+          if (u.removed())
+            fresh.erase(u.key());
+          else
+            fresh[u.key()] = u;
           last = u.update_sequence();
         }
         pending.clear();
@@ -224,8 +236,10 @@ void CloneClient::run() {
         } else {
           {
             std::lock_guard lock(mutex_);
-            if (u.removed()) state_.erase(u.key());
-            else state_[u.key()] = u;
+            if (u.removed())
+              state_.erase(u.key());
+            else
+              state_[u.key()] = u;
           }
           last_ = u.update_sequence();
           if (callbacks_.onUpdate) callbacks_.onUpdate(u);

@@ -116,8 +116,10 @@ ReadResult readRecordWith(Reader &reader, std::uint64_t offset, std::uint64_t si
   if (len > kMaxRecord) return {ReadStatus::Damaged, 0, {}, 0, "impossible record length"};
   if (size - offset - kHeader < len) return {ReadStatus::Damaged, seq, {}, 0, "truncated record"};
   std::string payload(len, '\0');
-  if (!reader.read(payload.data(), len, offset + kHeader)) return {ReadStatus::Damaged, 0, {}, 0, "read error"};
-  if (recordCrc(seq, payload.data(), len) != crc) return {ReadStatus::Damaged, seq, {}, 0, "checksum mismatch"};
+  if (!reader.read(payload.data(), len, offset + kHeader))
+    return {ReadStatus::Damaged, 0, {}, 0, "read error"};
+  if (recordCrc(seq, payload.data(), len) != crc)
+    return {ReadStatus::Damaged, seq, {}, 0, "checksum mismatch"};
   return {ReadStatus::Ok, seq, std::move(payload), offset + kHeader + len, {}};
 }
 
@@ -243,8 +245,8 @@ void Outbox::openExisting() {
       d.firstLost = prevSeq + 1;
       d.lastLost = r2.seq - 1;
       recovery_.push_back(d);
-      log_->error("outbox: {}: offset {}: {}; sequences {}..{} lost, later records kept", d.file,
-                  d.offset, d.reason, d.firstLost, d.lastLost);
+      log_->error("outbox: {}: offset {}: {}; sequences {}..{} lost, later records kept", d.file, d.offset,
+                  d.reason, d.firstLost, d.lastLost);
       offset = *next;
     }
     seg->bytes = size;
@@ -285,12 +287,13 @@ std::optional<std::uint64_t> Outbox::append(wire::Envelope &env) {
   env.set_distribution_id(env.sender_id() + ":" + std::to_string(seq));
   std::string payload = env.SerializeAsString();
   std::uint64_t need = kHeader + payload.size();
-  if (payload.size() > kMaxRecord) throw Error("outbox: record of " + std::to_string(payload.size()) + " bytes is too large");
+  if (payload.size() > kMaxRecord)
+    throw Error("outbox: record of " + std::to_string(payload.size()) + " bytes is too large");
   if (bytes_ + need > options_.quotaBytes) {
     if (!fullLogged_) {
       log_->error("outbox: disk quota of {:.2f} MiB reached in {}; {} new records",
-                  static_cast<double>(options_.quotaBytes) / 1048576.0,
-                  options_.dir.string(), options_.policy == FullPolicy::Block ? "blocking" : "shedding");
+                  static_cast<double>(options_.quotaBytes) / 1048576.0, options_.dir.string(),
+                  options_.policy == FullPolicy::Block ? "blocking" : "shedding");
       fullLogged_ = true;
     }
     if (options_.policy == FullPolicy::Block) {

@@ -18,7 +18,10 @@
 namespace liandong::link {
 
 Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore &store, PeerCallback onPeer)
-    : options_(std::move(options)), store_(store), onPeer_(std::move(onPeer)), log_(logging::get("link")),
+    : options_(std::move(options)),
+      store_(store),
+      onPeer_(std::move(onPeer)),
+      log_(logging::get("link")),
       socket_(context, zmq::socket_type::router) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.maxMessageBytes));
@@ -28,7 +31,8 @@ Receiver::Receiver(zmq::context_t &context, ReceiverOptions options, IntakeStore
   socket_.set(zmq::sockopt::router_handover, 1);
   socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
   // Never below 5 s: a busy machine must not tear down a healthy connection.
-  socket_.set(zmq::sockopt::heartbeat_timeout, std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
+  socket_.set(zmq::sockopt::heartbeat_timeout,
+              std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
   makeCurveServer(socket_, options_.keys);
   watermark_ = store_.loadWatermarks();
   for (const auto &[peerId, seqs] : store_.loadSettled())
@@ -158,7 +162,8 @@ void Receiver::handle(zmq::message_t &routing, zmq::message_t &payload) {
   in.peerAddress = address;
   in.bytes = payload.size();
   if (!in.envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    refuse(routingId, peerId, 0, "malformed frame of " + std::to_string(payload.size()) + " bytes from " + address);
+    refuse(routingId, peerId, 0,
+           "malformed frame of " + std::to_string(payload.size()) + " bytes from " + address);
     return;
   }
   const auto &env = in.envelope;
@@ -190,7 +195,8 @@ void Receiver::handle(zmq::message_t &routing, zmq::message_t &payload) {
   }
   if (env.has_gap()) {
     const auto &gap = env.gap();
-    log_->error("peer {} reports records {}..{} lost on its side: {}", peerId, gap.first(), gap.last(), gap.reason());
+    log_->error("peer {} reports records {}..{} lost on its side: {}", peerId, gap.first(), gap.last(),
+                gap.reason());
     batch_.push_back(std::move(in));  // stored as an event, so the loss is on record
     if (batch_.size() == 1) batchStartMs_ = steadyMs();
     return;
@@ -299,7 +305,8 @@ void Receiver::finishCommit() {
 
 void Receiver::checkPeers() {
   std::int64_t now = steadyMs();
-  const std::int64_t lostAfter = static_cast<std::int64_t>(options_.heartbeatIntervalMs) * options_.missedBeatsLost;
+  const std::int64_t lostAfter =
+      static_cast<std::int64_t>(options_.heartbeatIntervalMs) * options_.missedBeatsLost;
   for (auto &[peerId, peer] : peers_) {
     if (peer.alive && now - peer.lastHeardMs > lostAfter) {
       peer.alive = false;

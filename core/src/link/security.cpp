@@ -55,8 +55,7 @@ void bindOrThrow(zmq::socket_t &socket, const std::string &endpoint, const std::
 }
 
 ZapAuthenticator::ZapAuthenticator(zmq::context_t &context, std::map<std::string, std::string> admitted)
-    : socket_(context, zmq::socket_type::rep), log_(logging::get("link")),
-      admitted_(toBinary(admitted)) {
+    : socket_(context, zmq::socket_type::rep), log_(logging::get("link")), admitted_(toBinary(admitted)) {
   socket_.set(zmq::sockopt::linger, 0);
   try {
     socket_.bind("inproc://zeromq.zap.01");

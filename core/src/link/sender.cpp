@@ -13,8 +13,11 @@ namespace liandong::link {
 
 Sender::Sender(zmq::context_t &context, SenderOptions options, Outbox &outbox,
                std::function<void(bool)> onPeer)
-    : options_(std::move(options)), outbox_(outbox), onPeer_(std::move(onPeer)),
-      log_(logging::get("link")), socket_(context, zmq::socket_type::dealer) {
+    : options_(std::move(options)),
+      outbox_(outbox),
+      onPeer_(std::move(onPeer)),
+      log_(logging::get("link")),
+      socket_(context, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, static_cast<int>(options_.window * 2 + 16));
   socket_.set(zmq::sockopt::reconnect_ivl, 100);
@@ -25,7 +28,8 @@ Sender::Sender(zmq::context_t &context, SenderOptions options, Outbox &outbox,
   // ZeroMQ reconnects instead of queueing behind a dead TCP connection.
   socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeatIntervalMs);
   // Never below 5 s: a busy machine must not tear down a healthy connection.
-  socket_.set(zmq::sockopt::heartbeat_timeout, std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
+  socket_.set(zmq::sockopt::heartbeat_timeout,
+              std::max(options_.heartbeatIntervalMs * options_.missedBeatsLost, 5000));
   makeCurveClient(socket_, options_.keys, options_.serverPublicZ85);
   try {
     socket_.connect(options_.endpoint);
@@ -48,7 +52,9 @@ std::optional<std::uint64_t> Sender::publish(wire::Envelope env) {
   return outbox_.append(env);
 }
 
-SenderStats Sender::stats() const { return {sent_.load(), resent_.load(), refused_.load(), gaps_.load()}; }
+SenderStats Sender::stats() const {
+  return {sent_.load(), resent_.load(), refused_.load(), gaps_.load()};
+}
 
 bool Sender::waitAcked(std::uint64_t seq, int timeoutMs) const {
   auto deadline = steadyMs() + timeoutMs;
@@ -85,7 +91,8 @@ void Sender::run() {
   std::int64_t lastBeat = 0;
   std::int64_t lastProgress = steadyMs();
   std::uint64_t lastAcked = outbox_.ackedSequence();
-  const std::int64_t lostAfter = static_cast<std::int64_t>(options_.heartbeatIntervalMs) * options_.missedBeatsLost;
+  const std::int64_t lostAfter =
+      static_cast<std::int64_t>(options_.heartbeatIntervalMs) * options_.missedBeatsLost;
 
   while (!stop_) {
     try {
@@ -153,7 +160,8 @@ void Sender::run() {
             gap->set_reason(d.file + " offset " + std::to_string(d.offset) + ": " + d.reason);
             sendEnvelope(env.SerializeAsString());
             ++gaps_;
-            log_->error("reporting lost records {}..{} to the receiver ({})", d.firstLost, d.lastLost, d.reason);
+            log_->error("reporting lost records {}..{} to the receiver ({})", d.firstLost, d.lastLost,
+                        d.reason);
             if (d.lastLost >= nextToSend) nextToSend = d.lastLost + 1;
           }
           for (auto &r : records) {

@@ -9,9 +9,9 @@
 namespace liandong {
 
 struct CurveKeyPair {
-  std::string id;          // the node, centre or console the keys belong to
-  std::string publicZ85;   // 40 characters
-  std::string secretZ85;   // 40 characters; empty for a public-only key
+  std::string id;         // the node, centre or console the keys belong to
+  std::string publicZ85;  // 40 characters
+  std::string secretZ85;  // 40 characters; empty for a public-only key
 };
 
 CurveKeyPair generateCurveKeyPair(const std::string &id);

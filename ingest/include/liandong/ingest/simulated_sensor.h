@@ -14,11 +14,11 @@
 namespace liandong::ingest {
 
 struct SimulatedSensorSpec {
-  std::string id;        // station code
+  std::string id;  // station code
   std::string name;
   std::string quantity;  // water_level, rainfall, battery_voltage
   std::string unit;
-  std::string model;     // tide, rain, constant
+  std::string model;  // tide, rain, constant
   double latitude = 0;
   double longitude = 0;
   int intervalMs = 1000;

@@ -32,7 +32,8 @@ struct Region {
 // Imports a FeatureCollection of regions in one transaction (nothing is
 // written with dryRun). Parents must already exist or come earlier in the
 // file. Throws Error if the file cannot be read or is not a FeatureCollection.
-ImportReport importRegionsGeoJson(pqxx::connection &conn, const std::filesystem::path &file, bool dryRun = false);
+ImportReport importRegionsGeoJson(pqxx::connection &conn, const std::filesystem::path &file,
+                                  bool dryRun = false);
 
 // Imports town-level units (code, code12, name, kind, county_code, ...) as
 // tier 'town' rows without geometry.

@@ -28,17 +28,17 @@ struct CentreConfig {
   std::string name;
   wire::Tier tier = wire::TIER_UNSPECIFIED;
   std::string region;
-  std::string intakeEndpoint;   // ROUTER: ingest nodes and child centres
-  std::string updatesEndpoint;  // PUB: consoles
-  std::string snapshotEndpoint; // ROUTER: console snapshots
+  std::string intakeEndpoint;    // ROUTER: ingest nodes and child centres
+  std::string updatesEndpoint;   // PUB: consoles
+  std::string snapshotEndpoint;  // ROUTER: console snapshots
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
   std::string conninfo;
   std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
   std::vector<std::filesystem::path> importTowns;    // CSV
-  std::optional<PeerCentre> parent;   // the tier above: incidents, alerts, summaries go up
+  std::optional<PeerCentre> parent;                  // the tier above: incidents, alerts, summaries go up
   int summaryIntervalS = 60;
-  std::vector<PeerCentre> children;   // the tier below: directives go down
+  std::vector<PeerCentre> children;  // the tier below: directives go down
   std::string logLevel = "info";
   int statusIntervalS = 10;
 };

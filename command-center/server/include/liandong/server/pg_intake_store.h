@@ -77,7 +77,7 @@ private:
   std::atomic<std::uint64_t> events_{0};
 };
 
- // The console state item a stored message updates ("reading/<sensor>", ...)
+// The console state item a stored message updates ("reading/<sensor>", ...)
 // and its kind ("reading", "alert", "camera_status", "incident", "event").
 std::string stateKey(const wire::Envelope &env);
 std::string stateKind(const wire::Envelope &env);

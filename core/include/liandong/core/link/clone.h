@@ -72,7 +72,7 @@ struct CloneClientOptions {
   std::string serverPublicZ85;
   CurveKeyPair keys;
   std::string regionFilter;
-  int silenceMs = 3500;         // no message for this long: link down, resync on return
+  int silenceMs = 3500;  // no message for this long: link down, resync on return
   int snapshotTimeoutMs = 5000;
 };
 

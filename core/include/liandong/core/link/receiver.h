@@ -13,16 +13,16 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -124,8 +124,8 @@ private:
     std::exception_ptr error;
   };
   void handle(zmq::message_t &routing, zmq::message_t &payload);
-  void flush();          // starts a commit of batch_ if none is running
-  void finishCommit();   // applies a finished commit: watermarks, acks
+  void flush();         // starts a commit of batch_ if none is running
+  void finishCommit();  // applies a finished commit: watermarks, acks
   void commitLoop();
   void waitIdle();
   void refuse(const std::string &routingId, const std::string &peerId, std::uint64_t seq,
