@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace liandong::testing {
 
 namespace {
@@ -49,6 +51,10 @@ void PgEnvironment::SetUp() {
   std::filesystem::permissions(g_dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
                                           std::filesystem::perms::others_exec);
   g_conninfo = trim(run(sourceDir() + "/scripts/pgcluster start " + g_dir + "/data"));
+  // A watchdog removes the cluster even if this binary dies without TearDown
+  // (a sanitizer abort, a crash): nothing is left running after a test.
+  run("(while kill -0 " + std::to_string(getpid()) + " 2>/dev/null; do sleep 1; done; " + sourceDir() +
+      "/scripts/pgcluster destroy " + g_dir + "/data; rm -rf " + g_dir + ") >/dev/null 2>&1 </dev/null &");
 }
 
 void PgEnvironment::TearDown() {
