@@ -1,0 +1,246 @@
+// The command centre facade (see centre.h): the wiring of intake, store,
+// console fan-out and the links to other centres, and the serving loop.
+#include "liandong/server/centre.h"
+
+#include <map>
+#include <pqxx/pqxx>
+#include <zmq.hpp>
+
+#include "liandong/core/clock.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/clone.h"
+#include "liandong/core/link/receiver.h"
+#include "liandong/core/link/security.h"
+#include "liandong/core/link/sender.h"
+#include "liandong/core/logging.h"
+#include "liandong/mapping/migrations.h"
+#include "liandong/mapping/regions.h"
+#include "liandong/server/pg_intake_store.h"
+
+namespace liandong::server {
+
+namespace {
+
+std::map<std::string, std::string> prepareDatabase(const CentreConfig &config,
+                                                   const std::shared_ptr<spdlog::logger> &log) {
+  pqxx::connection conn(config.conninfo);
+  mapping::MigrationRunner migrations(conn);
+  auto applied = migrations.migrate();
+  log->info("database schema up to date ({} migrations applied now)", applied);
+  pqxx::work tx(conn);
+  auto count = tx.exec1("SELECT count(*) FROM regions")[0].as<long>();
+  tx.commit();
+  if (count == 0) {
+    for (const auto &file : config.importRegions) {
+      auto report = mapping::importRegionsGeoJson(conn, file, false);
+      log->info("imported {}: {} regions ({} repaired)", file.filename().string(),
+                report.inserted + report.updated, report.repaired);
+      for (const auto &e : report.errors) log->warn("{}", e);
+    }
+    for (const auto &file : config.importTowns) {
+      auto report = mapping::importTownsCsv(conn, file);
+      log->info("imported {}: {} towns", file.filename().string(), report.inserted + report.updated);
+      for (const auto &e : report.errors) log->warn("{}", e);
+    }
+  } else {
+    log->info("{} regions already in the database; import skipped", count);
+  }
+  std::map<std::string, std::string> names;
+  pqxx::work tx2(conn);
+  for (const auto &row : tx2.exec("SELECT code, name FROM regions")) names[row[0].c_str()] = row[1].c_str();
+  return names;
+}
+
+// Throws a one-line StorageError naming the (redacted) connection string.
+std::map<std::string, std::string> prepareDatabaseOrThrow(const CentreConfig &config,
+                                                          const std::shared_ptr<spdlog::logger> &log) {
+  try {
+    return prepareDatabase(config, log);
+  } catch (const pqxx::broken_connection &e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw StorageError("cannot connect to PostgreSQL (" + redactConninfo(config.conninfo) + "): " + msg);
+  }
+}
+
+link::CloneServerOptions cloneOptions(const CentreConfig &config) {
+  link::CloneServerOptions co;
+  co.id = config.id;
+  co.updatesEndpoint = config.updatesEndpoint;
+  co.snapshotEndpoint = config.snapshotEndpoint;
+  co.keys = config.keys;
+  return co;
+}
+
+}  // namespace
+
+// Members are declared in the order they must be built; they are destroyed
+// in reverse (the receiver first, the ZeroMQ context last).
+struct Centre::Impl {
+  explicit Impl(CentreConfig c)
+      : config(std::move(c)),
+        log(logging::get("center")),
+        regionNames(prepareDatabaseOrThrow(config, log)),
+        context(1),
+        zap(context, config.admitted),
+        clone(context, cloneOptions(config)),
+        store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
+    if (config.parent) parent = makeSender(*config.parent);
+    for (const auto &child : config.children) children[child.id] = makeSender(child);
+    for (auto &u : store.loadState()) {
+      u.set_region_name(regionName(u.region_code()));
+      clone.publish(std::move(u));
+    }
+    link::ReceiverOptions ro;
+    ro.endpoint = config.intakeEndpoint;
+    ro.keys = config.keys;
+    ro.id = config.id;
+    receiver = std::make_unique<link::Receiver>(
+        context, ro, store, [this](const std::string &peer, link::PeerState state) { onPeer(peer, state); });
+  }
+
+  std::string regionName(const std::string &code) const {
+    auto it = regionNames.find(code);
+    return it == regionNames.end() ? std::string() : it->second;
+  }
+
+  std::unique_ptr<link::Sender> makeSender(const PeerCentre &peer) {
+    outboxes.push_back(std::make_unique<link::Outbox>(peer.outbox));
+    link::SenderOptions so;
+    so.senderId = config.id;
+    so.tier = config.tier;
+    so.region = config.region;
+    so.endpoint = peer.endpoint;
+    so.serverPublicZ85 = peer.publicKey;
+    so.keys = config.keys;
+    return std::make_unique<link::Sender>(context, so, *outboxes.back(), [log = log, id = peer.id](bool up) {
+      log->info("link to centre {} {}", id, up ? "up" : "lost");
+    });
+  }
+
+  // Incidents and alerts go up to the parent; directives for a child go down.
+  void forward(const wire::Envelope &src) {
+    bool fromParent = config.parent && src.sender_id() == config.parent->id;
+    if ((src.has_incident_report() || src.has_alert()) && parent && !fromParent) {
+      wire::Envelope up;
+      up.set_kind(src.kind());
+      up.set_status(src.status());
+      up.set_incident_id(src.incident_id());
+      *up.mutable_target_area() = src.target_area();
+      if (src.has_incident_report())
+        *up.mutable_incident_report() = src.incident_report();
+      else
+        *up.mutable_alert() = src.alert();
+      parent->publish(std::move(up));
+    }
+    if (src.has_directive() && src.directive().to_centre() != config.id) {
+      auto it = children.find(src.directive().to_centre());
+      if (it == children.end()) {
+        log->warn("directive {} is for {}, which is not a child of this centre; not forwarded",
+                  src.directive().directive_id(), src.directive().to_centre());
+        return;
+      }
+      wire::Envelope down;
+      down.set_kind(wire::KIND_DISPATCH);
+      down.set_incident_id(src.incident_id());
+      *down.mutable_directive() = src.directive();
+      it->second->publish(std::move(down));
+      log->info("directive {} forwarded to {}", src.directive().directive_id(), it->first);
+    }
+  }
+
+  // After each commit (receiver thread): forward, then tell the consoles.
+  void onStored(const StoredItem &item) {
+    const auto &src = item.message->envelope;
+    forward(src);
+    wire::StateUpdate u;
+    u.set_what(stateKind(src));
+    u.set_key(stateKey(src));
+    *u.mutable_source() = src;
+    u.set_region_code(item.regionCode);
+    u.set_region_name(regionName(item.regionCode));
+    clone.publish(std::move(u));
+  }
+
+  void onPeer(const std::string &peer, link::PeerState state) {
+    std::string name = state == link::PeerState::Alive ? "alive" : "lost";
+    store.setPeerState(peer, name);
+    peerAlive[peer] = state == link::PeerState::Alive;
+    wire::StateUpdate u;
+    u.set_what("peer");
+    u.set_key("peer/" + peer);
+    u.set_peer_state(name);
+    clone.publish(std::move(u));
+  }
+
+  void sendSummary() {
+    wire::Envelope env;
+    env.set_kind(wire::KIND_REPORT);
+    auto *sum = env.mutable_summary();
+    sum->set_region_code(config.region);
+    sum->set_interval_s(config.summaryIntervalS);
+    sum->set_readings(store.readingsStored() - summaryReadings);
+    sum->set_events(store.eventsStored() - summaryEvents);
+    for (const auto &[id, alive] : peerAlive) {
+      if (alive)
+        sum->set_peers_alive(sum->peers_alive() + 1);
+      else
+        sum->set_peers_lost(sum->peers_lost() + 1);
+    }
+    parent->publish(std::move(env));
+    summaryReadings = store.readingsStored();
+    summaryEvents = store.eventsStored();
+  }
+
+  void logStatus() {
+    auto st = receiver->stats();
+    log->info("readings stored: {} (+{} in {} s), events {}, duplicates {}, refused {}, zap refused {}",
+              store.readingsStored(), store.readingsStored() - statusReadings, config.statusIntervalS,
+              store.eventsStored(), st.duplicates, st.refused, zap.refusedCount());
+    statusReadings = store.readingsStored();
+  }
+
+  CentreConfig config;
+  std::shared_ptr<spdlog::logger> log;
+  std::map<std::string, std::string> regionNames;  // code -> name
+  zmq::context_t context;
+  link::ZapAuthenticator zap;
+  link::CloneServer clone;
+  std::vector<std::unique_ptr<link::Outbox>> outboxes;  // of the links to other centres
+  std::unique_ptr<link::Sender> parent;
+  std::map<std::string, std::unique_ptr<link::Sender>> children;
+  PgIntakeStore store;
+  std::map<std::string, bool> peerAlive;  // link state of each peer, for summaries
+  std::unique_ptr<link::Receiver> receiver;
+  std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
+};
+
+Centre::Centre(CentreConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  const auto &c = impl_->config;
+  impl_->log->info("centre {} ({}) ready: intake {}, console updates {} and snapshots {}, {} peers admitted",
+                   c.id, c.name, c.intakeEndpoint, c.updatesEndpoint, c.snapshotEndpoint, c.admitted.size());
+}
+
+Centre::~Centre() = default;
+
+void Centre::run(const std::atomic<bool> &stop, double durationS) {
+  auto &d = *impl_;
+  auto endAt = durationS > 0 ? steadyMs() + static_cast<std::int64_t>(durationS * 1000) : 0;
+  auto lastStatus = steadyMs(), lastSummary = steadyMs();
+  while (!stop && (endAt == 0 || steadyMs() < endAt)) {
+    d.receiver->poll(20);
+    d.clone.poll(0);
+    if (d.parent && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
+      d.sendSummary();
+      lastSummary = steadyMs();
+    }
+    if (steadyMs() - lastStatus >= d.config.statusIntervalS * 1000) {
+      d.logStatus();
+      lastStatus = steadyMs();
+    }
+  }
+  d.receiver->poll(0);
+  d.log->info("stopping: {} readings and {} events stored", d.store.readingsStored(), d.store.eventsStored());
+}
+
+}  // namespace liandong::server
