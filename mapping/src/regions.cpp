@@ -19,27 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-// Checks every position: in range, and not obviously latitude/longitude swapped
-// (China lies at longitude 73..135, latitude 3..54).
-std::optional<std::string> checkCoordinates(const json &coords, int depth) {
-  if (depth == 0) {
-    if (!coords.is_array() || coords.size() < 2 || !coords[0].is_number() || !coords[1].is_number())
-      return "a position is not [longitude, latitude]";
-    double lon = coords[0].get<double>(), lat = coords[1].get<double>();
-    if ((lat < -90 || lat > 90) && lon >= -90 && lon <= 90 && lat >= -180 && lat <= 180)
-      return "position looks like [latitude, longitude]: swapped axes";
-    if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
-      return "position [" + std::to_string(lon) + ", " + std::to_string(lat) +
-             "] is outside WGS 84 degrees (wrong SRID?)";
-    if (lat > 60 && lon < 60 && lon > 0) return "position looks like [latitude, longitude]: swapped axes";
-    return std::nullopt;
-  }
-  if (!coords.is_array() || coords.empty()) return "empty coordinates";
-  for (const auto &c : coords)
-    if (auto e = checkCoordinates(c, depth - 1)) return e;
-  return std::nullopt;
-}
-
 std::string readAll(const fs::path &file) {
   std::ifstream in(file);
   if (!in) throw Error(file.string() + ": cannot open");
@@ -60,6 +39,27 @@ std::set<std::string> existingCodes(pqxx::work &tx) {
 }
 
 }  // namespace
+
+// China lies at longitude 73..135, latitude 3..54: a position whose first
+// number is a plausible latitude and second is not is swapped.
+std::optional<std::string> checkCoordinates(const json &coords, int depth) {
+  if (depth == 0) {
+    if (!coords.is_array() || coords.size() < 2 || !coords[0].is_number() || !coords[1].is_number())
+      return "a position is not [longitude, latitude]";
+    double lon = coords[0].get<double>(), lat = coords[1].get<double>();
+    if ((lat < -90 || lat > 90) && lon >= -90 && lon <= 90 && lat >= -180 && lat <= 180)
+      return "position looks like [latitude, longitude]: swapped axes";
+    if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
+      return "position [" + std::to_string(lon) + ", " + std::to_string(lat) +
+             "] is outside WGS 84 degrees (wrong SRID?)";
+    if (lat > 60 && lon < 60 && lon > 0) return "position looks like [latitude, longitude]: swapped axes";
+    return std::nullopt;
+  }
+  if (!coords.is_array() || coords.empty()) return "empty coordinates";
+  for (const auto &c : coords)
+    if (auto e = checkCoordinates(c, depth - 1)) return e;
+  return std::nullopt;
+}
 
 ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, bool dryRun) {
   json doc;
@@ -146,16 +146,17 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
       auto valid = sub.exec_params1("SELECT ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326))", geojson)[0]
                        .as<bool>();
       auto r = sub.exec_params(
-          "INSERT INTO regions (code, name, tier, parent_code, label_point, geom, area_km2, updated_at) "
+          "INSERT INTO regions (code, name, tier, parent_code, label_point, geom, area_km2, approximate, "
+          "updated_at) "
           "VALUES ($1, $2, $3, nullif($4, ''), "
           "  CASE WHEN $5::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($5, $6), 4326) END, "
           "  ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($7), 4326)), 3)), $8, "
-          "now()) "
+          "$9, now()) "
           "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier, "
           "  parent_code = EXCLUDED.parent_code, label_point = EXCLUDED.label_point, geom = EXCLUDED.geom, "
-          "  area_km2 = EXCLUDED.area_km2, approximate = false, updated_at = now() "
+          "  area_km2 = EXCLUDED.area_km2, approximate = EXCLUDED.approximate, updated_at = now() "
           "RETURNING (xmax = 0)",
-          code, name, level, parent, labelLon, labelLat, geojson, area);
+          code, name, level, parent, labelLon, labelLat, geojson, area, props.value("approximate", false));
       sub.commit();
       if (!valid) {
         ++report.repaired;

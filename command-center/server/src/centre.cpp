@@ -14,6 +14,7 @@
 #include "liandong/core/link/sender.h"
 #include "liandong/core/logging.h"
 #include "liandong/mapping/migrations.h"
+#include "liandong/mapping/partitions.h"
 #include "liandong/mapping/regions.h"
 #include "liandong/server/pg_intake_store.h"
 
@@ -21,12 +22,20 @@ namespace liandong::server {
 
 namespace {
 
+void maintainPartitions(pqxx::connection &conn, const std::shared_ptr<spdlog::logger> &log) {
+  auto r = mapping::maintainPartitions(conn);
+  for (const auto &p : r.created) log->info("partition {} created", p);
+  for (const auto &p : r.dropped) log->info("partition {} dropped (older than the retention period)", p);
+}
+
 std::map<std::string, std::string> prepareDatabase(const CentreConfig &config,
                                                    const std::shared_ptr<spdlog::logger> &log) {
   pqxx::connection conn(config.conninfo);
   mapping::MigrationRunner migrations(conn);
   auto applied = migrations.migrate();
   log->info("database schema up to date ({} migrations applied now)", applied);
+  for (const auto &p : config.partitionPolicies) mapping::setPartitionPolicy(conn, p);
+  maintainPartitions(conn, log);
   pqxx::work tx(conn);
   auto count = tx.exec1("SELECT count(*) FROM regions")[0].as<long>();
   tx.commit();
@@ -192,6 +201,19 @@ struct Centre::Impl {
     summaryEvents = store.eventsStored();
   }
 
+  // Hourly: day partitions ahead, old ones dropped. A failure is logged and
+  // retried next hour; the intake goes on (the DEFAULT partition takes rows).
+  void partitionUpkeep() {
+    try {
+      pqxx::connection conn(config.conninfo);
+      maintainPartitions(conn, log);
+    } catch (const std::exception &e) {
+      std::string msg = e.what();
+      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      log->warn("partition upkeep failed, retrying in an hour: {}", msg);
+    }
+  }
+
   void logStatus() {
     auto st = receiver->stats();
     log->info("readings stored: {} (+{} in {} s), events {}, duplicates {}, refused {}, zap refused {}",
@@ -226,13 +248,17 @@ Centre::~Centre() = default;
 void Centre::run(const std::atomic<bool> &stop, double durationS) {
   auto &d = *impl_;
   auto endAt = durationS > 0 ? steadyMs() + static_cast<std::int64_t>(durationS * 1000) : 0;
-  auto lastStatus = steadyMs(), lastSummary = steadyMs();
+  auto lastStatus = steadyMs(), lastSummary = steadyMs(), lastUpkeep = steadyMs();
   while (!stop && (endAt == 0 || steadyMs() < endAt)) {
     d.receiver->poll(20);
     d.clone.poll(0);
     if (d.parent && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
       d.sendSummary();
       lastSummary = steadyMs();
+    }
+    if (steadyMs() - lastUpkeep >= 3600 * 1000) {
+      d.partitionUpkeep();
+      lastUpkeep = steadyMs();
     }
     if (steadyMs() - lastStatus >= d.config.statusIntervalS * 1000) {
       d.logStatus();

@@ -54,6 +54,22 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     for (const auto &p : out.importTowns)
       if (!std::filesystem::exists(p)) imp->fail("towns", "no such file: " + p.string());
   }
+  if (auto ret = cfg.optionalChild("retention")) {
+    // Days of readings and events kept (0 keeps everything) and day
+    // partitions prepared ahead.
+    int ahead = static_cast<int>(ret->integer("ahead_days", 7));
+    if (ahead < 1 || ahead > 366) ret->fail("ahead_days", "must be 1..366");
+    for (const char *table : {"readings", "events"}) {
+      std::string key = std::string(table) + "_days";
+      mapping::PartitionPolicy p{table, std::nullopt, ahead};
+      if (ret->has(key)) {
+        auto days = ret->integer(key);
+        if (days < 0) ret->fail(key, "must be 0 (keep everything) or a number of days");
+        if (days > 0) p.retentionDays = static_cast<int>(days);
+      }
+      out.partitionPolicies.push_back(p);
+    }
+  }
   auto peerCentre = [&](const ConfigNode &n) {
     PeerCentre p;
     p.id = n.str("id");

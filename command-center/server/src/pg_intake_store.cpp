@@ -108,10 +108,10 @@ pqxx::connection &PgIntakeStore::connection() {
         "quantity text, value float8, unit text, observed_at timestamptz, geom geometry(Point, 4326), "
         "region_code text) ON COMMIT DELETE ROWS");
   }
-  conn_->prepare("move_readings", "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " +
-                                      kReadingColumns +
-                                      " FROM intake_readings ON CONFLICT (sender_id, sequence) DO NOTHING "
-                                      "RETURNING sender_id, sequence, coalesce(region_code, '')");
+  conn_->prepare("move_readings",
+                 "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
+                     " FROM intake_readings ON CONFLICT (sender_id, sequence, observed_at) DO NOTHING "
+                     "RETURNING sender_id, sequence, coalesce(region_code, '')");
   // The county of each new point, for many points in one round trip.
   conn_->prepare("locate_points",
                  "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
 #include <pqxx/connection>
 
 namespace liandong::mapping {
@@ -17,9 +18,16 @@ namespace liandong::mapping {
 struct ImportReport {
   int inserted = 0;
   int updated = 0;
-  int repaired = 0;                 // invalid polygons made valid by ST_MakeValid
-  std::vector<std::string> errors;  // "file: feature N (id X): reason"
+  int repaired = 0;                   // invalid polygons made valid by ST_MakeValid
+  int outside = 0;                    // points outside every region: kept and flagged
+  std::vector<std::string> errors;    // "file: feature N (id X): reason" (not imported)
+  std::vector<std::string> warnings;  // imported, but worth a look (outside, repaired)
 };
+
+// Checks a GeoJSON coordinates array nested `depth` deep (0: a position):
+// in WGS 84 degrees, not obviously latitude/longitude swapped. Returns the
+// reason when it is not.
+std::optional<std::string> checkCoordinates(const nlohmann::json &coords, int depth);
 
 struct Region {
   std::string code;

@@ -11,6 +11,7 @@
 #include "liandong.pb.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/link/outbox.h"
+#include "liandong/mapping/partitions.h"
 
 namespace liandong::server {
 
@@ -34,9 +35,10 @@ struct CentreConfig {
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
   std::string conninfo;
-  std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
-  std::vector<std::filesystem::path> importTowns;    // CSV
-  std::optional<PeerCentre> parent;                  // the tier above: incidents, alerts, summaries go up
+  std::vector<std::filesystem::path> importRegions;         // GeoJSON, parents first
+  std::vector<std::filesystem::path> importTowns;           // CSV
+  std::vector<mapping::PartitionPolicy> partitionPolicies;  // from `retention:`; empty keeps the stored one
+  std::optional<PeerCentre> parent;  // the tier above: incidents, alerts, summaries go up
   int summaryIntervalS = 60;
   std::vector<PeerCentre> children;  // the tier below: directives go down
   std::string logLevel = "info";
