@@ -12,6 +12,8 @@
 #include <pqxx/pqxx>
 
 #include "liandong/core/curve_keys.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/query.h"
 #include "liandong/core/link/sender.h"
 #include "pg_fixture.h"
 #include "process.h"
@@ -31,7 +33,7 @@ int nextPort() {
 struct Deployment {
   fs::path dir;
   std::string db;
-  int intake = nextPort(), updates = nextPort(), snapshot = nextPort();
+  int intake = nextPort(), updates = nextPort(), snapshot = nextPort(), queries = nextPort();
   CurveKeyPair centre = generateCurveKeyPair("centre-t"), node = generateCurveKeyPair("node-t"),
                console = generateCurveKeyPair("console-t"), python = generateCurveKeyPair("python-client");
 
@@ -45,6 +47,10 @@ struct Deployment {
     writeCurveKeyFile(dir / "console.key", console);
     writeCurveKeyFile(dir / "python.key", python);
     std::string geo = sourceDir() + "/configs/data/geo/";
+    writeFile(dir / "cameras.geojson",
+              R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","heading_deg":90,"fov_deg":60,"range_m":250},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
+{"type":"Feature","properties":{"id":"44011300041320000002","name":"番禺广场","range_m":200},"geometry":{"type":"Point","coordinates":[113.384,22.935]}}]})");
     writeFile(dir / "centre.yaml", fmt::format(R"(centre:
   id: centre-t
   tier: county
@@ -52,6 +58,7 @@ struct Deployment {
   intake: tcp://127.0.0.1:{}
   updates: tcp://127.0.0.1:{}
   snapshot: tcp://127.0.0.1:{}
+  query: tcp://127.0.0.1:{}
   keys: centre.key
   status_interval_s: 1
 database:
@@ -62,8 +69,9 @@ admitted:
   - {{id: python-client, public_key: '{}'}}
 import:
   regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
+  cameras: [cameras.geojson]
 )",
-                                               intake, updates, snapshot, db, node.publicZ85,
+                                               intake, updates, snapshot, queries, db, node.publicZ85,
                                                console.publicZ85, python.publicZ85, geo, geo, geo));
     writeFile(dir / "node.yaml", fmt::format(R"(node:
   id: node-t
@@ -503,6 +511,66 @@ TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
   EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
             2);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
+}
+
+// The console's map comes from the centre, never from the database: vector
+// tiles and "which cameras see this point" over the CURVE query endpoint.
+TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {
+  Deployment d("queries");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  wire::Query q;
+  auto *t = q.mutable_tile();
+  t->set_layer("regions");
+  t->set_z(10);
+  t->set_x(834);  // the z10 tile of 市桥, Panyu
+  t->set_y(444);
+  auto first = client.call(q);
+  ASSERT_TRUE(first.has_tile());
+  EXPECT_NE(first.tile().mvt().find("番禺区"), std::string::npos);
+  EXPECT_FALSE(first.tile().cached());
+  EXPECT_TRUE(client.call(q).tile().cached());
+
+  wire::Query seeing;
+  auto *n = seeing.mutable_nearby();
+  n->set_longitude(113.3665);  // about 100 m east of the east-facing camera
+  n->set_latitude(22.9455);
+  n->set_seeing(true);
+  auto r = client.call(seeing);
+  ASSERT_EQ(r.nearby().assets_size(), 1);
+  EXPECT_EQ(r.nearby().assets(0).id(), "44011300041320000001");
+  EXPECT_NEAR(r.nearby().assets(0).distance_m(), 102, 5);
+
+  wire::Query nearest;
+  nearest.mutable_nearby()->set_asset_kind("camera");
+  nearest.mutable_nearby()->set_longitude(113.384);
+  nearest.mutable_nearby()->set_latitude(22.936);
+  nearest.mutable_nearby()->set_limit(5);
+  auto nr = client.call(nearest);
+  ASSERT_EQ(nr.nearby().assets_size(), 2);
+  EXPECT_EQ(nr.nearby().assets(0).id(), "44011300041320000002");
+
+  // A bad request gets an error reply naming the cause; the service goes on.
+  t->set_layer("roads");
+  try {
+    client.call(q);
+    FAIL() << "expected an error reply";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("unknown map layer \"roads\""), std::string::npos) << e.what();
+  }
+  t->set_layer("regions");
+  EXPECT_TRUE(client.call(q).has_tile());
+
+  // A key the centre does not admit gets no answer at all.
+  auto stranger = generateCurveKeyPair("stranger");
+  link::QueryClient intruder(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                             stranger);
+  EXPECT_THROW(intruder.call(q, 1500), Error);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  EXPECT_NE(centre->output().find("refused"), std::string::npos);
 }
 
 int main(int argc, char **argv) {

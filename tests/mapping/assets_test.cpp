@@ -14,6 +14,7 @@
 
 #include "liandong/core/errors.h"
 #include "liandong/mapping/assets.h"
+#include "liandong/mapping/generator.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/mapping/regions.h"
 #include "liandong/mapping/tiles.h"
@@ -397,4 +398,40 @@ TEST(Tiles, RegionTileHasPanyuAndIsCachedUntilTheLayerChanges) {
   EXPECT_THROW(tiles.get("roads", 1, 0, 0), Error);
   EXPECT_THROW(tiles.get("regions", 3, 8, 0), Error);
   EXPECT_THROW(tiles.get("regions", 30, 0, 0), Error);
+}
+
+TEST(Generator, ExactCountsInsideTheRegionsDenserInTheCity) {
+  pqxx::connection c(copyOfGuangdong("assets_gen"));
+  auto r = generateAssets(c, {5000, 500, 7, "440100"});
+  EXPECT_EQ(r.regions, 11);  // Guangzhou's districts
+  EXPECT_EQ(r.cameras, 5000u);
+  EXPECT_EQ(r.sensors, 500u);
+  // Every asset lies inside the region it names, and that region is in Guangzhou.
+  EXPECT_EQ(scalar(c,
+                   "SELECT count(*) FROM cameras c JOIN regions r ON r.code = c.region_code "
+                   "WHERE ST_Intersects(r.geom, c.geom) AND left(c.region_code, 4) = '4401'"),
+            5000);
+  EXPECT_EQ(
+      scalar(c, "SELECT count(*) FROM cameras WHERE NOT id ~ ('^' || left(region_code, 6) || '[0-9]{14}$')"),
+      0);
+  // Towns were resolved where town polygons exist (all of Guangzhou).
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM cameras WHERE length(region_code) = 9"), 5000);
+  // Urban 越秀 (440104) is far denser per km² than rural 从化 (440117).
+  auto density = [&](const std::string &county) {
+    return scalar(c, "SELECT count(*) / (SELECT area_km2 FROM regions WHERE code = '" + county +
+                         "') FROM cameras WHERE left(region_code, 6) = '" + county + "'");
+  };
+  EXPECT_GT(density("440104"), 4 * density("440117"));
+  // The same seed gives the same set.
+  pqxx::connection d(copyOfGuangdong("assets_gen2"));
+  generateAssets(d, {5000, 500, 7, "440100"});
+  auto digest = [](pqxx::connection &k) {
+    pqxx::work tx(k);
+    return tx.exec1("SELECT md5(string_agg(id || ST_AsText(geom), ',' ORDER BY id)) FROM cameras")[0]
+        .as<std::string>();
+  };
+  EXPECT_EQ(digest(c), digest(d));
+  pqxx::connection e(PgEnvironment::freshDatabase("assets_gen_empty"));
+  MigrationRunner(e).migrate();
+  EXPECT_THROW(generateAssets(e, {10, 0, 1, ""}), Error);
 }

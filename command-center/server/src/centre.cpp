@@ -9,13 +9,16 @@
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
+#include "liandong/core/link/query.h"
 #include "liandong/core/link/receiver.h"
 #include "liandong/core/link/security.h"
 #include "liandong/core/link/sender.h"
 #include "liandong/core/logging.h"
+#include "liandong/mapping/assets.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/mapping/partitions.h"
 #include "liandong/mapping/regions.h"
+#include "liandong/mapping/tiles.h"
 #include "liandong/server/pg_intake_store.h"
 
 namespace liandong::server {
@@ -51,6 +54,15 @@ std::map<std::string, std::string> prepareDatabase(const CentreConfig &config,
       log->info("imported {}: {} towns", file.filename().string(), report.inserted + report.updated);
       for (const auto &e : report.errors) log->warn("{}", e);
     }
+    if (!config.importTowns.empty())
+      log->info("{} towns got an approximate polygon", mapping::deriveTownPolygons(conn));
+    for (const auto &[kind, files] : config.importAssets)
+      for (const auto &file : files) {
+        auto report = mapping::importAssetsGeoJson(conn, kind, file);
+        log->info("imported {}: {} {} ({} outside every region)", file.filename().string(),
+                  report.inserted + report.updated, mapping::assetTable(kind), report.outside);
+        for (const auto &e : report.errors) log->warn("{}", e);
+      }
   } else {
     log->info("{} regions already in the database; import skipped", count);
   }
@@ -100,12 +112,58 @@ struct Centre::Impl {
       u.set_region_name(regionName(u.region_code()));
       clone.publish(std::move(u));
     }
+    if (!config.queryEndpoint.empty()) {
+      tiles = std::make_unique<mapping::TileService>(config.conninfo);
+      queryConn = std::make_unique<pqxx::connection>(config.conninfo);
+      assets = std::make_unique<mapping::AssetQueries>(*queryConn);
+      queries = std::make_unique<link::QueryServer>(
+          context, config.queryEndpoint, config.keys,
+          [this](const std::string &peer, const wire::Query &q, wire::QueryReply &r) { answer(peer, q, r); });
+    }
     link::ReceiverOptions ro;
     ro.endpoint = config.intakeEndpoint;
     ro.keys = config.keys;
     ro.id = config.id;
     receiver = std::make_unique<link::Receiver>(
         context, ro, store, [this](const std::string &peer, link::PeerState state) { onPeer(peer, state); });
+  }
+
+  // Console queries, on the query server's thread (it alone uses `tiles`,
+  // `assets` and their connections).
+  void answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+    if (q.has_tile()) {
+      const auto &t = q.tile();
+      auto tile =
+          tiles->get(t.layer(), static_cast<int>(t.z()), static_cast<int>(t.x()), static_cast<int>(t.y()));
+      auto *out = r.mutable_tile();
+      out->set_layer(t.layer());
+      out->set_z(t.z());
+      out->set_x(t.x());
+      out->set_y(t.y());
+      out->set_version(tile.version);
+      out->set_mvt(std::move(tile.mvt));
+      out->set_cached(tile.cached);
+    } else if (q.has_nearby()) {
+      const auto &n = q.nearby();
+      auto kind = mapping::parseAssetKind(n.asset_kind().empty() ? "camera" : n.asset_kind());
+      int limit = n.limit() == 0 ? 10 : static_cast<int>(std::min<std::uint32_t>(n.limit(), 1000));
+      auto hits = n.seeing() ? assets->camerasSeeing(n.longitude(), n.latitude(), limit)
+                             : assets->nearest(kind, n.longitude(), n.latitude(), limit, n.of_kind());
+      auto *out = r.mutable_nearby();
+      for (const auto &h : hits) {
+        auto *a = out->add_assets();
+        a->set_id(h.id);
+        a->set_name(h.name);
+        a->set_kind(h.kind);
+        a->set_region_code(h.regionCode);
+        a->set_longitude(h.lon);
+        a->set_latitude(h.lat);
+        a->set_distance_m(h.distanceM);
+      }
+    } else {
+      throw Error("unknown query (neither tile nor nearby)");
+    }
+    log->debug("query {} from {} answered", q.request_id(), peer);
   }
 
   std::string regionName(const std::string &code) const {
@@ -234,13 +292,19 @@ struct Centre::Impl {
   PgIntakeStore store;
   std::map<std::string, bool> peerAlive;  // link state of each peer, for summaries
   std::unique_ptr<link::Receiver> receiver;
+  std::unique_ptr<mapping::TileService> tiles;
+  std::unique_ptr<pqxx::connection> queryConn;
+  std::unique_ptr<mapping::AssetQueries> assets;
+  std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };
 
 Centre::Centre(CentreConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
   const auto &c = impl_->config;
-  impl_->log->info("centre {} ({}) ready: intake {}, console updates {} and snapshots {}, {} peers admitted",
-                   c.id, c.name, c.intakeEndpoint, c.updatesEndpoint, c.snapshotEndpoint, c.admitted.size());
+  impl_->log->info(
+      "centre {} ({}) ready: intake {}, console updates {} and snapshots {}, queries {}, {} peers admitted",
+      c.id, c.name, c.intakeEndpoint, c.updatesEndpoint, c.snapshotEndpoint,
+      c.queryEndpoint.empty() ? "off" : c.queryEndpoint, c.admitted.size());
 }
 
 Centre::~Centre() = default;

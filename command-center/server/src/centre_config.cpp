@@ -26,6 +26,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   out.intakeEndpoint = centre.str("intake");
   out.updatesEndpoint = centre.str("updates");
   out.snapshotEndpoint = centre.str("snapshot");
+  if (centre.has("query")) out.queryEndpoint = centre.str("query");
   auto keyFile = centre.path("keys");
   try {
     out.keys = loadCurveKeyFile(keyFile);
@@ -51,6 +52,16 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     }
     for (const auto &p : out.importRegions)
       if (!std::filesystem::exists(p)) imp->fail("regions", "no such file: " + p.string());
+    for (const char *key : {"agencies", "cameras", "sensors"}) {
+      std::vector<std::filesystem::path> files;
+      for (const auto &s : imp->strings(key)) {
+        std::filesystem::path p = s;
+        if (!p.is_absolute()) p = std::filesystem::path(file).parent_path() / p;
+        if (!std::filesystem::exists(p)) imp->fail(key, "no such file: " + p.string());
+        files.push_back(p);
+      }
+      if (!files.empty()) out.importAssets.emplace_back(mapping::parseAssetKind(key), files);
+    }
     for (const auto &p : out.importTowns)
       if (!std::filesystem::exists(p)) imp->fail("towns", "no such file: " + p.string());
   }

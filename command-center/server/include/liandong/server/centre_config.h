@@ -11,6 +11,7 @@
 #include "liandong.pb.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/link/outbox.h"
+#include "liandong/mapping/assets.h"
 #include "liandong/mapping/partitions.h"
 
 namespace liandong::server {
@@ -32,11 +33,14 @@ struct CentreConfig {
   std::string intakeEndpoint;    // ROUTER: ingest nodes and child centres
   std::string updatesEndpoint;   // PUB: consoles
   std::string snapshotEndpoint;  // ROUTER: console snapshots
+  std::string queryEndpoint;     // ROUTER: console queries (map tiles, assets near a point); "" = none
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
   std::string conninfo;
-  std::vector<std::filesystem::path> importRegions;         // GeoJSON, parents first
-  std::vector<std::filesystem::path> importTowns;           // CSV
+  std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
+  std::vector<std::filesystem::path> importTowns;    // CSV
+  // Asset GeoJSON files, agencies first (cameras and sensors refer to them).
+  std::vector<std::pair<mapping::AssetKind, std::vector<std::filesystem::path>>> importAssets;
   std::vector<mapping::PartitionPolicy> partitionPolicies;  // from `retention:`; empty keeps the stored one
   std::optional<PeerCentre> parent;  // the tier above: incidents, alerts, summaries go up
   int summaryIntervalS = 60;

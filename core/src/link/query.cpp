@@ -1,0 +1,100 @@
+// Query server and client (see query.h).
+#include "liandong/core/link/query.h"
+
+#include "liandong/core/clock.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/security.h"
+#include "liandong/core/logging.h"
+
+namespace liandong::link {
+
+QueryServer::QueryServer(zmq::context_t &context, const std::string &endpoint, const CurveKeyPair &keys,
+                         QueryHandler handler)
+    : socket_(context, zmq::socket_type::router), handler_(std::move(handler)), log_(logging::get("query")) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{65536});
+  socket_.set(zmq::sockopt::router_mandatory, false);
+  makeCurveServer(socket_, keys);
+  bindOrThrow(socket_, endpoint, "console queries");
+  thread_ = std::thread([this] { serve(); });
+}
+
+QueryServer::~QueryServer() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void QueryServer::serve() {
+  while (!stop_) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, std::chrono::milliseconds(100));
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    zmq::message_t routing, payload;
+    if (!socket_.recv(routing, zmq::recv_flags::dontwait)) continue;
+    if (!routing.more() || !socket_.recv(payload)) continue;
+    while (payload.more()) {  // a request is one frame: drop the rest
+      zmq::message_t extra;
+      if (!socket_.recv(extra)) break;
+    }
+    const char *uid = payload.gets("User-Id");
+    std::string peer = uid ? uid : "?";
+    wire::Query query;
+    wire::QueryReply reply;
+    if (!query.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      reply.set_error("malformed query: not a liandong.wire.Query message");
+      log_->warn("malformed query from {}", peer);
+    } else {
+      reply.set_request_id(query.request_id());
+      try {
+        handler_(peer, query, reply);
+      } catch (const std::exception &e) {
+        std::string msg = e.what();
+        if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+        reply.clear_body();
+        reply.set_error(msg);
+        log_->info("query from {} refused: {}", peer, msg);
+      }
+    }
+    std::string out;
+    reply.SerializeToString(&out);
+    socket_.send(routing, zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(out), zmq::send_flags::dontwait);
+    ++served_;
+  }
+}
+
+QueryClient::QueryClient(zmq::context_t &context, const std::string &endpoint,
+                         const std::string &serverPublicZ85, const CurveKeyPair &keys)
+    : socket_(context, zmq::socket_type::dealer), endpoint_(endpoint) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 20);
+  makeCurveClient(socket_, keys, serverPublicZ85);
+  socket_.connect(endpoint);
+}
+
+wire::QueryReply QueryClient::call(wire::Query query, int timeoutMs) {
+  query.set_request_id(nextId_++);
+  std::string out;
+  query.SerializeToString(&out);
+  if (!socket_.send(zmq::buffer(out), zmq::send_flags::dontwait))
+    throw Error("query to " + endpoint_ + ": cannot send (not connected)");
+  auto deadline = steadyMs() + timeoutMs;
+  for (;;) {
+    auto left = deadline - steadyMs();
+    if (left <= 0)
+      throw Error("query to " + endpoint_ + ": no reply within " + std::to_string(timeoutMs) + " ms");
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, std::chrono::milliseconds(left));
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    zmq::message_t msg;
+    if (!socket_.recv(msg, zmq::recv_flags::dontwait)) continue;
+    wire::QueryReply reply;
+    if (!reply.ParseFromArray(msg.data(), static_cast<int>(msg.size())))
+      throw Error("query to " + endpoint_ + ": malformed reply");
+    if (reply.request_id() != query.request_id()) continue;  // a late reply to an earlier call
+    if (!reply.error().empty()) throw Error(reply.error());
+    return reply;
+  }
+}
+
+}  // namespace liandong::link
