@@ -83,11 +83,23 @@ CREATE INDEX sensors_region_idx ON sensors (region_code);
 CREATE INDEX sensors_kind_idx ON sensors (kind);
 CREATE UNIQUE INDEX sensors_station_idx ON sensors (station_code) WHERE station_code IS NOT NULL;
 
+-- Region polygons cut into pieces of at most 128 vertices (ST_Subdivide),
+-- kept in step with `regions` by a trigger: a point is tested against a few
+-- small pieces found by the index instead of a province outline with
+-- thousands of vertices. `depth` 4 is a town, 1 the province.
+CREATE TABLE region_parts (
+  code   text NOT NULL REFERENCES regions (code) ON DELETE CASCADE,
+  depth  smallint NOT NULL,
+  geom   geometry(Polygon, 4326) NOT NULL
+);
+CREATE INDEX region_parts_geom_idx ON region_parts USING gist (geom);
+CREATE INDEX region_parts_code_idx ON region_parts (code);
+
 -- The deepest region containing a point (town where town polygons exist).
 CREATE FUNCTION liandong_region_at(pt geometry) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT code FROM regions
+  SELECT code FROM region_parts
   WHERE geom && pt AND ST_Intersects(geom, pt)
-  ORDER BY CASE tier WHEN 'town' THEN 1 WHEN 'county' THEN 2 WHEN 'city' THEN 3 ELSE 4 END
+  ORDER BY depth DESC, code
   LIMIT 1
 $$;
 
@@ -213,6 +225,7 @@ CREATE INDEX map_region_geoms_geom_idx ON map_region_geoms USING gist (geom);
 CREATE FUNCTION liandong_simplify_region() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM map_region_geoms WHERE code = NEW.code;
+  DELETE FROM region_parts WHERE code = NEW.code;
   IF NEW.geom IS NOT NULL THEN
     INSERT INTO map_region_geoms (code, band, geom)
     SELECT NEW.code, b.band, g
@@ -220,6 +233,10 @@ BEGIN
          LATERAL (SELECT ST_Multi(ST_CollectionExtract(
                     ST_SimplifyPreserveTopology(ST_Transform(NEW.geom, 3857), b.tolerance), 3)) AS g) s
     WHERE NOT ST_IsEmpty(g);
+    INSERT INTO region_parts (code, depth, geom)
+    SELECT NEW.code, CASE NEW.tier WHEN 'province' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END, p
+    FROM ST_Subdivide(NEW.geom, 128) AS p
+    WHERE GeometryType(p) = 'POLYGON';
   END IF;
   RETURN NULL;
 END $$;
@@ -230,3 +247,7 @@ SELECT r.code, b.band, ST_Multi(ST_CollectionExtract(ST_SimplifyPreserveTopology
                                                                                  b.tolerance), 3))
 FROM regions r, (VALUES (0, 600.0), (1, 75.0), (2, 10.0), (3, 0.0)) AS b(band, tolerance)
 WHERE r.geom IS NOT NULL;
+INSERT INTO region_parts (code, depth, geom)
+SELECT r.code, CASE r.tier WHEN 'province' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END, p
+FROM regions r, ST_Subdivide(r.geom, 128) AS p
+WHERE r.geom IS NOT NULL AND GeometryType(p) = 'POLYGON';

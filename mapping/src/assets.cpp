@@ -99,6 +99,12 @@ bool isCameraId(const std::string &id) {
 }
 
 AssetQueries::AssetQueries(pqxx::connection &conn) : conn_(conn) {
+  // Short indexed queries never gain from JIT compilation; it would cost
+  // ~100 ms on the first execution of a costly-looking plan.
+  {
+    pqxx::nontransaction tx(conn_);
+    tx.exec("SET jit = off");
+  }
   conn_.prepare("ld_cameras_seeing",
                 "SELECT id, name, 'camera', region_code, ST_X(geom), ST_Y(geom), "
                 "  ST_Distance(geom::geography, p::geography) AS d "
@@ -125,9 +131,13 @@ AssetQueries::AssetQueries(pqxx::connection &conn) : conn_(conn) {
                                             " WHERE region_code IN (SELECT liandong_region_subtree($1)) "
                                             "ORDER BY id LIMIT $2");
   }
-  conn_.prepare("ld_resolve",
-                "SELECT coalesce(liandong_region_at(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)), '') "
-                "FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i) ORDER BY p.i");
+  // Inline rather than through liandong_region_at(): no function call per point.
+  conn_.prepare(
+      "ld_resolve",
+      "SELECT coalesce((SELECT rp.code FROM region_parts rp WHERE rp.geom && q.pt "
+      "  AND ST_Intersects(rp.geom, q.pt) ORDER BY rp.depth DESC, rp.code LIMIT 1), '') "
+      "FROM (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS pt, p.i "
+      "  FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i)) q ORDER BY q.i");
 }
 
 std::vector<AssetHit> AssetQueries::camerasSeeing(double lon, double lat, int limit) {
@@ -198,22 +208,11 @@ int deriveTownPolygons(pqxx::connection &conn, const std::string &county) {
   return n;
 }
 
-namespace {
-
-// One checked feature, ready for the staging table.
-struct StagedAsset {
-  int index = 0;
-  std::string id, name;
-  std::optional<std::string> kind, regionCode, agencyId, stationCode, phone, mainUrl, subUrl, thresholds;
-  std::optional<double> heading, fov, range, lon, lat;
-};
-
-// Checks one feature; throws Error with the reason.
-StagedAsset checkFeature(AssetKind kind, const json &f) {
+AssetRecord parseAssetFeature(AssetKind kind, const json &f) {
   if (!f.is_object() || f.value("type", "") != "Feature") throw Error("not a GeoJSON Feature");
   const json &props =
       f.contains("properties") && f["properties"].is_object() ? f["properties"] : json::object();
-  StagedAsset a;
+  AssetRecord a;
   if (props.contains("id") && props["id"].is_string())
     a.id = props["id"].get<std::string>();
   else if (f.contains("id") && f["id"].is_string())
@@ -272,6 +271,8 @@ StagedAsset checkFeature(AssetKind kind, const json &f) {
   return a;
 }
 
+namespace {
+
 const char *stagingTable(AssetKind kind) {
   switch (kind) {
     case AssetKind::Camera:
@@ -301,7 +302,7 @@ std::vector<std::string> stagingColumns(AssetKind kind) {
   return {};
 }
 
-void stage(pqxx::stream_to &copy, AssetKind kind, const StagedAsset &a) {
+void stage(pqxx::stream_to &copy, AssetKind kind, const AssetRecord &a) {
   switch (kind) {
     case AssetKind::Camera:
       copy << std::make_tuple(a.index, a.id, a.name, a.regionCode, a.agencyId, a.heading, a.fov, a.range,
@@ -400,7 +401,7 @@ ImportReport importAssetsGeoJson(pqxx::connection &conn, AssetKind kind, const f
       id = f["id"].get<std::string>();
     auto where = name + ": feature " + std::to_string(index) + " (id " + id + "): ";
     try {
-      auto a = checkFeature(kind, f);
+      auto a = parseAssetFeature(kind, f);
       a.index = index;
       if (auto it = seen.find(a.id); it != seen.end())
         throw Error("duplicate id " + a.id + " (also feature " + std::to_string(it->second) + ")");

@@ -1,5 +1,6 @@
 // The province-scale asset generator (see generator.h). Each leaf region gets
-// its share by weighted area; 60 % of its points fall around the seat (a
+// its share by weight: area^0.4 (density falls with the size of the unit, the
+// small ones being urban cores), times 3 for districts; 60 % of its points fall around the seat (a
 // normal spread of a fifth of the region's size, points outside the polygon
 // rejected) and the rest uniformly over the polygon (ST_GeneratePoints).
 #include "liandong/mapping/generator.h"
@@ -81,7 +82,9 @@ GeneratorReport generateAssets(pqxx::connection &conn, const GeneratorOptions &o
     tx.exec("ALTER SEQUENCE gen_points_i_seq RESTART");
     auto clustered = static_cast<std::int64_t>(n * 0.6);
     tx.exec_params(kPoints, leaf.code, clustered, leaf.sigmaDeg);
-    // The rest uniformly; ST_GeneratePoints may fall a few short on slivers.
+    // The rest uniformly. ST_GeneratePoints shares points among the parts of
+    // a MultiPolygon with rounding, so it may give a few more or fewer: top
+    // up, and use only the first n.
     for (int attempt = 0; attempt < 5; ++attempt) {
       auto have = tx.exec1("SELECT count(*) FROM gen_points")[0].as<std::int64_t>();
       if (have >= n) break;
@@ -117,7 +120,7 @@ GeneratorReport generateAssets(pqxx::connection &conn, const GeneratorOptions &o
           "  WHEN 'rainfall' THEN '{\"rainfall_1h\": {\"blue\": 20, \"yellow\": 30, \"orange\": 50, \"red\": "
           "80}}' "
           "  ELSE '{}' END::jsonb, p "
-          "FROM (SELECT i - $2 AS i, p FROM gen_points WHERE i > $2) g, "
+          "FROM (SELECT i - $2 AS i, p FROM gen_points WHERE i > $2 AND i <= $3) g, "
           "  (SELECT count(*) AS n FROM sensors WHERE left(id, 7) = $1 || '-') base, "
           "  LATERAL (SELECT CASE WHEN g.i % 20 < 6 THEN 'water_level' WHEN g.i % 20 < 12 THEN 'rainfall' "
           "    WHEN g.i % 20 < 15 THEN 'smoke' WHEN g.i % 20 < 17 THEN 'door' WHEN g.i % 20 < 18 THEN 'gas' "
@@ -128,7 +131,7 @@ GeneratorReport generateAssets(pqxx::connection &conn, const GeneratorOptions &o
           "'潮位站' "
           "    ELSE '温度' END AS label) k "
           "ON CONFLICT DO NOTHING",
-          leaf.code, cams);
+          leaf.code, cams, n);
     ++report.regions;
     done += static_cast<std::uint64_t>(n);
     if (progress) progress(done, want);

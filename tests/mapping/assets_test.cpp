@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "liandong/mapping/assets.h"
 #include "liandong/mapping/generator.h"
 #include "liandong/mapping/migrations.h"
+#include "liandong/mapping/region_index.h"
 #include "liandong/mapping/regions.h"
 #include "liandong/mapping/tiles.h"
 #include "pg_fixture.h"
@@ -434,4 +436,41 @@ TEST(Generator, ExactCountsInsideTheRegionsDenserInTheCity) {
   pqxx::connection e(PgEnvironment::freshDatabase("assets_gen_empty"));
   MigrationRunner(e).migrate();
   EXPECT_THROW(generateAssets(e, {10, 0, 1, ""}), Error);
+}
+
+TEST(RegionIndex, AgreesWithPostgisEverywhere) {
+  {
+    // It says which version of the regions it holds; a change bumps it.
+    pqxx::connection other(copyOfGuangdong("assets_index"));
+    auto before = RegionIndex::load(other).version();
+    {
+      pqxx::work tx(other);
+      tx.exec("UPDATE regions SET name = name WHERE code = '440113'");
+      tx.commit();
+    }
+    EXPECT_GT(RegionIndex::load(other).version(), before);
+  }
+  pqxx::connection c(guangdong());
+  auto index = RegionIndex::load(c);
+  EXPECT_GT(index.parts(), 1000u);
+  std::vector<std::pair<double, double>> points;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> lon(109.5, 117.5), lat(20.0, 25.7), glon(112.9, 114.1),
+      glat(22.5, 23.95);
+  for (int i = 0; i < 1500; ++i) points.emplace_back(lon(rng), lat(rng));    // the province and the sea
+  for (int i = 0; i < 1500; ++i) points.emplace_back(glon(rng), glat(rng));  // Guangzhou: towns
+  AssetQueries q(c);
+  auto expected = q.resolve(points);
+  auto got = index.resolve(points);
+  int towns = 0, outside = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    EXPECT_EQ(got[i], expected[i]) << points[i].first << "," << points[i].second;
+    towns += got[i].size() == 9;
+    outside += got[i].empty();
+  }
+  EXPECT_GT(towns, 500);
+  EXPECT_GT(outside, 100);
+  EXPECT_EQ(index.resolveDepth(kLon, kLat, 3), "440113");
+  EXPECT_EQ(index.resolveDepth(kLon, kLat, 1), "440000");
+  EXPECT_EQ(index.resolve(150.0, -30.0), "");
 }

@@ -112,11 +112,6 @@ pqxx::connection &PgIntakeStore::connection() {
                  "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
                      " FROM intake_readings ON CONFLICT (sender_id, sequence, observed_at) DO NOTHING "
                      "RETURNING sender_id, sequence, coalesce(region_code, '')");
-  // The county of each new point, for many points in one round trip.
-  conn_->prepare("locate_points",
-                 "SELECT p.i, coalesce((SELECT code FROM regions r WHERE r.tier = 'county' "
-                 "  AND ST_Contains(r.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) LIMIT 1), '') "
-                 "FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i)");
   conn_->prepare("ins_event",
                  "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
                  "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
@@ -149,15 +144,13 @@ void PgIntakeStore::locate(pqxx::work &tx, const std::vector<link::IncomingMessa
   }
   if (missing.empty()) return;
   if (regionCache_.size() + missing.size() > kRegionCacheMax) regionCache_.clear();
-  std::string lons = "{", lats = "{";
-  for (std::size_t i = 0; i < missing.size(); ++i) {
-    lons += (i ? "," : "") + fmt::format("{:.17g}", missing[i].first);
-    lats += (i ? "," : "") + fmt::format("{:.17g}", missing[i].second);
-  }
-  lons += "}";
-  lats += "}";
-  for (const auto &row : tx.exec_prepared("locate_points", lons, lats))
-    regionCache_[missing[row[0].as<std::size_t>() - 1]] = row[1].as<std::string>();
+  // New positions are placed by the in-memory region index, loaded again
+  // when the regions changed since (the layer version in map_layers).
+  auto version = tx.exec1("SELECT coalesce((SELECT version FROM map_layers WHERE layer = 'regions'), 0)")[0]
+                     .as<std::int64_t>();
+  if (!regionIndex_ || regionIndex_->version() != version)
+    regionIndex_ = std::make_unique<mapping::RegionIndex>(mapping::RegionIndex::load(tx));
+  for (const auto &key : missing) regionCache_[key] = regionIndex_->resolveDepth(key.first, key.second, 3);
 }
 
 namespace {

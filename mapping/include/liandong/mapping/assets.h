@@ -66,6 +66,17 @@ private:
 // Returns how many towns got a polygon.
 int deriveTownPolygons(pqxx::connection &conn, const std::string &county = "");
 
+// One asset feature, checked. Throws Error with the reason (missing id or
+// name, bad id, kind or value, a geometry that is not a valid WGS 84 Point).
+// The fuzz target tests/mapping/fuzz_geojson.cpp feeds it arbitrary JSON.
+struct AssetRecord {
+  int index = 0;
+  std::string id, name;
+  std::optional<std::string> kind, regionCode, agencyId, stationCode, phone, mainUrl, subUrl, thresholds;
+  std::optional<double> heading, fov, range, lon, lat;
+};
+AssetRecord parseAssetFeature(AssetKind kind, const nlohmann::json &feature);
+
 // Progress of a long import or export: bytes (or rows) done of total.
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 

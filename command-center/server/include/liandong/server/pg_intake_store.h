@@ -15,6 +15,7 @@
 #include <pqxx/transaction>
 
 #include "liandong/core/link/receiver.h"
+#include "liandong/mapping/region_index.h"
 
 namespace spdlog {
 class logger;
@@ -73,6 +74,7 @@ private:
   std::map<std::string, std::uint64_t> writtenWatermarks_;
   // County of each sensor position seen (positions are exact doubles from the wire).
   std::map<std::pair<double, double>, std::string> regionCache_;
+  std::unique_ptr<mapping::RegionIndex> regionIndex_;  // counties, for positions not in the cache
   std::atomic<std::uint64_t> readings_{0};
   std::atomic<std::uint64_t> events_{0};
 };
