@@ -119,6 +119,13 @@ bool ConfigNode::has(const std::string &key) const {
   return v.IsDefined() && !v.IsNull();
 }
 
+bool ConfigNode::isMapping(const std::string &key) const {
+  if (!node_.IsMap()) return false;
+  const YAML::Node &n = node_;
+  auto v = n[key];
+  return v.IsDefined() && v.IsMap();
+}
+
 YAML::Node ConfigNode::require(const std::string &key) const {
   auto v = lookup(key);
   if (!v.IsDefined() || v.IsNull()) fail(key, "required key is missing");

@@ -26,6 +26,8 @@ public:
   static ConfigNode loadString(const std::string &text, const std::string &name);
 
   bool has(const std::string &key) const;
+  // True when `key` holds a mapping (not a scalar or a list).
+  bool isMapping(const std::string &key) const;
 
   std::string str(const std::string &key) const;
   // The value exactly as written, without ${...} expansion (keys, secrets).

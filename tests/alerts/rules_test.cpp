@@ -1,0 +1,258 @@
+// Tests of the rule engine on scripted time series: hysteresis edges,
+// minimum duration, an alarm storm deduplicated into one alert, the national
+// rainstorm signals on their window boundaries, rate of rise, readings out of
+// order and clock jumps, hot reload keeping state; the YAML loader's errors.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "liandong/alerts/rules.h"
+#include "liandong/core/errors.h"
+
+using namespace liandong;
+using namespace liandong::alerts;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000'000'000;  // µs
+constexpr std::int64_t kMin = 60'000'000;
+
+wire::Reading reading(const std::string &sensor, const std::string &quantity, double value,
+                      std::int64_t atUs) {
+  wire::Reading r;
+  r.set_sensor_id(sensor);
+  r.set_quantity(quantity);
+  r.set_value(value);
+  r.set_unit(quantity == "rainfall" ? "mm" : "m");
+  r.set_observed_at_us(atUs);
+  return r;
+}
+
+RuleEngine engine(const std::string &yaml) {
+  return RuleEngine("node-1", loadRulesFromString(yaml, "rules.yaml"));
+}
+
+// Feeds values a minute apart; returns the colour (0 none .. 4 red) after each.
+struct Series {
+  explicit Series(RuleEngine engine) : e(std::move(engine)) {}
+  RuleEngine e;
+  int colour = 0;
+  std::vector<AlertChange> changes;
+  std::int64_t t = kT0;
+  int feed(double v, const std::string &quantity = "water_level", std::int64_t step = kMin) {
+    t += step;
+    for (auto &c : e.onReading(reading("81100001", quantity, v, t))) {
+      colour = c.what == AlertChange::What::Cleared ? 0 : static_cast<int>(c.alert.colour());
+      changes.push_back(std::move(c));
+    }
+    return colour;
+  }
+};
+
+const char *kLevels = R"(rules:
+  - id: shiqiao
+    name: 市桥水道水位
+    quantity: water_level
+    sensors: ["81100001"]
+    hysteresis: 0.05
+    warning_level: 2.0     # 警戒水位: yellow
+    guaranteed_level: 2.4  # 保证水位: red
+)";
+
+}  // namespace
+
+TEST(Rules, ThresholdWithHysteresisEdges) {
+  Series run{engine(kLevels)};
+  EXPECT_EQ(run.feed(1.99), 0);
+  EXPECT_EQ(run.feed(2.0), 2);  // at the level: yellow
+  ASSERT_EQ(run.changes.size(), 1u);
+  EXPECT_EQ(run.changes[0].what, AlertChange::What::Raised);
+  EXPECT_EQ(run.changes[0].alert.suggested_level(), wire::LEVEL_III);
+  EXPECT_EQ(run.feed(1.96), 2);  // within the hysteresis
+  EXPECT_EQ(run.feed(1.95), 2);  // exactly at level - hysteresis: still
+  EXPECT_EQ(run.feed(1.9499), 0);
+  EXPECT_EQ(run.changes.back().what, AlertChange::What::Cleared);
+  EXPECT_TRUE(run.changes.back().alert.cleared());
+  auto firstId = run.changes.front().alert.alert_id();
+  EXPECT_EQ(run.feed(2.45), 4);  // straight to red: a new episode, a new id
+  EXPECT_EQ(run.changes.back().what, AlertChange::What::Raised);
+  EXPECT_NE(run.changes.back().alert.alert_id(), firstId);
+  EXPECT_EQ(run.changes.back().alert.suggested_level(), wire::LEVEL_I);
+  EXPECT_EQ(run.feed(2.36), 4);
+  EXPECT_EQ(run.feed(2.3), 2);  // down to yellow: the same alert, updated
+  EXPECT_EQ(run.changes.back().what, AlertChange::What::Updated);
+  EXPECT_EQ(run.changes.back().alert.alert_id(), run.changes[run.changes.size() - 2].alert.alert_id());
+  // Other sensors and quantities are not this rule's business.
+  EXPECT_TRUE(run.e.onReading(reading("81100002", "water_level", 9, run.t + kMin)).empty());
+  EXPECT_TRUE(run.e.onReading(reading("81100001", "rainfall", 9, run.t + kMin)).empty());
+}
+
+TEST(Rules, MinimumDurationAndAnAlarmStormYieldOneAlert) {
+  Series run{engine(R"(rules:
+  - {id: level, quantity: water_level, min_duration_s: 300, levels: {orange: 3.0}}
+)")};
+  for (int i = 0; i < 4; ++i) run.feed(3.5);  // 4 minutes above
+  run.feed(2.0);                              // interrupted
+  EXPECT_TRUE(run.changes.empty());
+  for (int i = 0; i < 5; ++i) run.feed(3.5);  // minutes 0..4 of a new stretch
+  EXPECT_TRUE(run.changes.empty());
+  run.feed(3.5);  // five minutes since it went above
+  ASSERT_EQ(run.changes.size(), 1u);
+  EXPECT_EQ(run.colour, 3);
+  for (int i = 0; i < 10000; ++i) run.feed(3.0 + (i % 7) * 0.1, "water_level", 1'000'000);
+  EXPECT_EQ(run.changes.size(), 1u) << "10,000 readings above the level are one alert";
+  EXPECT_EQ(run.e.activeAlerts(), 1u);
+  EXPECT_EQ(run.e.stats().raised, 1u);
+}
+
+TEST(Rules, RainstormSignalsOnTheirWindowBoundaries) {
+  // The national signals: blue 50 mm/12 h, yellow 50 mm/6 h, orange 50 mm/3 h, red 100 mm/3 h.
+  Series run{engine(R"(rules:
+  - id: rainstorm
+    kind: accumulation
+    quantity: rainfall
+    levels:
+      blue: {amount: 50, window_h: 12}
+      yellow: {amount: 50, window_h: 6}
+      orange: {amount: 50, window_h: 3}
+      red: {amount: 100, window_h: 3}
+)")};
+  const std::int64_t five = 5 * kMin;
+  for (int i = 0; i < 9; ++i) run.feed(5, "rainfall", five);  // 45 mm in 45 min
+  EXPECT_EQ(run.colour, 0);
+  run.feed(5, "rainfall", five);  // 50 mm within 3 h: orange at once
+  EXPECT_EQ(run.colour, 3);
+  for (int i = 0; i < 10; ++i) run.feed(5, "rainfall", five);  // 100 mm within 3 h
+  EXPECT_EQ(run.colour, 4);
+  auto lastRain = run.t;
+  // Dry from now: the 3 h sum falls under 100 then 50, the 6 h and 12 h sums later.
+  auto colourAt = [&](std::int64_t at) {
+    while (run.t + five <= at) run.feed(0, "rainfall", five);
+    return run.colour;
+  };
+  // Rain fell at lastRain - 95 min .. lastRain, 5 mm every 5 min; a reading
+  // leaves a window of w when it is exactly w old.
+  EXPECT_EQ(colourAt(lastRain + 80 * kMin), 4);   // 3 h: all 100 mm
+  EXPECT_EQ(colourAt(lastRain + 85 * kMin), 3);   // 95 mm: orange
+  EXPECT_EQ(colourAt(lastRain + 130 * kMin), 3);  // 50 mm still inside 3 h
+  EXPECT_EQ(colourAt(lastRain + 135 * kMin), 2);  // 45 mm in 3 h, 100 in 6 h: yellow
+  EXPECT_EQ(colourAt(lastRain + 310 * kMin), 2);  // 50 mm inside 6 h
+  EXPECT_EQ(colourAt(lastRain + 315 * kMin), 1);  // only the 12 h window: blue
+  EXPECT_EQ(colourAt(lastRain + 670 * kMin), 1);
+  EXPECT_EQ(colourAt(lastRain + 675 * kMin), 0);  // cleared
+  EXPECT_EQ(run.changes.back().what, AlertChange::What::Cleared);
+  EXPECT_EQ(run.e.stats().raised, 1u);
+}
+
+TEST(Rules, RateOfRise) {
+  Series run{engine(R"(rules:
+  - {id: rise, kind: rate_of_rise, quantity: water_level, window_s: 3600, levels: {yellow: 0.3, red: 0.6}}
+)")};
+  double v = 1.0;
+  for (int i = 0; i < 30; ++i) run.feed(v += 0.004);  // 0.24 m/h
+  EXPECT_EQ(run.colour, 0);
+  for (int i = 0; i < 60; ++i) run.feed(v += 0.007);  // 0.42 m/h
+  EXPECT_EQ(run.colour, 2);
+  for (int i = 0; i < 60; ++i) run.feed(v += 0.012);  // 0.72 m/h
+  EXPECT_EQ(run.colour, 4);
+  for (int i = 0; i < 70; ++i) run.feed(v);  // level: no rise
+  EXPECT_EQ(run.colour, 0);
+}
+
+TEST(Rules, ReadingsOutOfOrderAndClockJumps) {
+  Series run{engine(R"(rules:
+  - {id: rain, kind: accumulation, quantity: rainfall, levels: {orange: {amount: 50, window_h: 3}}}
+)")};
+  for (int i = 0; i < 9; ++i) run.feed(5, "rainfall");
+  // A late reading (the sensor's clock went back): ignored, counted.
+  EXPECT_TRUE(run.e.onReading(reading("81100001", "rainfall", 40, run.t - 10 * kMin)).empty());
+  EXPECT_EQ(run.e.stats().outOfOrder, 1u);
+  EXPECT_EQ(run.colour, 0);
+  // A jump of a day forward: the old rain is outside every window.
+  run.feed(5, "rainfall", 24 * 60 * kMin);
+  EXPECT_EQ(run.colour, 0);
+  EXPECT_TRUE(run.e.onReading(reading("81100001", "rainfall", std::nan(""), run.t + kMin)).empty());
+}
+
+TEST(Rules, BatteryLowIsAThresholdBelow) {
+  Series run{engine(R"(rules:
+  - {id: battery, quantity: battery_voltage, direction: below, hysteresis: 0.2, levels: {yellow: 11.5, red: 10.8}}
+)")};
+  EXPECT_EQ(run.feed(12.1, "battery_voltage"), 0);
+  EXPECT_EQ(run.feed(11.4, "battery_voltage"), 2);
+  EXPECT_EQ(run.feed(11.6, "battery_voltage"), 2);  // hysteresis
+  EXPECT_EQ(run.feed(10.7, "battery_voltage"), 4);
+  EXPECT_EQ(run.feed(11.8, "battery_voltage"), 0);
+}
+
+TEST(Rules, HotReloadKeepsTheStateOfUnchangedRulesAndClearsChangedOnes) {
+  Series run{engine(kLevels)};
+  run.feed(2.1);
+  ASSERT_EQ(run.e.activeAlerts(), 1u);
+  auto same = run.e.setRules(loadRulesFromString(kLevels, "rules.yaml"));
+  EXPECT_TRUE(same.empty());
+  run.feed(2.1);
+  EXPECT_EQ(run.changes.size(), 1u) << "no second alert for the same episode after a reload";
+  std::string changed = kLevels;
+  changed.replace(changed.find("2.0 "), 4, "2.05");
+  auto cleared = run.e.setRules(loadRulesFromString(changed, "rules.yaml"));
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0].what, AlertChange::What::Cleared);
+  EXPECT_EQ(run.e.activeAlerts(), 0u);
+  run.feed(2.1);
+  EXPECT_EQ(run.changes.back().what, AlertChange::What::Raised);
+}
+
+TEST(Rules, LoaderErrorsNameFileLineAndKey) {
+  auto error = [](const std::string &yaml) {
+    try {
+      loadRulesFromString(yaml, "rules.yaml");
+    } catch (const ConfigError &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n")
+                .find("rules.yaml:5: rules[0].colour: unknown key"),
+            std::string::npos)
+      << error("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n");
+  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, levels: {yellow: 3, red: 2}}\n").find("is not beyond"),
+            std::string::npos);
+  EXPECT_NE(error("rules:\n  - {id: a, kind: accumulation, quantity: q, levels: {red: 2}}\n")
+                .find("needs a window"),
+            std::string::npos);
+  EXPECT_NE(
+      error("rules:\n  - {id: a, quantity: q, levels: {red: 2}}\n  - {id: a, quantity: q, levels: {red: "
+            "2}}\n")
+          .find("duplicate rule id a"),
+      std::string::npos);
+  EXPECT_NE(error("rules:\n  - {id: a, quantity: q}\n").find("no colour level"), std::string::npos);
+  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, kind: magic, levels: {red: 1}}\n").find("kind"),
+            std::string::npos);
+  EXPECT_NE(
+      error("rules:\n  - {id: a, quantity: q, levels: {red: {value: 1, response: V}}}\n").find("response"),
+      std::string::npos);
+}
+
+TEST(Rules, TheIndexAndTheNaiveLoopAgree) {
+  auto rules = loadRulesFromString(R"(rules:
+  - {id: a, quantity: water_level, sensors: [s1, s2], levels: {red: 1}}
+  - {id: b, quantity: water_level, levels: {red: 1}}
+  - {id: c, quantity: rainfall, sensors: [s1], levels: {red: 1}}
+)",
+                                   "r.yaml");
+  RuleEngine e("n", rules);
+  for (auto [sensor, quantity, expect] :
+       std::vector<std::tuple<std::string, std::string, int>>{{"s1", "water_level", 2},
+                                                              {"s3", "water_level", 1},
+                                                              {"s1", "rainfall", 1},
+                                                              {"s2", "rainfall", 0}}) {
+    auto r = reading(sensor, quantity, 5, kT0);
+    int naive = 0;
+    for (const auto &rule : rules) naive += ruleApplies(rule, r);
+    EXPECT_EQ(naive, expect);
+    auto before = e.stats().evaluations;
+    e.onReading(r);
+    EXPECT_EQ(static_cast<int>(e.stats().evaluations - before), expect) << sensor << " " << quantity;
+  }
+}
