@@ -34,11 +34,15 @@ Rule readRule(const ConfigNode &n) {
   r.sensors = n.strings("sensors");
   r.below = n.choice("direction", {"above", "below"}, "above") == "below";
   r.hysteresis = n.number("hysteresis", 0);
-  if (r.hysteresis < 0) n.fail("hysteresis", "must not be negative");
-  r.minDurationS = static_cast<int>(n.integer("min_duration_s", 0));
-  if (r.minDurationS < 0) n.fail("min_duration_s", "must not be negative");
+  if (!(r.hysteresis >= 0) || !std::isfinite(r.hysteresis))
+    n.fail("hysteresis", "must be a finite number >= 0");
+  auto minDuration = n.integer("min_duration_s", 0);
+  if (minDuration < 0 || minDuration > 7 * 24 * 3600) n.fail("min_duration_s", "must be 0 .. 7 days");
+  r.minDurationS = static_cast<int>(minDuration);
   if (r.below && r.kind != RuleKind::Threshold) n.fail("direction", "below applies to threshold rules only");
-  int defaultWindow = static_cast<int>(n.integer("window_s", r.kind == RuleKind::RateOfRise ? 3600 : 0));
+  auto windowS = n.integer("window_s", r.kind == RuleKind::RateOfRise ? 3600 : 0);
+  if (windowS < 0 || windowS > 7 * 24 * 3600) n.fail("window_s", "must be 0 .. 7 days");
+  int defaultWindow = static_cast<int>(windowS);
   // Per-station levels by their hydrological names: 警戒水位 raises yellow,
   // 保证水位 red (explicit `levels` may add or override colours).
   if (n.has("warning_level"))
@@ -53,8 +57,16 @@ Rule readRule(const ConfigNode &n) {
       if (levels->isMapping(key)) {
         auto lv = levels->child(key);
         cond.value = lv.number(r.kind == RuleKind::Accumulation ? "amount" : "value");
-        if (lv.has("window_h")) cond.windowS = static_cast<int>(std::lround(lv.number("window_h") * 3600));
-        if (lv.has("window_s")) cond.windowS = static_cast<int>(lv.integer("window_s"));
+        if (lv.has("window_h")) {
+          auto hours = lv.number("window_h");
+          if (!(hours > 0 && hours <= 7 * 24)) lv.fail("window_h", "must be more than 0 and at most 7 days");
+          cond.windowS = static_cast<int>(std::lround(hours * 3600));
+        }
+        if (lv.has("window_s")) {
+          auto seconds = lv.integer("window_s");
+          if (seconds < 1 || seconds > 7 * 24 * 3600) lv.fail("window_s", "must be 1 s .. 7 days");
+          cond.windowS = static_cast<int>(seconds);
+        }
         if (lv.has("response")) {
           auto level = parseLevel(lv.str("response"));
           if (!level) lv.fail("response", "not a response level (I, II, III or IV)");
@@ -63,6 +75,7 @@ Rule readRule(const ConfigNode &n) {
       } else {
         cond.value = levels->number(key);
       }
+      if (!std::isfinite(cond.value)) levels->fail(key, "level must be a finite number");
       if (r.kind != RuleKind::Threshold && cond.windowS <= 0)
         levels->fail(key, "needs a window (window_h or window_s here, or window_s on the rule)");
       if (cond.windowS > 7 * 24 * 3600) levels->fail(key, "window longer than 7 days");
@@ -181,6 +194,11 @@ std::vector<AlertChange> RuleEngine::onReading(const wire::Reading &reading) {
   std::vector<AlertChange> out;
   ++stats_.readings;
   if (!std::isfinite(reading.value())) return out;
+  if (!indexed_) {
+    for (std::size_t i = 0; i < rules_.size(); ++i)
+      if (ruleApplies(rules_[i], reading)) evaluate(i, reading, out);
+    return out;
+  }
   if (auto it = anySensor_.find(reading.quantity()); it != anySensor_.end())
     for (auto i : it->second) evaluate(i, reading, out);
   if (!bySensor_.empty())

@@ -1,11 +1,16 @@
 // liandong-ingest: an ingest node. Reads its YAML configuration, samples its
 // (for now simulated) sensors and sends every reading to its centre over the
-// reliable CURVE link, through a durable outbox.
+// reliable CURVE link, through a durable outbox. Its edge rules (`rules:`)
+// raise alerts locally, so a cut link still produces them (they wait in the
+// outbox); the rule file is reloaded when it changes.
 #include <cstdio>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+
+#include "liandong/alerts/rules.h"
 #include "liandong/core/clock.h"
 #include "liandong/core/config.h"
 #include "liandong/core/curve_keys.h"
@@ -21,6 +26,7 @@ struct NodeConfig {
   link::SenderOptions sender;
   link::OutboxOptions outbox;
   std::vector<ingest::SimulatedSensorSpec> sensors;
+  std::filesystem::path rulesFile;  // edge alert rules (optional)
   std::string logLevel;
 };
 
@@ -55,6 +61,14 @@ NodeConfig readConfig(const std::string &file) {
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
   out.outbox = readOutboxOptions(cfg.child("outbox"));
   out.sensors = ingest::readSimulatedSensors(cfg);
+  if (cfg.has("rules")) {
+    out.rulesFile = cfg.path("rules");
+    try {
+      alerts::loadRules(out.rulesFile);
+    } catch (const Error &e) {
+      cfg.fail("rules", e.what());
+    }
+  }
   out.logLevel = cfg.optionalChild("logging") ? cfg.child("logging").str("level", "info") : "info";
   cfg.rejectUnknown();
   return out;
@@ -87,8 +101,33 @@ int main(int argc, char **argv) {
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
-    log->info("node {} started: {} simulated sensors, centre {}, outbox {}", config.sender.senderId,
-              sensors.size(), config.sender.endpoint, config.outbox.dir.string());
+    alerts::RuleEngine engine(config.sender.senderId);
+    std::filesystem::file_time_type rulesTime{};
+    auto reloadRules = [&] {
+      if (config.rulesFile.empty()) return;
+      std::error_code ec;
+      auto t = std::filesystem::last_write_time(config.rulesFile, ec);
+      if (ec || t == rulesTime) return;
+      rulesTime = t;
+      try {
+        auto cleared = engine.setRules(alerts::loadRules(config.rulesFile));
+        log->info("{} edge rules loaded from {}", engine.ruleCount(), config.rulesFile.string());
+        for (auto &c : cleared) {
+          wire::Envelope env;
+          env.set_kind(wire::KIND_CANCEL);
+          *env.mutable_alert() = std::move(c.alert);
+          sender.publish(std::move(env));
+        }
+      } catch (const Error &e) {
+        log->error("rules not reloaded, the previous ones stay: {}", e.what());
+      }
+    };
+    reloadRules();
+    std::uint64_t alertsRaised = 0;
+    auto lastRulesCheck = steadyMs();
+    log->info("node {} started: {} simulated sensors, {} edge rules, centre {}, outbox {}",
+              config.sender.senderId, sensors.size(), engine.ruleCount(), config.sender.endpoint,
+              config.outbox.dir.string());
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
     std::uint64_t produced = 0;
     auto lastReport = steadyMs();
@@ -102,12 +141,33 @@ int main(int argc, char **argv) {
         auto *area = env.mutable_target_area();
         area->set_latitude(s.spec().latitude);
         area->set_longitude(s.spec().longitude);
+        auto changes = engine.onReading(env.reading());
         if (sender.publish(std::move(env))) ++produced;
+        for (auto &c : changes) {
+          wire::Envelope alert;
+          alert.set_kind(c.what == alerts::AlertChange::What::Raised    ? wire::KIND_REPORT
+                         : c.what == alerts::AlertChange::What::Updated ? wire::KIND_UPDATE
+                                                                        : wire::KIND_CANCEL);
+          alert.mutable_target_area()->set_latitude(c.alert.latitude());
+          alert.mutable_target_area()->set_longitude(c.alert.longitude());
+          log->info("alert {} {}: {}",
+                    c.what == alerts::AlertChange::What::Raised    ? "raised"
+                    : c.what == alerts::AlertChange::What::Updated ? "updated"
+                                                                   : "cleared",
+                    c.alert.alert_id(), c.alert.description());
+          *alert.mutable_alert() = std::move(c.alert);
+          if (sender.publish(std::move(alert))) ++alertsRaised;
+        }
+      }
+      if (steadyMs() - lastRulesCheck >= 2000) {
+        reloadRules();
+        lastRulesCheck = steadyMs();
       }
       if (steadyMs() - lastReport >= 10000) {
         auto st = sender.stats();
-        log->info("{} readings produced, {} acknowledged up to sequence {}, centre {}", produced, st.sent,
-                  sender.ackedSequence(), sender.peerAlive() ? "connected" : "not connected");
+        log->info("{} readings and {} alert messages produced, {} acknowledged up to sequence {}, centre {}",
+                  produced, alertsRaised, st.sent, sender.ackedSequence(),
+                  sender.peerAlive() ? "connected" : "not connected");
         lastReport = steadyMs();
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

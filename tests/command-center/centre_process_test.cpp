@@ -73,6 +73,9 @@ import:
 )",
                                                intake, updates, snapshot, queries, db, node.publicZ85,
                                                console.publicZ85, python.publicZ85, geo, geo, geo));
+    writeFile(dir / "rules.yaml", R"(rules:
+  - {id: far-level, name: 远处水位, quantity: water_level, sensors: [far], levels: {yellow: 1.5, red: 5}}
+)");
     writeFile(dir / "node.yaml", fmt::format(R"(node:
   id: node-t
   tier: county
@@ -86,6 +89,7 @@ outbox:
   dir: outbox
   fsync_every: 16
   fsync_interval_ms: 5
+rules: rules.yaml
 simulated_sensors:
   - {{id: "g1", quantity: water_level, unit: m, model: tide, latitude: 22.945, longitude: 113.365, interval_ms: 10, base: 1, amplitude: 1, period_s: 60}}
   - {{id: "g2", quantity: rainfall, unit: mm, model: rain, latitude: 22.95, longitude: 113.49, interval_ms: 20, amplitude: 50}}
@@ -140,11 +144,15 @@ centre:
   }
 };
 
-// Every sequence between the first and the last stored exactly once.
+// Every sequence of the node between the first and the last stored exactly
+// once (readings, and the alerts its edge rules raised).
 void expectNoLossNoDuplicate(Deployment &d) {
-  long count = d.query("SELECT count(*) FROM readings");
-  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM readings");
-  long distinct = d.query("SELECT count(DISTINCT (sender_id, sequence)) FROM readings");
+  const std::string all =
+      "(SELECT sender_id, sequence FROM readings UNION ALL SELECT sender_id, sequence FROM events "
+      "WHERE sender_id = 'node-t' AND sequence > 0) s";
+  long count = d.query("SELECT count(*) FROM " + all);
+  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM " + all);
+  long distinct = d.query("SELECT count(DISTINCT (sender_id, sequence)) FROM " + all);
   EXPECT_EQ(count, span) << "a gap in the stored sequences means a reading was lost";
   EXPECT_EQ(count, distinct);
 }
@@ -514,6 +522,28 @@ TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
   EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
             2);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
+}
+
+// Edge rules at the ingest node: a sensor above its level raises one alert
+// (not one per reading), stored at the centre and shown on the console.
+TEST(CentreProcess, EdgeRulesRaiseOneAlertThatReachesTheCentre) {
+  Deployment d("edgerules");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  auto console = d.startConsole();
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM events WHERE kind = 'alert'", 1, 30000)) << ingest->output();
+  // Readings of the sensor keep coming, the alert stays one.
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings WHERE sensor_id = 'far'", 40, 30000));
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'alert'"), 1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'alert' AND payload->'alert'->>'colour' = "
+                    "'COLOUR_YELLOW' AND payload->'alert'->>'source_id' = 'far'"),
+            1);
+  EXPECT_TRUE(console->waitForOutput("预警", 20000)) << console->output();
+  EXPECT_NE(ingest->output().find("alert raised"), std::string::npos);
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(console->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0);
 }
 
 // The console's map comes from the centre, never from the database: vector

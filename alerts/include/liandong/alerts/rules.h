@@ -76,6 +76,9 @@ public:
   // Evaluates one reading against the rules that apply to it.
   std::vector<AlertChange> onReading(const wire::Reading &reading);
   const EngineStats &stats() const { return stats_; }
+  // false: check every rule for every reading (the naive loop the benchmark
+  // compares against; same results).
+  void setIndexed(bool indexed) { indexed_ = indexed; }
   std::size_t activeAlerts() const;
   std::size_t ruleCount() const { return rules_.size(); }
 
@@ -104,7 +107,7 @@ private:
   std::unordered_map<std::string, std::vector<std::size_t>> anySensor_;  // quantity -> rules for every sensor
   std::unordered_map<std::string, std::vector<std::size_t>> bySensor_;   // sensor '\n' quantity -> rules
   std::map<std::pair<std::string, std::string>, State> state_;           // (rule id, sensor) -> state
-  std::uint64_t nextAlert_ = 1;
+  bool indexed_ = true;
   EngineStats stats_;
 };
 
