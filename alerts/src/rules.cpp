@@ -150,7 +150,7 @@ std::vector<AlertChange> RuleEngine::setRules(std::vector<Rule> rules) {
   std::map<std::string, const Rule *> incoming;
   for (const auto &r : rules) incoming[r.id] = &r;
   for (auto it = state_.begin(); it != state_.end();) {
-    const auto &[ruleId, sensor] = it->first;
+    const std::string &ruleId = it->first.first, &sensor = it->first.second;
     auto in = incoming.find(ruleId);
     auto old = std::find_if(rules_.begin(), rules_.end(), [&](const Rule &r) { return r.id == ruleId; });
     bool keep = in != incoming.end() && old != rules_.end() && sameRule(*old, *in->second);

@@ -18,6 +18,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 #include "liandong/ingest/simulated_sensor.h"
+#include "liandong/ingest/sl651_server.h"
 
 using namespace liandong;
 
@@ -26,7 +27,8 @@ struct NodeConfig {
   link::SenderOptions sender;
   link::OutboxOptions outbox;
   std::vector<ingest::SimulatedSensorSpec> sensors;
-  std::filesystem::path rulesFile;  // edge alert rules (optional)
+  std::filesystem::path rulesFile;            // edge alert rules (optional)
+  std::optional<ingest::Sl651Options> sl651;  // SL 651 stations (optional)
   std::string logLevel;
 };
 
@@ -61,6 +63,7 @@ NodeConfig readConfig(const std::string &file) {
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
   out.outbox = readOutboxOptions(cfg.child("outbox"));
   out.sensors = ingest::readSimulatedSensors(cfg);
+  out.sl651 = ingest::readSl651Options(cfg);
   if (cfg.has("rules")) {
     out.rulesFile = cfg.path("rules");
     try {
@@ -98,6 +101,8 @@ int main(int argc, char **argv) {
     link::Outbox outbox(config.outbox);
     zmq::context_t context(1);
     link::Sender sender(context, config.sender, outbox);
+    std::unique_ptr<ingest::Sl651Server> sl651;
+    if (config.sl651) sl651 = std::make_unique<ingest::Sl651Server>(*config.sl651);
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
@@ -123,41 +128,52 @@ int main(int argc, char **argv) {
       }
     };
     reloadRules();
-    std::uint64_t alertsRaised = 0;
+    std::uint64_t alertsRaised = 0, produced = 0;
     auto lastRulesCheck = steadyMs();
     log->info("node {} started: {} simulated sensors, {} edge rules, centre {}, outbox {}",
               config.sender.senderId, sensors.size(), engine.ruleCount(), config.sender.endpoint,
               config.outbox.dir.string());
     auto endAt = duration > 0 ? steadyMs() + static_cast<std::int64_t>(duration * 1000) : 0;
-    std::uint64_t produced = 0;
     auto lastReport = steadyMs();
+    // Every reading goes on the spine, then through the edge rules.
+    auto publishReading = [&](wire::Reading reading) {
+      wire::Envelope env;
+      env.set_kind(wire::KIND_SENSOR_DETECTION);
+      auto *area = env.mutable_target_area();
+      area->set_latitude(reading.latitude());
+      area->set_longitude(reading.longitude());
+      auto changes = engine.onReading(reading);
+      *env.mutable_reading() = std::move(reading);
+      if (sender.publish(std::move(env))) ++produced;
+      for (auto &c : changes) {
+        wire::Envelope alert;
+        alert.set_kind(c.what == alerts::AlertChange::What::Raised    ? wire::KIND_REPORT
+                       : c.what == alerts::AlertChange::What::Updated ? wire::KIND_UPDATE
+                                                                      : wire::KIND_CANCEL);
+        alert.mutable_target_area()->set_latitude(c.alert.latitude());
+        alert.mutable_target_area()->set_longitude(c.alert.longitude());
+        log->info("alert {} {}: {}",
+                  c.what == alerts::AlertChange::What::Raised    ? "raised"
+                  : c.what == alerts::AlertChange::What::Updated ? "updated"
+                                                                 : "cleared",
+                  c.alert.alert_id(), c.alert.description());
+        *alert.mutable_alert() = std::move(c.alert);
+        if (sender.publish(std::move(alert))) ++alertsRaised;
+      }
+    };
     while (!stop && (endAt == 0 || steadyMs() < endAt)) {
       auto now = nowUs();
       for (auto &s : sensors) {
         if (!s.due(now)) continue;
-        wire::Envelope env;
-        env.set_kind(wire::KIND_SENSOR_DETECTION);
-        *env.mutable_reading() = s.sample(now);
-        auto *area = env.mutable_target_area();
-        area->set_latitude(s.spec().latitude);
-        area->set_longitude(s.spec().longitude);
-        auto changes = engine.onReading(env.reading());
-        if (sender.publish(std::move(env))) ++produced;
-        for (auto &c : changes) {
-          wire::Envelope alert;
-          alert.set_kind(c.what == alerts::AlertChange::What::Raised    ? wire::KIND_REPORT
-                         : c.what == alerts::AlertChange::What::Updated ? wire::KIND_UPDATE
-                                                                        : wire::KIND_CANCEL);
-          alert.mutable_target_area()->set_latitude(c.alert.latitude());
-          alert.mutable_target_area()->set_longitude(c.alert.longitude());
-          log->info("alert {} {}: {}",
-                    c.what == alerts::AlertChange::What::Raised    ? "raised"
-                    : c.what == alerts::AlertChange::What::Updated ? "updated"
-                                                                   : "cleared",
-                    c.alert.alert_id(), c.alert.description());
-          *alert.mutable_alert() = std::move(c.alert);
-          if (sender.publish(std::move(alert))) ++alertsRaised;
-        }
+        auto reading = s.sample(now);
+        reading.set_latitude(s.spec().latitude);
+        reading.set_longitude(s.spec().longitude);
+        publishReading(std::move(reading));
+      }
+      if (sl651) {
+        for (auto &r : sl651->poll(20)) publishReading(std::move(r));
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       if (steadyMs() - lastRulesCheck >= 2000) {
         reloadRules();
@@ -170,7 +186,6 @@ int main(int argc, char **argv) {
                   sender.peerAlive() ? "connected" : "not connected");
         lastReport = steadyMs();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     // Give the link a moment to deliver what is queued; the outbox keeps the rest.
     sender.waitAcked(outbox.lastSequence(), 2000);

@@ -546,6 +546,68 @@ TEST(CentreProcess, EdgeRulesRaiseOneAlertThatReachesTheCentre) {
   EXPECT_EQ(centre->stop(), 0);
 }
 
+// A real SL 651 station (the simulator, speaking the protocol over TCP) reports
+// to the ingest node; its readings reach PostGIS and its level raises an alert
+// at the edge. A station that is not listed gets no answer.
+TEST(CentreProcess, Sl651StationReportsReachTheCentre) {
+  Deployment d("sl651");
+  int sl651Port = freeTcpPort();
+  writeFile(d.dir / "sl651-rules.yaml", R"(rules:
+  - {id: shiqiao, name: 市桥水道水位, quantity: water_level, sensors: ["81100001"], levels: {yellow: 0.5}}
+)");
+  writeFile(d.dir / "sl651-node.yaml", fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox-sl651
+rules: sl651-rules.yaml
+sl651:
+  port: {}
+  stations:
+    - {{address: "0081100001", sensor_id: "81100001", latitude: 22.945, longitude: 113.365}}
+)",
+                                                   d.intake, d.centre.publicZ85, sl651Port));
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "sl651-node.yaml").string()},
+               (d.dir / "sl651-node.log").string());
+  ASSERT_TRUE(node.waitForOutput("SL 651 listening", 20000)) << node.output();
+  auto station = [&](const std::string &address, int count) {
+    Process p(d.bin("ingest/liandong-sl651-station"),
+              {"--port", std::to_string(sl651Port), "--station", address, "--count", std::to_string(count),
+               "--interval-s", "0.3", "--base", "1.2", "--amplitude", "0.2"},
+              (d.dir / ("station-" + address + ".log")).string());
+    int exitCode = p.wait(30000);
+    return std::make_pair(exitCode, p.output());
+  };
+  auto [code, out] = station("0081100001", 4);
+  EXPECT_EQ(code, 0) << out << node.output();
+  EXPECT_NE(out.find("4 reports sent, 4 acknowledged"), std::string::npos) << out;
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM readings WHERE sensor_id = '81100001' AND quantity = 'water_level' "
+                  "AND region_code = '440113'",
+                  4, 20000))
+      << node.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id = '81100001:battery_voltage'"), 4);
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM events WHERE kind = 'alert' AND payload->'alert'->>'rule_id' = "
+                  "'shiqiao'",
+                  1, 20000));
+  // An unlisted station: refused, no reply, nothing stored.
+  auto [badCode, badOut] = station("0099999999", 1);
+  EXPECT_NE(badCode, 0) << badOut;
+  EXPECT_TRUE(node.waitForOutput("unlisted station 0099999999", 10000)) << node.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id LIKE '0099999999%'"), 0);
+  EXPECT_EQ(node.stop(), 0) << node.output();
+  EXPECT_EQ(centre->stop(), 0);
+}
+
 // The console's map comes from the centre, never from the database: vector
 // tiles and "which cameras see this point" over the CURVE query endpoint.
 TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {
