@@ -273,6 +273,10 @@ std::vector<std::string> ConfigNode::strings(const std::string &key) const {
 void ConfigNode::walkUnknown(const YAML::Node &n, const std::string &path) const {
   if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
+      // A list or a mapping used as a key ("? [a]: b") is no key we know.
+      if (!it->first.IsScalar())
+        throw ConfigError(shared_->file, it->first.Mark().line + 1, path.empty() ? "(top level)" : path,
+                          "a key must be a plain name");
       std::string k = it->first.as<std::string>();
       std::string p = path.empty() ? k : path + "." + k;
       if (!shared_->used.count(p))

@@ -147,16 +147,19 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
                        .as<bool>();
       auto r = sub.exec_params(
           "INSERT INTO regions (code, name, tier, parent_code, label_point, geom, area_km2, approximate, "
-          "updated_at) "
+          "name_en, updated_at) "
           "VALUES ($1, $2, $3, nullif($4, ''), "
           "  CASE WHEN $5::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($5, $6), 4326) END, "
           "  ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($7), 4326)), 3)), $8, "
-          "$9, now()) "
+          "$9, nullif($10, ''), now()) "
           "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier, "
           "  parent_code = EXCLUDED.parent_code, label_point = EXCLUDED.label_point, geom = EXCLUDED.geom, "
-          "  area_km2 = EXCLUDED.area_km2, approximate = EXCLUDED.approximate, updated_at = now() "
+          "  area_km2 = EXCLUDED.area_km2, approximate = EXCLUDED.approximate, "
+          "  name_en = coalesce(EXCLUDED.name_en, regions.name_en), updated_at = now() "
           "RETURNING (xmax = 0)",
-          code, name, level, parent, labelLon, labelLat, geojson, area, props.value("approximate", false));
+          code, name, level, parent, labelLon, labelLat, geojson, area, props.value("approximate", false),
+          props.contains("name_en") && props["name_en"].is_string() ? props["name_en"].get<std::string>()
+                                                                    : "");
       sub.commit();
       if (!valid) {
         ++report.repaired;

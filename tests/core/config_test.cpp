@@ -113,3 +113,16 @@ TEST(Config, DollarBracesThatAreNotReferencesStayLiteral) {
   EXPECT_EQ(c.str("k"), "@nZ5+tF%Hu^bPtvA8${cJLsUJbv*>Zwrx&$+1F{b");
   EXPECT_EQ(c.str("u"), "a${b");
 }
+
+// Found by the rule-loader fuzz target: a list used as a mapping key.
+TEST(Config, AComplexKeyIsAConfigErrorNotACrash) {
+  auto cfg = ConfigNode::loadString("a: 1\n? [x, y]\n: 2\n", "odd.yaml");
+  cfg.integer("a");
+  try {
+    cfg.rejectUnknown();
+    FAIL();
+  } catch (const ConfigError &e) {
+    EXPECT_NE(std::string(e.what()).find("odd.yaml:2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a key must be a plain name"), std::string::npos) << e.what();
+  }
+}

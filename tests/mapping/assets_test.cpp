@@ -149,12 +149,16 @@ TEST(Towns, ARealTownPolygonReplacesTheApproximateOneAndTheOthersMakeRoom) {
   auto square =
       R"({"type":"Polygon","coordinates":[[[113.37,22.93],[113.40,22.93],[113.40,22.95],[113.37,22.95],)"
       R"([113.37,22.93]]]})";
-  TempFile f(collection(
-      {feature(R"("code":"440113007","name":"市桥街道","level":"town","parent_code":"440113")", square)}));
+  TempFile f(collection({feature(
+      R"("code":"440113007","name":"市桥街道","name_en":"Shiqiao Subdistrict","level":"town","parent_code":"440113")",
+      square)}));
   auto r = importRegionsGeoJson(c, f.path);
   ASSERT_TRUE(r.errors.empty()) << r.errors.front();
   EXPECT_EQ(deriveTownPolygons(c, "440113"), 15);
   EXPECT_EQ(scalar(c, "SELECT approximate::int FROM regions WHERE code = '440113007'"), 0);
+  EXPECT_EQ(
+      scalar(c, "SELECT count(*) FROM regions WHERE code = '440113007' AND name_en = 'Shiqiao Subdistrict'"),
+      1);
   EXPECT_LT(
       scalar(c,
              "SELECT coalesce(sum(ST_Area(ST_Intersection(t.geom, s.geom)::geography)), 0) FROM regions t, "
