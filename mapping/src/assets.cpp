@@ -160,7 +160,7 @@ std::vector<AssetHit> AssetQueries::withinPolygon(AssetKind kind, const std::str
   } catch (const json::parse_error &e) {
     throw Error(std::string("polygon is not JSON: ") + e.what());
   }
-  auto type = g.is_object() ? g.value("type", "") : "";
+  auto type = jsonString(g, "type");
   if (type != "Polygon" && type != "MultiPolygon")
     throw Error("polygon: expected a GeoJSON Polygon or MultiPolygon");
   if (!g.contains("coordinates")) throw Error("polygon: no coordinates");
@@ -209,7 +209,7 @@ int deriveTownPolygons(pqxx::connection &conn, const std::string &county) {
 }
 
 AssetRecord parseAssetFeature(AssetKind kind, const json &f) {
-  if (!f.is_object() || f.value("type", "") != "Feature") throw Error("not a GeoJSON Feature");
+  if (!f.is_object() || jsonString(f, "type") != "Feature") throw Error("not a GeoJSON Feature");
   const json &props =
       f.contains("properties") && f["properties"].is_object() ? f["properties"] : json::object();
   AssetRecord a;
@@ -225,8 +225,9 @@ AssetRecord parseAssetFeature(AssetKind kind, const json &f) {
   bool hasGeometry = f.contains("geometry") && !f["geometry"].is_null();
   if (hasGeometry) {
     const auto &g = f["geometry"];
-    if (!g.is_object() || g.value("type", "") != "Point")
-      throw Error("geometry is " + (g.is_object() ? g.value("type", "?") : std::string("?")) +
+    if (!g.is_object() || jsonString(g, "type") != "Point")
+      throw Error("geometry is " +
+                  (jsonString(g, "type").empty() ? std::string("?") : jsonString(g, "type")) +
                   ", expected Point");
     if (!g.contains("coordinates")) throw Error("no coordinates");
     if (auto e = checkCoordinates(g["coordinates"], 0)) throw Error(*e);
@@ -442,7 +443,7 @@ ImportReport importAssetsGeoJson(pqxx::connection &conn, AssetKind kind, const f
   } catch (const json::exception &e) {
     throw Error(file.string() + ": not valid GeoJSON: " + e.what());
   }
-  if (!doc.is_object() || doc.value("type", "") != "FeatureCollection" || !sawFeatures)
+  if (!doc.is_object() || jsonString(doc, "type") != "FeatureCollection" || !sawFeatures)
     throw Error(file.string() + ": not a GeoJSON FeatureCollection");
   copy.complete();
   if (progress) progress(total, total);

@@ -40,6 +40,18 @@ std::set<std::string> existingCodes(pqxx::work &tx) {
 
 }  // namespace
 
+std::string jsonString(const json &object, const char *key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool jsonFlag(const json &object, const char *key) {
+  if (!object.is_object()) return false;
+  auto it = object.find(key);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 // China lies at longitude 73..135, latitude 3..54: a position whose first
 // number is a plausible latitude and second is not is swapped.
 std::optional<std::string> checkCoordinates(const json &coords, int depth) {
@@ -68,7 +80,7 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
   } catch (const json::parse_error &e) {
     throw Error(file.string() + ": not JSON: " + e.what());
   }
-  if (!doc.is_object() || doc.value("type", "") != "FeatureCollection" || !doc.contains("features") ||
+  if (!doc.is_object() || jsonString(doc, "type") != "FeatureCollection" || !doc.contains("features") ||
       !doc["features"].is_array())
     throw Error(file.string() + ": not a GeoJSON FeatureCollection");
   if (doc.contains("crs")) {
@@ -98,8 +110,8 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
       fail("duplicate code " + code + " (also feature " + std::to_string(inFile[code]) + ")");
       continue;
     }
-    std::string name = props.value("name", "");
-    std::string level = props.value("level", "");
+    std::string name = jsonString(props, "name");
+    std::string level = jsonString(props, "level");
     std::string parent = props.contains("parent_code") && props["parent_code"].is_string()
                              ? props["parent_code"].get<std::string>()
                              : "";
@@ -113,7 +125,7 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
     }
     // Prefecture cities without counties (东莞, 中山) appear again in the county
     // file under their own code: the city row already stands for them.
-    if (props.value("same_as_parent", false) || parent == code) continue;
+    if (jsonFlag(props, "same_as_parent") || parent == code) continue;
     if (level != "province" && !parent.empty() && !codes.count(parent) && !inFile.count(parent)) {
       fail("parent " + parent + " of " + code + " is not imported yet (import parents first)");
       continue;
@@ -123,7 +135,7 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
       continue;
     }
     const auto &g = f["geometry"];
-    std::string type = g.value("type", "");
+    std::string type = jsonString(g, "type");
     if (type != "Polygon" && type != "MultiPolygon") {
       fail("geometry is " + type + ", expected Polygon or MultiPolygon");
       continue;
@@ -134,7 +146,8 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
     }
     std::optional<double> labelLon, labelLat;
     if (props.contains("label_point") && props["label_point"].is_array() &&
-        props["label_point"].size() == 2) {
+        props["label_point"].size() == 2 && props["label_point"][0].is_number() &&
+        props["label_point"][1].is_number()) {
       labelLon = props["label_point"][0].get<double>();
       labelLat = props["label_point"][1].get<double>();
     }
@@ -157,7 +170,7 @@ ImportReport importRegionsGeoJson(pqxx::connection &conn, const fs::path &file, 
           "  area_km2 = EXCLUDED.area_km2, approximate = EXCLUDED.approximate, "
           "  name_en = coalesce(EXCLUDED.name_en, regions.name_en), updated_at = now() "
           "RETURNING (xmax = 0)",
-          code, name, level, parent, labelLon, labelLat, geojson, area, props.value("approximate", false),
+          code, name, level, parent, labelLon, labelLat, geojson, area, jsonFlag(props, "approximate"),
           props.contains("name_en") && props["name_en"].is_string() ? props["name_en"].get<std::string>()
                                                                     : "");
       sub.commit();

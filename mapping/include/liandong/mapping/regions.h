@@ -24,6 +24,12 @@ struct ImportReport {
   std::vector<std::string> warnings;  // imported, but worth a look (outside, repaired)
 };
 
+// A member of a JSON object as a string ("" when absent or not a string) or a
+// flag (false when absent or not a boolean): outside data must never make
+// the reader throw a type error.
+std::string jsonString(const nlohmann::json &object, const char *key);
+bool jsonFlag(const nlohmann::json &object, const char *key);
+
 // Checks a GeoJSON coordinates array nested `depth` deep (0: a position):
 // in WGS 84 degrees, not obviously latitude/longitude swapped. Returns the
 // reason when it is not.
