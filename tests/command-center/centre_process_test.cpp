@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "liandong/alerts/cap.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/query.h"
@@ -300,8 +301,12 @@ TEST(CentreProcess, CorruptedOutboxRecordIsReportedAndTheRestDelivered) {
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
   EXPECT_EQ(centre->stop(), 0) << centre->output();
   // Every sequence is either stored or on record as lost, and the loss is small.
-  long stored = d.query("SELECT count(*) FROM readings");
-  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM readings");
+  // (The node's edge rules raise alerts too: they take sequences as well.)
+  const std::string all =
+      "(SELECT sequence FROM readings UNION ALL SELECT sequence FROM events WHERE sender_id = 'node-t' "
+      "AND sequence > 0) s";
+  long stored = d.query("SELECT count(*) FROM " + all);
+  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM " + all);
   long lost = d.query(
       "SELECT sum((payload->'gap'->>'last')::bigint - (payload->'gap'->>'first')::bigint + 1) "
       "FROM events WHERE kind = 'gap'");
@@ -541,6 +546,17 @@ TEST(CentreProcess, EdgeRulesRaiseOneAlertThatReachesTheCentre) {
             1);
   EXPECT_TRUE(console->waitForOutput("预警", 20000)) << console->output();
   EXPECT_NE(ingest->output().find("alert raised"), std::string::npos);
+  // The centre made a CAP 1.2 message of it, valid against the schema.
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM cap_messages WHERE msg_type = 'Alert'", 1, 10000))
+      << centre->output();
+  pqxx::connection c(d.db);
+  pqxx::work tx(c);
+  auto xml = tx.exec1("SELECT xml FROM cap_messages").front().as<std::string>();
+  EXPECT_TRUE(alerts::cap::validateXsd(xml).empty()) << xml;
+  auto cap = alerts::cap::decode(xml);
+  EXPECT_TRUE(alerts::cap::validateRules(cap).empty());
+  EXPECT_EQ(cap.infos.at(0).language, "zh-CN");
+  EXPECT_EQ(cap.infos.at(0).severity, "Moderate");
   EXPECT_EQ(ingest->stop(), 0);
   EXPECT_EQ(console->stop(), 0);
   EXPECT_EQ(centre->stop(), 0);

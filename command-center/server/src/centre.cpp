@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
+#include "liandong/alerts/cap.h"
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
@@ -17,6 +18,7 @@
 #include "liandong/mapping/assets.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/mapping/partitions.h"
+#include "liandong/mapping/region_index.h"
 #include "liandong/mapping/regions.h"
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/pg_intake_store.h"
@@ -220,6 +222,7 @@ struct Centre::Impl {
   void onStored(const StoredItem &item) {
     const auto &src = item.message->envelope;
     forward(src);
+    if (src.has_alert()) makeCap(src.alert());
     wire::StateUpdate u;
     u.set_what(stateKind(src));
     u.set_key(stateKey(src));
@@ -227,6 +230,45 @@ struct Centre::Impl {
     u.set_region_code(item.regionCode);
     u.set_region_name(regionName(item.regionCode));
     clone.publish(std::move(u));
+  }
+
+  // Each alert message becomes a CAP 1.2 message (GB/T 35965.1 profile) in
+  // `cap_messages`, chained to the earlier messages of the same alert. A
+  // failure is logged; the alert itself is already stored.
+  void makeCap(const wire::Alert &alert) {
+    try {
+      if (!capConn) {
+        capConn = std::make_unique<pqxx::connection>(config.conninfo);
+        capRegions = std::make_unique<mapping::RegionIndex>(mapping::RegionIndex::load(*capConn));
+      }
+      std::string region = capRegions->resolve(alert.longitude(), alert.latitude());
+      if (region.empty()) region = config.region;
+      pqxx::work tx(*capConn);
+      std::vector<std::string> previous;
+      for (const auto &row :
+           tx.exec_params("SELECT sender || ',' || identifier || ',' || sent FROM cap_messages "
+                          "WHERE alert_id = $1 ORDER BY created_at, identifier",
+                          alert.alert_id()))
+        previous.push_back(row[0].as<std::string>());
+      if (alert.cleared() && previous.empty()) return;  // nothing was announced, nothing to cancel
+      std::string org = config.region;
+      org.resize(14, '0');
+      alerts::cap::Origin origin{config.id, org, region, regionName(region), ++capSerial};
+      auto msg = alerts::cap::fromLiandong(alert, origin, nowUs(), previous);
+      tx.exec_params(
+          "INSERT INTO cap_messages (identifier, sender, sent, alert_id, msg_type, region_code, xml) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (identifier) DO NOTHING",
+          msg.identifier, msg.sender, msg.sent, alert.alert_id(), msg.msgType, region,
+          alerts::cap::encode(msg));
+      tx.commit();
+      log->info("CAP {} {} for alert {} ({})", msg.msgType, msg.identifier, alert.alert_id(),
+                regionName(region));
+    } catch (const std::exception &e) {
+      std::string msg = e.what();
+      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      log->warn("no CAP message for alert {}: {}", alert.alert_id(), msg);
+      capConn.reset();
+    }
   }
 
   void onPeer(const std::string &peer, link::PeerState state) {
@@ -295,6 +337,9 @@ struct Centre::Impl {
   std::unique_ptr<mapping::TileService> tiles;
   std::unique_ptr<pqxx::connection> queryConn;
   std::unique_ptr<mapping::AssetQueries> assets;
+  std::unique_ptr<pqxx::connection> capConn;  // receiver thread only
+  std::unique_ptr<mapping::RegionIndex> capRegions;
+  std::uint32_t capSerial = 0;
   std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };
