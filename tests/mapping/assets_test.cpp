@@ -401,6 +401,31 @@ TEST(Tiles, RegionTileHasPanyuAndIsCachedUntilTheLayerChanges) {
   auto grid = tiles.get("cameras", 8, gx, gy);
   EXPECT_NE(grid.mvt.find("count"), std::string::npos);
 
+  // Incidents (from the intake's events) show on their layer once reported.
+  auto [ix, iy] = tileOf(kLon, kLat, 12);
+  auto noIncident = tiles.get("incidents", 12, ix, iy);
+  EXPECT_EQ(noIncident.mvt.find("INC-1"), std::string::npos);
+  {
+    pqxx::connection c(ci);
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) VALUES "
+        "('t', 1, 'incident', now(), 'INC-1', '440113', jsonb_build_object('incident_report', "
+        "jsonb_build_object("
+        "'incident_id', 'INC-1', 'title', '市桥内涝', 'type', 'flood', 'longitude', $1::float8, 'latitude', "
+        "$2::float8)))",
+        kLon, kLat);
+    tx.commit();
+  }
+  Tile withIncident;
+  for (int i = 0; i < 100; ++i) {
+    withIncident = tiles.get("incidents", 12, ix, iy);
+    if (withIncident.version != noIncident.version) break;
+    usleep(20000);
+  }
+  EXPECT_NE(withIncident.mvt.find("INC-1"), std::string::npos);
+  EXPECT_NE(withIncident.mvt.find("市桥内涝"), std::string::npos);
+
   EXPECT_THROW(tiles.get("roads", 1, 0, 0), Error);
   EXPECT_THROW(tiles.get("regions", 3, 8, 0), Error);
   EXPECT_THROW(tiles.get("regions", 30, 0, 0), Error);
