@@ -272,7 +272,9 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
             first = &s;
             break;
           }
-        if (!first || first->atUs == at) return 0;
+        // Not before half the window is covered: two readings a second apart
+        // would turn noise into metres per hour.
+        if (!first || at - first->atUs < static_cast<std::int64_t>(c.windowS) * 500000) return 0;
         return (r.value() - first->value) * 3600e6 / static_cast<double>(at - first->atUs);
       }
     }

@@ -157,6 +157,12 @@ TEST(Rules, RateOfRise) {
   EXPECT_EQ(run.colour, 4);
   for (int i = 0; i < 70; ++i) run.feed(v);  // level: no rise
   EXPECT_EQ(run.colour, 0);
+  // Two readings a second apart are no rate: 1 cm would read as 36 m/h.
+  Series fresh{engine(R"(rules:
+  - {id: rise, kind: rate_of_rise, quantity: water_level, window_s: 3600, levels: {yellow: 0.3, red: 0.6}}
+)")};
+  fresh.feed(1.0, "water_level", 1'000'000);
+  EXPECT_EQ(fresh.feed(1.01, "water_level", 1'000'000), 0);
 }
 
 TEST(Rules, ReadingsOutOfOrderAndClockJumps) {
