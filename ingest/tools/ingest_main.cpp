@@ -17,6 +17,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/ingest/mqtt_source.h"
 #include "liandong/ingest/simulated_sensor.h"
 #include "liandong/ingest/sl651_server.h"
 
@@ -29,6 +30,7 @@ struct NodeConfig {
   std::vector<ingest::SimulatedSensorSpec> sensors;
   std::filesystem::path rulesFile;            // edge alert rules (optional)
   std::optional<ingest::Sl651Options> sl651;  // SL 651 stations (optional)
+  std::optional<ingest::MqttOptions> mqtt;    // MQTT devices (optional)
   std::string logLevel;
 };
 
@@ -64,6 +66,7 @@ NodeConfig readConfig(const std::string &file) {
   out.outbox = readOutboxOptions(cfg.child("outbox"));
   out.sensors = ingest::readSimulatedSensors(cfg);
   out.sl651 = ingest::readSl651Options(cfg);
+  out.mqtt = ingest::readMqttOptions(cfg, out.sender.senderId);
   if (cfg.has("rules")) {
     out.rulesFile = cfg.path("rules");
     try {
@@ -103,6 +106,8 @@ int main(int argc, char **argv) {
     link::Sender sender(context, config.sender, outbox);
     std::unique_ptr<ingest::Sl651Server> sl651;
     if (config.sl651) sl651 = std::make_unique<ingest::Sl651Server>(*config.sl651);
+    std::unique_ptr<ingest::MqttSource> mqtt;
+    if (config.mqtt) mqtt = std::make_unique<ingest::MqttSource>(*config.mqtt);
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
@@ -170,6 +175,8 @@ int main(int argc, char **argv) {
         reading.set_longitude(s.spec().longitude);
         publishReading(std::move(reading));
       }
+      if (mqtt)
+        for (auto &r : mqtt->take()) publishReading(std::move(r));
       if (sl651) {
         for (auto &r : sl651->poll(20)) publishReading(std::move(r));
       } else {

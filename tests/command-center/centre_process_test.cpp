@@ -2,7 +2,11 @@
 // PostgreSQL/PostGIS, liandong-ingest over CURVE, liandong-console. Readings
 // flow end to end; kill -9 of either side loses nothing and stores nothing
 // twice; bad configuration and bad surroundings end with a one-line error.
+#include <arpa/inet.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <filesystem>
 #include <thread>
@@ -622,6 +626,83 @@ sl651:
   EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id LIKE '0099999999%'"), 0);
   EXPECT_EQ(node.stop(), 0) << node.output();
   EXPECT_EQ(centre->stop(), 0);
+}
+
+// MQTT devices (smoke detectors of rental flats) publish to a real mosquitto
+// broker; the node maps their payloads to readings; a malformed payload is
+// refused with its topic and nothing else is lost.
+TEST(CentreProcess, MqttDevicesReachTheCentreThroughABroker) {
+  Deployment d("mqtt");
+  int brokerPort = freeTcpPort();
+  writeFile(d.dir / "mosquitto.conf",
+            fmt::format("listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n", brokerPort));
+  Process broker("/usr/sbin/mosquitto", {"-c", (d.dir / "mosquitto.conf").string()},
+                 (d.dir / "broker.log").string());
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(brokerPort));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+        ::close(fd);
+        return ok;
+      },
+      10000))
+      << broker.output();
+  writeFile(d.dir / "mqtt-node.yaml", fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox-mqtt
+mqtt:
+  port: {}
+  devices:
+    - {{kind: smoke, topic: "panyu/rental/+/smoke", quantity: smoke, id_prefix: "smoke-", value_pointer: /alarm,
+       time_pointer: /ts, latitude: 22.94, longitude: 113.38}}
+)",
+                                                  d.intake, d.centre.publicZ85, brokerPort));
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "mqtt-node.yaml").string()},
+               (d.dir / "mqtt-node.log").string());
+  ASSERT_TRUE(node.waitForOutput("MQTT connected", 20000)) << node.output() << broker.output();
+  mosquitto_lib_init();
+  mosquitto *pub = mosquitto_new("test-publisher", true, nullptr);
+  ASSERT_EQ(mosquitto_connect(pub, "127.0.0.1", brokerPort, 30), MOSQ_ERR_SUCCESS);
+  auto send = [&](const std::string &topic, const std::string &payload) {
+    ASSERT_EQ(mosquitto_publish(pub, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(),
+                                1, false),
+              MOSQ_ERR_SUCCESS);
+    mosquitto_loop(pub, 100, 1);
+  };
+  auto now = std::to_string(std::time(nullptr));
+  send("panyu/rental/b12/smoke", R"({"device":"d-1","alarm":true,"ts":)" + now + "}");
+  send("panyu/rental/b13/smoke", R"({"device":"d-2","alarm":false,"ts":)" + now + "}");
+  send("panyu/rental/b14/smoke", R"({"device":"d-3","alarm":"maybe"})");
+  send("panyu/other/topic", R"({"device":"x","alarm":true})");
+  for (int i = 0; i < 10; ++i) mosquitto_loop(pub, 50, 1);
+  mosquitto_disconnect(pub);
+  mosquitto_destroy(pub);
+  mosquitto_lib_cleanup();
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM readings WHERE sensor_id LIKE 'smoke-%' AND quantity = 'smoke' AND "
+                  "region_code = '440113'",
+                  2, 20000))
+      << node.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id = 'smoke-d-1' AND value = 1"), 1);
+  EXPECT_TRUE(node.waitForOutput("MQTT payload on panyu/rental/b14/smoke refused", 10000)) << node.output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id LIKE 'smoke-%'"), 2);
+  EXPECT_EQ(node.stop(), 0) << node.output();
+  EXPECT_EQ(centre->stop(), 0);
+  broker.stop();
 }
 
 // The console's map comes from the centre, never from the database: vector
