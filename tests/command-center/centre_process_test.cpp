@@ -81,26 +81,14 @@ import:
     writeFile(dir / "rules.yaml", R"(rules:
   - {id: far-level, name: 远处水位, quantity: water_level, sensors: [far], levels: {yellow: 1.5, red: 5}}
 )");
-    writeFile(dir / "node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox
-  fsync_every: 16
+    writeFile(dir / "node.yaml", nodeHeader("outbox") + fmt::format(R"(  fsync_every: 16
   fsync_interval_ms: 5
 rules: rules.yaml
 simulated_sensors:
   - {{id: "g1", quantity: water_level, unit: m, model: tide, latitude: 22.945, longitude: 113.365, interval_ms: 10, base: 1, amplitude: 1, period_s: 60}}
   - {{id: "g2", quantity: rainfall, unit: mm, model: rain, latitude: 22.95, longitude: 113.49, interval_ms: 20, amplitude: 50}}
   - {{id: "far", quantity: water_level, unit: m, model: constant, latitude: 39.9, longitude: 116.4, interval_ms: 50, base: 2}}
-)",
-                                             intake, centre.publicZ85));
+)"));
     writeFile(dir / "console.yaml", fmt::format(R"(console:
   id: console-t
   keys: console.key
@@ -112,6 +100,23 @@ centre:
                                                 updates, snapshot, centre.publicZ85));
   }
   ~Deployment() { fs::remove_all(dir); }
+
+  // The start of a node-t configuration: identity, its centre, an outbox.
+  std::string nodeHeader(const std::string &outboxDir) const {
+    return fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: {}
+)",
+                       intake, centre.publicZ85, outboxDir);
+  }
 
   std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
   std::unique_ptr<Process> startCentre(const std::string &log = "centre.log") {
@@ -156,7 +161,7 @@ void expectNoLossNoDuplicate(Deployment &d) {
       "(SELECT sender_id, sequence FROM readings UNION ALL SELECT sender_id, sequence FROM events "
       "WHERE sender_id = 'node-t' AND sequence > 0) s";
   long count = d.query("SELECT count(*) FROM " + all);
-  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM " + all);
+  long span = d.query("SELECT COALESCE(max(sequence) - min(sequence) + 1, 0) FROM " + all);
   long distinct = d.query("SELECT count(DISTINCT (sender_id, sequence)) FROM " + all);
   EXPECT_EQ(count, span) << "a gap in the stored sequences means a reading was lost";
   EXPECT_EQ(count, distinct);
@@ -173,6 +178,8 @@ TEST(CentreProcess, ReadingsFlowFromIngestToPostgisAndConsole) {
   ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings", 100, 30000)) << centre->output();
   EXPECT_TRUE(console->waitForOutput("读数已入库", 10000)) << console->output();
   EXPECT_TRUE(console->waitForOutput("番禺区", 10000)) << console->output();
+  // The centre's periodic status line (every second here) counts them.
+  EXPECT_TRUE(centre->waitForOutput("readings stored:", 10000)) << centre->output();
   EXPECT_EQ(ingest->stop(), 0) << ingest->output();
   EXPECT_EQ(console->stop(), 0);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
@@ -183,7 +190,6 @@ TEST(CentreProcess, ReadingsFlowFromIngestToPostgisAndConsole) {
   EXPECT_EQ(d.query("SELECT count(*) FROM readings WHERE sensor_id = 'far' AND region_code IS NOT NULL"), 0);
   EXPECT_EQ(d.query("SELECT count(*) FROM regions WHERE tier = 'county'"), 11);
   expectNoLossNoDuplicate(d);
-  EXPECT_NE(centre->output().find("readings stored:"), std::string::npos);
   EXPECT_EQ(d.query("SELECT count(*) FROM link_peers WHERE peer_id = 'node-t'"), 1);
 }
 
@@ -219,6 +225,8 @@ TEST(CentreProcess, KillingCentreRepeatedlyLosesNothing) {
   }
   auto centre = d.startCentre("centre-final.log");
   ASSERT_TRUE(centre->waitForOutput("ready:", 60000));
+  // The node may be between reconnect attempts; once it is back, it drains.
+  ASSERT_TRUE(centre->waitForOutput("peer node-t connected", 20000)) << centre->output();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(ingest->stop(), 0);
   EXPECT_NE(ingest->output().find(", 0 still in the outbox"), std::string::npos) << ingest->output();
@@ -310,7 +318,7 @@ TEST(CentreProcess, CorruptedOutboxRecordIsReportedAndTheRestDelivered) {
       "(SELECT sequence FROM readings UNION ALL SELECT sequence FROM events WHERE sender_id = 'node-t' "
       "AND sequence > 0) s";
   long stored = d.query("SELECT count(*) FROM " + all);
-  long span = d.query("SELECT max(sequence) - min(sequence) + 1 FROM " + all);
+  long span = d.query("SELECT COALESCE(max(sequence) - min(sequence) + 1, 0) FROM " + all);
   long lost = d.query(
       "SELECT sum((payload->'gap'->>'last')::bigint - (payload->'gap'->>'first')::bigint + 1) "
       "FROM events WHERE kind = 'gap'");
@@ -575,24 +583,13 @@ TEST(CentreProcess, Sl651StationReportsReachTheCentre) {
   writeFile(d.dir / "sl651-rules.yaml", R"(rules:
   - {id: shiqiao, name: 市桥水道水位, quantity: water_level, sensors: ["81100001"], levels: {yellow: 0.5}}
 )");
-  writeFile(d.dir / "sl651-node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox-sl651
-rules: sl651-rules.yaml
+  writeFile(d.dir / "sl651-node.yaml", d.nodeHeader("outbox-sl651") + fmt::format(R"(rules: sl651-rules.yaml
 sl651:
   port: {}
   stations:
     - {{address: "0081100001", sensor_id: "81100001", latitude: 22.945, longitude: 113.365}}
 )",
-                                                   d.intake, d.centre.publicZ85, sl651Port));
+                                                                                  sl651Port));
   auto centre = d.startCentre();
   ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "sl651-node.yaml").string()},
@@ -651,24 +648,13 @@ TEST(CentreProcess, MqttDevicesReachTheCentreThroughABroker) {
       },
       10000))
       << broker.output();
-  writeFile(d.dir / "mqtt-node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox-mqtt
-mqtt:
+  writeFile(d.dir / "mqtt-node.yaml", d.nodeHeader("outbox-mqtt") + fmt::format(R"(mqtt:
   port: {}
   devices:
     - {{kind: smoke, topic: "panyu/rental/+/smoke", quantity: smoke, id_prefix: "smoke-", value_pointer: /alarm,
        time_pointer: /ts, latitude: 22.94, longitude: 113.38}}
 )",
-                                                  d.intake, d.centre.publicZ85, brokerPort));
+                                                                                brokerPort));
   auto centre = d.startCentre();
   ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "mqtt-node.yaml").string()},

@@ -21,7 +21,9 @@ Sender::Sender(zmq::context_t &context, SenderOptions options, Outbox &outbox,
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, static_cast<int>(options_.window * 2 + 16));
   socket_.set(zmq::sockopt::reconnect_ivl, 100);
-  socket_.set(zmq::sockopt::reconnect_ivl_max, 5000);
+  // Retry at least once a second: a centre that restarts (or a WAN link that
+  // returns) must not wait behind a long exponential back-off.
+  socket_.set(zmq::sockopt::reconnect_ivl_max, 1000);
   socket_.set(zmq::sockopt::immediate, 1);
   socket_.set(zmq::sockopt::routing_id, options_.senderId);
   // ZMTP heartbeats close a connection that went silent (a cut WAN link), so
