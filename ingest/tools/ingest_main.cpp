@@ -1,5 +1,6 @@
-// liandong-ingest: an ingest node. Reads its YAML configuration, samples its
-// (for now simulated) sensors and sends every reading to its centre over the
+// liandong-ingest: an ingest node. Reads its YAML configuration, collects
+// readings (simulated sensors, SL 651 stations, MQTT devices, polled Modbus
+// TCP devices) and sends every reading to its centre over the
 // reliable CURVE link, through a durable outbox. Its edge rules (`rules:`)
 // raise alerts locally, so a cut link still produces them (they wait in the
 // outbox); the rule file is reloaded when it changes.
@@ -17,6 +18,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/ingest/modbus_source.h"
 #include "liandong/ingest/mqtt_source.h"
 #include "liandong/ingest/simulated_sensor.h"
 #include "liandong/ingest/sl651_server.h"
@@ -28,9 +30,10 @@ struct NodeConfig {
   link::SenderOptions sender;
   link::OutboxOptions outbox;
   std::vector<ingest::SimulatedSensorSpec> sensors;
-  std::filesystem::path rulesFile;            // edge alert rules (optional)
-  std::optional<ingest::Sl651Options> sl651;  // SL 651 stations (optional)
-  std::optional<ingest::MqttOptions> mqtt;    // MQTT devices (optional)
+  std::filesystem::path rulesFile;              // edge alert rules (optional)
+  std::optional<ingest::Sl651Options> sl651;    // SL 651 stations (optional)
+  std::optional<ingest::MqttOptions> mqtt;      // MQTT devices (optional)
+  std::optional<ingest::ModbusOptions> modbus;  // polled Modbus TCP devices (optional)
   std::string logLevel;
 };
 
@@ -67,6 +70,7 @@ NodeConfig readConfig(const std::string &file) {
   out.sensors = ingest::readSimulatedSensors(cfg);
   out.sl651 = ingest::readSl651Options(cfg);
   out.mqtt = ingest::readMqttOptions(cfg, out.sender.senderId);
+  out.modbus = ingest::readModbusOptions(cfg);
   if (cfg.has("rules")) {
     out.rulesFile = cfg.path("rules");
     try {
@@ -108,6 +112,8 @@ int main(int argc, char **argv) {
     if (config.sl651) sl651 = std::make_unique<ingest::Sl651Server>(*config.sl651);
     std::unique_ptr<ingest::MqttSource> mqtt;
     if (config.mqtt) mqtt = std::make_unique<ingest::MqttSource>(*config.mqtt);
+    std::unique_ptr<ingest::ModbusSource> modbus;
+    if (config.modbus) modbus = std::make_unique<ingest::ModbusSource>(*config.modbus);
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
@@ -177,6 +183,8 @@ int main(int argc, char **argv) {
       }
       if (mqtt)
         for (auto &r : mqtt->take()) publishReading(std::move(r));
+      if (modbus)
+        for (auto &r : modbus->take()) publishReading(std::move(r));
       if (sl651) {
         for (auto &r : sl651->poll(20)) publishReading(std::move(r));
       } else {
