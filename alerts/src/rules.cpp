@@ -213,6 +213,7 @@ wire::Alert RuleEngine::makeAlert(const Rule &rule, const State &st, const wire:
   a.set_alert_id(st.alertId);
   a.set_rule_id(rule.id);
   a.set_source_id(r.sensor_id());
+  a.set_quantity(r.quantity());
   auto c = static_cast<std::size_t>(colour);
   a.set_colour(static_cast<wire::WarningColour>(colour + 1));
   a.set_suggested_level(rule.colours[c] ? rule.colours[c]->response : wire::LEVEL_NONE);

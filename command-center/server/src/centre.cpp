@@ -2,7 +2,9 @@
 // console fan-out and the links to other centres, and the serving loop.
 #include "liandong/server/centre.h"
 
+#include <deque>
 #include <map>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
@@ -21,6 +23,7 @@
 #include "liandong/mapping/region_index.h"
 #include "liandong/mapping/regions.h"
 #include "liandong/mapping/tiles.h"
+#include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
 
 namespace liandong::server {
@@ -86,6 +89,26 @@ std::map<std::string, std::string> prepareDatabaseOrThrow(const CentreConfig &co
   }
 }
 
+IncidentOptions incidentOptions(const CentreConfig &config) {
+  IncidentOptions o;
+  o.centreId = config.id;
+  o.centreRegion = config.region;
+  o.centreTier = config.tier == wire::TIER_PROVINCE ? "province"
+                 : config.tier == wire::TIER_CITY   ? "city"
+                 : config.tier == wire::TIER_TOWN   ? "town"
+                                                    : "county";
+  o.lead = config.incidents.lead;
+  for (const auto &[quantity, type] : config.incidents.types) o.types.set(quantity, type);
+  o.correlateRadiusM = config.incidents.correlateRadiusM;
+  o.correlateWindowS = config.incidents.correlateWindowS;
+  o.camerasLinked = config.incidents.camerasLinked;
+  return o;
+}
+
+std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
 link::CloneServerOptions cloneOptions(const CentreConfig &config) {
   link::CloneServerOptions co;
   co.id = config.id;
@@ -110,10 +133,12 @@ struct Centre::Impl {
         store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
     if (config.parent) parent = makeSender(*config.parent);
     for (const auto &child : config.children) children[child.id] = makeSender(child);
+    desk = std::make_unique<IncidentDesk>(config.conninfo, incidentOptions(config));
     for (auto &u : store.loadState()) {
       u.set_region_name(regionName(u.region_code()));
       clone.publish(std::move(u));
     }
+    for (auto &inc : desk->list(Actor::system("startup"), false, 1000)) tellConsoles(inc);
     if (!config.queryEndpoint.empty()) {
       tiles = std::make_unique<mapping::TileService>(config.conninfo);
       queryConn = std::make_unique<pqxx::connection>(config.conninfo);
@@ -162,10 +187,120 @@ struct Centre::Impl {
         a->set_latitude(h.lat);
         a->set_distance_m(h.distanceM);
       }
+    } else if (q.has_login()) {
+      Session session;
+      {
+        std::lock_guard lock(desk->mutex());
+        session = desk->users().login(q.login().user(), q.login().password(), consoleOf(peer, q));
+      }
+      auto *out = r.mutable_login();
+      out->set_session(session.token);
+      out->set_user(session.actor.name);
+      out->set_display_name(session.displayName);
+      out->set_role(roleName(session.actor.role));
+      out->set_region_code(session.actor.regionCode);
+      out->set_agency_id(session.actor.agencyId);
+      out->set_expires_at_us(session.expiresAtUs);
+      log->info("{} signed in on {} ({})", session.actor.name, consoleOf(peer, q),
+                roleName(session.actor.role));
+    } else if (q.has_logout()) {
+      std::lock_guard lock(desk->mutex());
+      desk->users().logout(q.session());
+    } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create()) {
+      Actor who = signedIn(peer, q);
+      if (q.has_incidents()) {
+        auto *out = r.mutable_incidents();
+        for (auto &inc :
+             desk->list(who, q.incidents().include_closed(), static_cast<int>(q.incidents().limit())))
+          *out->add_incidents() = std::move(inc);
+      } else if (q.has_incident()) {
+        *r.mutable_incident() = desk->get(who, q.incident().incident_id());
+      } else {
+        auto change = q.has_act() ? desk->act(who, q.act()) : desk->create(who, q.create().incident());
+        log->info("incident {} {} by {} ({})", change.incident.incident_id(), change.incident.change(),
+                  who.name, who.console);
+        *r.mutable_incident()->mutable_incident() = change.incident;
+        std::lock_guard lock(pendingMutex);
+        pending.push_back(std::move(change));
+      }
     } else {
-      throw Error("unknown query (neither tile nor nearby)");
+      throw Error("unknown query");
     }
     log->debug("query {} from {} answered", q.request_id(), peer);
+  }
+
+  static std::string consoleOf(const std::string &peer, const wire::Query &q) {
+    return q.console().empty() ? peer : peer + "/" + q.console().substr(0, 64);
+  }
+
+  // The signed-in user behind a query; an error reply otherwise.
+  Actor signedIn(const std::string &peer, const wire::Query &q) {
+    if (q.session().empty()) throw Error("not signed in: send a login query first");
+    Session s;
+    {
+      std::lock_guard lock(desk->mutex());
+      try {
+        s = desk->users().resolve(q.session());
+      } catch (const AuthError &e) {
+        throw Error(std::string("not signed in: ") + e.what());
+      }
+    }
+    s.actor.console = consoleOf(peer, q);
+    return s.actor;
+  }
+
+  // An incident as it now stands, to the consoles (state key incident/<id>).
+  void tellConsoles(const wire::IncidentReport &inc) {
+    wire::StateUpdate u;
+    u.set_what("incident");
+    u.set_key("incident/" + inc.incident_id());
+    auto *env = u.mutable_source();
+    env->set_sender_id(config.id);
+    env->set_kind(wire::KIND_UPDATE);
+    env->set_incident_id(inc.incident_id());
+    *env->mutable_incident_report() = inc;
+    env->mutable_incident_report()->clear_photo();
+    // Consoles filter by county; an incident outside every county stays with the centre's region.
+    std::string county = inc.region_codes_size() >= 3 ? inc.region_codes(2) : config.region;
+    u.set_region_code(county);
+    u.set_region_name(regionName(county));
+    clone.publish(std::move(u));
+  }
+
+  // After a change: consoles see it at once; the parent gets it when the
+  // level is at or above the reporting threshold; the child it came from gets
+  // changes made here. `cameFrom` is the peer whose message caused it.
+  void publishIncident(const IncidentChange &change, const std::string &cameFrom) {
+    const auto &inc = change.incident;
+    tellConsoles(inc);
+    auto copy = [&] {
+      wire::Envelope env;
+      env.set_kind(change.opened ? wire::KIND_REPORT : wire::KIND_UPDATE);
+      env.set_incident_id(inc.incident_id());
+      *env.mutable_incident_report() = inc;
+      env.mutable_incident_report()->clear_photo();
+      env.mutable_target_area()->set_latitude(inc.latitude());
+      env.mutable_target_area()->set_longitude(inc.longitude());
+      if (inc.region_codes_size() > 0)
+        env.mutable_target_area()->set_region_code(inc.region_codes(inc.region_codes_size() - 1));
+      return env;
+    };
+    if (parent && cameFrom != config.parent->id &&
+        static_cast<int>(inc.level()) <= config.incidents.reportUpLevel && inc.level() != wire::LEVEL_NONE)
+      parent->publish(copy());
+    if (!change.viaCentre.empty() && change.viaCentre != cameFrom) {
+      if (auto it = children.find(change.viaCentre); it != children.end()) it->second->publish(copy());
+    }
+  }
+
+  // Incident changes made on the query thread, published from the main loop.
+  void drainPending() {
+    std::deque<IncidentChange> batch;
+    {
+      std::lock_guard lock(pendingMutex);
+      batch.swap(pending);
+    }
+    for (const auto &c : batch) publishIncident(c, "");
   }
 
   std::string regionName(const std::string &code) const {
@@ -190,16 +325,16 @@ struct Centre::Impl {
   // Incidents and alerts go up to the parent; directives for a child go down.
   void forward(const wire::Envelope &src) {
     bool fromParent = config.parent && src.sender_id() == config.parent->id;
-    if ((src.has_incident_report() || src.has_alert()) && parent && !fromParent) {
+    // Alerts go up with the incident they joined here (the parent links them
+    // to its copy instead of correlating again); incidents go up through
+    // publishIncident().
+    if (src.has_alert() && parent && !fromParent) {
       wire::Envelope up;
       up.set_kind(src.kind());
       up.set_status(src.status());
-      up.set_incident_id(src.incident_id());
+      up.set_incident_id(linkedIncident.empty() ? src.incident_id() : linkedIncident);
       *up.mutable_target_area() = src.target_area();
-      if (src.has_incident_report())
-        *up.mutable_incident_report() = src.incident_report();
-      else
-        *up.mutable_alert() = src.alert();
+      *up.mutable_alert() = src.alert();
       parent->publish(std::move(up));
     }
     if (src.has_directive() && src.directive().to_centre() != config.id) {
@@ -221,8 +356,29 @@ struct Centre::Impl {
   // After each commit (receiver thread): forward, then tell the consoles.
   void onStored(const StoredItem &item) {
     const auto &src = item.message->envelope;
+    linkedIncident.clear();
+    bool fromParent = config.parent && src.sender_id() == config.parent->id;
+    try {
+      std::optional<IncidentChange> change;
+      if (src.has_alert())
+        change = desk->onAlert(src.alert(), src.incident_id());
+      else if (src.has_incident_report())
+        change = desk->onReport(src.incident_report(), src.sender_id(), fromParent);
+      if (change) {
+        linkedIncident = change->incident.incident_id();
+        log->info("incident {} {} ({} from {})", linkedIncident, change->incident.change(),
+                  src.has_alert() ? "alert" : "report", src.sender_id());
+        publishIncident(*change, src.sender_id());
+      }
+    } catch (const std::exception &e) {
+      // Stored already; the message is on record in `events` even if it
+      // could not become (part of) an incident.
+      log->warn("message {}:{} from {} did not reach the incident desk: {}", src.sender_id(), src.sequence(),
+                src.sender_id(), firstLine(e.what()));
+    }
     forward(src);
     if (src.has_alert()) makeCap(src.alert());
+    if (src.has_incident_report()) return;  // consoles got the incident as it now stands
     wire::StateUpdate u;
     u.set_what(stateKind(src));
     u.set_key(stateKey(src));
@@ -340,6 +496,10 @@ struct Centre::Impl {
   std::unique_ptr<pqxx::connection> capConn;  // receiver thread only
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
+  std::unique_ptr<IncidentDesk> desk;
+  std::string linkedIncident;  // the incident the message being stored joined (main thread)
+  std::mutex pendingMutex;
+  std::deque<IncidentChange> pending;          // changes from the query thread
   std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };
@@ -360,6 +520,7 @@ void Centre::run(const std::atomic<bool> &stop, double durationS) {
   auto lastStatus = steadyMs(), lastSummary = steadyMs(), lastUpkeep = steadyMs();
   while (!stop && (endAt == 0 || steadyMs() < endAt)) {
     d.receiver->poll(20);
+    d.drainPending();
     d.clone.poll(0);
     if (d.parent && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
       d.sendSummary();

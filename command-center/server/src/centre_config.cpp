@@ -1,6 +1,7 @@
 // Reading a centre's YAML configuration (see centre_config.h).
 #include "liandong/server/centre_config.h"
 
+#include "liandong/alerts/warning.h"
 #include "liandong/core/config.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
@@ -100,6 +101,35 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     if (out.summaryIntervalS < 1) parent->fail("summary_interval_s", "must be at least 1");
   }
   for (const auto &child : cfg.list("children")) out.children.push_back(peerCentre(child));
+  if (auto inc = cfg.optionalChild("incidents")) {
+    auto &ic = out.incidents;
+    auto level = alerts::parseLevel(inc->str("report_up_level", "IV"));
+    if (!level) inc->fail("report_up_level", "expected a response level I, II, III or IV");
+    ic.reportUpLevel = static_cast<int>(*level);
+    ic.correlateRadiusM = inc->number("correlate_radius_m", ic.correlateRadiusM);
+    if (ic.correlateRadiusM < 0 || ic.correlateRadiusM > 100000)
+      inc->fail("correlate_radius_m", "must be 0..100000");
+    ic.correlateWindowS = static_cast<int>(inc->integer("correlate_window_s", ic.correlateWindowS));
+    if (ic.correlateWindowS < 0) inc->fail("correlate_window_s", "must not be negative");
+    ic.camerasLinked = static_cast<int>(inc->integer("cameras_linked", ic.camerasLinked));
+    if (ic.camerasLinked < 0 || ic.camerasLinked > 100) inc->fail("cameras_linked", "must be 0..100");
+    ic.sessionTtlS = static_cast<int>(inc->integer("session_ttl_s", ic.sessionTtlS));
+    if (ic.sessionTtlS < 60) inc->fail("session_ttl_s", "must be at least 60");
+    if (auto lead = inc->optionalChild("lead_tiers")) {
+      for (const char *name : {"I", "II", "III", "IV"}) {
+        if (!lead->has(name)) continue;
+        auto tier = lead->choice(name, {"state", "province", "city", "county", "town"}, "county");
+        ic.lead.set(*alerts::parseLevel(name), tier);
+      }
+    }
+    for (const auto &t : inc->list("types")) {
+      auto type = t.str("type");
+      if (type.empty() || type.size() > 32 ||
+          type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+        t.fail("type", "expected lower-case letters and _");
+      ic.types.emplace_back(t.str("quantity"), type);
+    }
+  }
   if (auto lg = cfg.optionalChild("logging")) out.logLevel = lg->str("level", "info");
   cfg.rejectUnknown();
   return out;

@@ -13,6 +13,7 @@
 #include "liandong/core/link/outbox.h"
 #include "liandong/mapping/assets.h"
 #include "liandong/mapping/partitions.h"
+#include "liandong/server/incident_rules.h"
 
 namespace liandong::server {
 
@@ -23,6 +24,17 @@ struct PeerCentre {
   std::string endpoint;  // the peer's intake
   std::string publicKey;
   link::OutboxOptions outbox;
+};
+
+// The `incidents:` section: correlation, lead tiers, reporting upward.
+struct IncidentConfig {
+  int reportUpLevel = 4;  // incidents at this level or above (I = 1 is highest) go to the parent
+  double correlateRadiusM = 2000;
+  int correlateWindowS = 6 * 3600;
+  int camerasLinked = 5;
+  LeadTierPolicy lead;
+  std::vector<std::pair<std::string, std::string>> types;  // quantity -> incident type overrides
+  int sessionTtlS = 12 * 3600;                             // a duty shift
 };
 
 struct CentreConfig {
@@ -45,6 +57,7 @@ struct CentreConfig {
   std::optional<PeerCentre> parent;  // the tier above: incidents, alerts, summaries go up
   int summaryIntervalS = 60;
   std::vector<PeerCentre> children;  // the tier below: directives go down
+  IncidentConfig incidents;
   std::string logLevel = "info";
   int statusIntervalS = 10;
 };

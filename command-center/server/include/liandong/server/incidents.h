@@ -1,0 +1,79 @@
+// The incident desk of a centre: incidents opened from alerts (correlated by
+// type, place and time), by a duty officer, by a field agency, or copied from
+// a child centre; their lifecycle, response level and lead tier, linked
+// alerts and cameras, and a timeline. Every change is checked against the
+// actor's role and jurisdiction here, in the server, and written with its
+// audit entry in one transaction. Thread-safe (one connection, a mutex).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+#include "liandong.pb.h"
+#include "liandong/server/incident_rules.h"
+#include "liandong/server/users.h"
+
+namespace liandong::server {
+
+struct IncidentOptions {
+  std::string centreId;
+  std::string centreRegion;           // used when a place is outside every region held
+  std::string centreTier = "county";  // "province", "city", "county", "town"
+  LeadTierPolicy lead;
+  TypeMap types;
+  double correlateRadiusM = 2000;   // an alert joins an open incident of its type this near...
+  int correlateWindowS = 6 * 3600;  // ...that changed this recently
+  int camerasLinked = 5;            // cameras seeing the place, linked when it opens
+};
+
+// A refusal the user should read: not allowed, not found, not possible now.
+struct IncidentError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// What a change produced: the incident as it now stands, and whether it is new.
+struct IncidentChange {
+  wire::IncidentReport incident;
+  bool opened = false;
+  std::string viaCentre;  // the child centre the incident came from, if any
+};
+
+class IncidentDesk {
+public:
+  IncidentDesk(const std::string &conninfo, IncidentOptions options);
+  ~IncidentDesk();
+
+  // An alert stored by the intake. Joins the incident named by
+  // `linkedIncident` (an alert a child centre already correlated), else an
+  // open incident of its type nearby, else opens one. Returns the change, or
+  // nothing when the alert changed nothing (a repeat).
+  std::optional<IncidentChange> onAlert(const wire::Alert &alert, const std::string &linkedIncident = {});
+
+  // An incident report over the spine: a first report from the field (version
+  // 0) opens an incident; a centre's copy (version > 0) replaces ours when newer.
+  // A copy from the parent never makes the parent the incident's child source.
+  std::optional<IncidentChange> onReport(const wire::IncidentReport &report, const std::string &fromPeer,
+                                         bool fromParent = false);
+
+  // Requests from signed-in users (the query API). Throw IncidentError.
+  IncidentChange create(const Actor &who, wire::IncidentReport incident);
+  IncidentChange act(const Actor &who, const wire::IncidentActionRequest &request);
+  std::vector<wire::IncidentReport> list(const Actor &who, bool includeClosed, int limit);
+  wire::IncidentDetail get(const Actor &who, const std::string &incidentId);
+
+  UserStore &users() { return *users_; }
+  std::mutex &mutex() { return mutex_; }  // hold it around users() calls
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::mutex mutex_;
+  std::unique_ptr<UserStore> users_;
+};
+
+}  // namespace liandong::server

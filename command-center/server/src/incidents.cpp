@@ -1,0 +1,540 @@
+// The incident desk (see incidents.h): correlation of alerts, lifecycle,
+// levels and lead tiers, jurisdiction checks, timeline and audit.
+#include "liandong/server/incidents.h"
+
+#include <cmath>
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "liandong/alerts/warning.h"
+#include "liandong/core/clock.h"
+#include "liandong/core/errors.h"
+#include "liandong/mapping/assets.h"
+#include "liandong/server/audit.h"
+
+namespace liandong::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char *kColumns =
+    "id, type, title, description, level, colour, state, lead_tier, ST_X(geom) AS lon, ST_Y(geom) AS lat, "
+    "province_code, city_code, county_code, town_code, origin_centre, reported_by, "
+    "(extract(epoch FROM opened_at) * 1e6)::bigint AS opened_us, "
+    "(extract(epoch FROM updated_at) * 1e6)::bigint AS updated_us, version, coalesce(via_centre, '') AS via";
+
+const std::regex kIdPattern("^[A-Za-z0-9_.:/-]{1,96}$");
+const std::regex kTypePattern("^[a-z_]{1,32}$");
+
+std::string text(const pqxx::field &f) {
+  return f.is_null() ? std::string() : f.as<std::string>();
+}
+
+wire::IncidentReport toReport(const pqxx::row &row) {
+  wire::IncidentReport r;
+  r.set_incident_id(row["id"].as<std::string>());
+  r.set_type(row["type"].as<std::string>());
+  r.set_title(row["title"].as<std::string>());
+  r.set_description(row["description"].as<std::string>());
+  r.set_level(static_cast<wire::ResponseLevel>(row["level"].as<int>()));
+  r.set_colour(parseColourKey(row["colour"].as<std::string>()));
+  r.set_state(row["state"].as<std::string>());
+  r.set_lead_tier(tierOf(row["lead_tier"].as<std::string>()));
+  r.set_longitude(row["lon"].as<double>());
+  r.set_latitude(row["lat"].as<double>());
+  for (const char *tier : {"province_code", "city_code", "county_code", "town_code"})
+    if (!row[tier].is_null()) r.add_region_codes(row[tier].as<std::string>());
+  r.set_origin_centre(row["origin_centre"].as<std::string>());
+  r.set_reported_by(row["reported_by"].as<std::string>());
+  r.set_opened_at_us(row["opened_us"].as<std::int64_t>());
+  r.set_updated_at_us(row["updated_us"].as<std::int64_t>());
+  r.set_version(row["version"].as<std::uint32_t>());
+  return r;
+}
+
+json snapshotOf(const pqxx::row &row) {
+  return {{"state", row["state"].as<std::string>()},
+          {"level", row["level"].as<int>()},
+          {"colour", row["colour"].as<std::string>()},
+          {"lead_tier", row["lead_tier"].as<std::string>()},
+          {"version", row["version"].as<int>()}};
+}
+
+std::string levelText(int level) {
+  return alerts::levelName(static_cast<wire::ResponseLevel>(level), false);
+}
+
+bool validLevel(int level) {
+  return level >= 1 && level <= 4;
+}
+
+}  // namespace
+
+struct IncidentDesk::Impl {
+  Impl(const std::string &conninfo, IncidentOptions o)
+      : options(std::move(o)), conn(conninfo), assetConn(conninfo), assets(assetConn) {}
+
+  IncidentOptions options;
+  pqxx::connection conn;
+  pqxx::connection assetConn;
+  mapping::AssetQueries assets;
+
+  // May `who` see this incident? System sees all; users see their region
+  // subtree; agency operators (until tasks exist) what they reported.
+  bool visible(const Actor &who, const pqxx::row &row) const {
+    if (who.role == Role::System) return true;
+    bool inRegion = false;
+    for (const char *tier : {"province_code", "city_code", "county_code", "town_code"})
+      if (text(row[tier]) == who.regionCode) inRegion = true;
+    if (!inRegion) return false;
+    if (who.role == Role::AgencyOperator) return row["reported_by"].as<std::string>() == who.name;
+    return true;
+  }
+
+  std::optional<pqxx::row> fetch(pqxx::work &tx, const std::string &id, bool forUpdate) {
+    auto rows = tx.exec_params(
+        fmt::format("SELECT {} FROM incidents WHERE id = $1{}", kColumns, forUpdate ? " FOR UPDATE" : ""),
+        id);
+    if (rows.empty()) return std::nullopt;
+    return rows[0];
+  }
+
+  pqxx::row fetchVisible(pqxx::work &tx, const Actor &who, const std::string &id, bool forUpdate) {
+    auto row = fetch(tx, id, forUpdate);
+    // Same answer for "absent" and "not yours": existence is not disclosed.
+    if (!row || !visible(who, *row)) throw IncidentError("no incident " + id + " in your jurisdiction");
+    return *row;
+  }
+
+  void timeline(pqxx::work &tx, const std::string &id, const std::string &actor, const std::string &action,
+                const json &detail) {
+    tx.exec_params(
+        "INSERT INTO incident_timeline (incident_id, actor, action, detail) VALUES ($1, $2, $3, $4)", id,
+        actor, action, detail.dump());
+  }
+
+  // Bumps the version and the change time; returns the new state.
+  wire::IncidentReport touch(pqxx::work &tx, const std::string &id, const std::string &change) {
+    tx.exec_params("UPDATE incidents SET version = version + 1, updated_at = now() WHERE id = $1", id);
+    auto r = toReport(*fetch(tx, id, false));
+    r.set_change(change);
+    return r;
+  }
+
+  // Region codes at every tier of a point (the centre's region when it is
+  // outside everything held).
+  std::array<std::optional<std::string>, 4> regionsAt(pqxx::work &tx, double lon, double lat) {
+    auto row = tx.exec_params1(
+        "WITH RECURSIVE up(code, tier, parent_code) AS ("
+        "  SELECT code, tier, parent_code FROM regions"
+        "  WHERE code = coalesce(liandong_region_at(ST_SetSRID(ST_MakePoint($1, $2), 4326)), $3)"
+        "  UNION ALL SELECT r.code, r.tier, r.parent_code FROM regions r JOIN up ON r.code = up.parent_code) "
+        "SELECT max(code) FILTER (WHERE tier = 'province'), max(code) FILTER (WHERE tier = 'city'), "
+        "max(code) FILTER (WHERE tier = 'county'), max(code) FILTER (WHERE tier = 'town') FROM up",
+        lon, lat, options.centreRegion);
+    std::array<std::optional<std::string>, 4> out;
+    for (int i = 0; i < 4; ++i)
+      if (!row[i].is_null()) out[static_cast<std::size_t>(i)] = row[i].as<std::string>();
+    return out;
+  }
+
+  std::string newId(pqxx::work &tx) {
+    auto serial =
+        tx.exec1("SELECT nextval('incident_serial'), to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD')");
+    return fmt::format("{}-{}-{:04}", options.centreId, serial[1].as<std::string>(), serial[0].as<long>());
+  }
+
+  // Inserts a new incident (already validated); links the cameras that see it.
+  wire::IncidentReport insert(pqxx::work &tx, const Actor &who, wire::IncidentReport in,
+                              const std::vector<mapping::AssetHit> &cameras, const std::string &how) {
+    auto regions = regionsAt(tx, in.longitude(), in.latitude());
+    if (who.role != Role::System) {
+      bool mine = false;
+      for (const auto &r : regions)
+        if (r && *r == who.regionCode) mine = true;
+      if (!mine)
+        throw IncidentError(fmt::format("the place ({:.5f}, {:.5f}) is outside your jurisdiction {}",
+                                        in.latitude(), in.longitude(), who.regionCode));
+    }
+    int level = in.level() == wire::LEVEL_NONE ? 4 : static_cast<int>(in.level());
+    auto lead = options.lead.tierName(static_cast<wire::ResponseLevel>(level));
+    tx.exec_params(
+        "INSERT INTO incidents (id, type, title, description, level, colour, state, lead_tier, geom, "
+        "province_code, city_code, county_code, town_code, origin_centre, reported_by) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 'reported', $7, ST_SetSRID(ST_MakePoint($8, $9), 4326), "
+        "$10, $11, $12, $13, $14, $15)",
+        in.incident_id(), in.type(), in.title(), in.description(), level, colourKey(in.colour()), lead,
+        in.longitude(), in.latitude(), regions[0], regions[1], regions[2], regions[3], options.centreId,
+        in.reported_by());
+    for (const auto &c : cameras)
+      tx.exec_params(
+          "INSERT INTO incident_cameras (incident_id, camera_id, distance_m) VALUES ($1, $2, $3) "
+          "ON CONFLICT DO NOTHING",
+          in.incident_id(), c.id, c.distanceM);
+    if (!in.photo().empty())
+      tx.exec_params(
+          "INSERT INTO incident_attachments (incident_id, media_type, data, added_by) "
+          "VALUES ($1, 'image/jpeg', $2, $3)",
+          in.incident_id(), pqxx::binarystring(in.photo()), who.name);
+    json detail = {{"type", in.type()},  {"level", levelText(level)}, {"lead_tier", lead},
+                   {"how", how},         {"cameras", cameras.size()}, {"photo", !in.photo().empty()},
+                   {"title", in.title()}};
+    timeline(tx, in.incident_id(), who.name, "opened", detail);
+    auto out = toReport(*fetch(tx, in.incident_id(), false));
+    audit(tx, who, "incident.open", "incident/" + in.incident_id(), nullptr,
+          snapshotOf(*fetch(tx, out.incident_id(), false)));
+    out.set_change("opened");
+    return out;
+  }
+
+  std::vector<mapping::AssetHit> camerasFor(double lon, double lat) {
+    if (options.camerasLinked <= 0) return {};
+    try {
+      return assets.camerasSeeing(lon, lat, options.camerasLinked);
+    } catch (const std::exception &e) {
+      throw StorageError(std::string("cameras seeing the place: ") + e.what());
+    }
+  }
+
+  // An alert raises the incident's colour and level, never lowers them.
+  std::string escalate(pqxx::work &tx, const pqxx::row &row, const wire::Alert &alert) {
+    auto colour = parseColourKey(row["colour"].as<std::string>());
+    int level = row["level"].as<int>();
+    std::string change;
+    if (alert.colour() > colour) {
+      tx.exec_params("UPDATE incidents SET colour = $2 WHERE id = $1", row["id"].as<std::string>(),
+                     colourKey(alert.colour()));
+      change = "colour " + colourKey(alert.colour());
+    }
+    int suggested = static_cast<int>(alert.suggested_level());
+    if (validLevel(suggested) && suggested < level) {
+      auto lead = options.lead.tierName(alert.suggested_level());
+      tx.exec_params("UPDATE incidents SET level = $2, lead_tier = $3 WHERE id = $1",
+                     row["id"].as<std::string>(), suggested, lead);
+      change += (change.empty() ? "" : ", ") + std::string("level ") + levelText(suggested);
+    }
+    return change;
+  }
+};
+
+IncidentDesk::IncidentDesk(const std::string &conninfo, IncidentOptions options)
+    : impl_(std::make_unique<Impl>(conninfo, std::move(options))),
+      users_(std::make_unique<UserStore>(impl_->conn)) {}
+
+IncidentDesk::~IncidentDesk() = default;
+
+std::optional<IncidentChange> IncidentDesk::onAlert(const wire::Alert &alert,
+                                                    const std::string &linkedIncident) {
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  auto who = Actor::system("alert:" + alert.rule_id());
+  if (alert.alert_id().empty()) return std::nullopt;
+  std::vector<mapping::AssetHit> cameras;
+  bool maybeNew = !alert.cleared();
+  if (maybeNew) cameras = d.camerasFor(alert.longitude(), alert.latitude());
+  pqxx::work tx(d.conn);
+  auto known = tx.exec_params("SELECT incident_id, colour, cleared FROM incident_alerts WHERE alert_id = $1",
+                              alert.alert_id());
+  std::string incidentId;
+  std::string change;
+  if (!known.empty()) {
+    // A later message of an alert already linked: follow its colour.
+    incidentId = known[0][0].as<std::string>();
+    auto row = d.fetch(tx, incidentId, true);
+    if (!row) return std::nullopt;
+    tx.exec_params("UPDATE incident_alerts SET colour = $2, cleared = $3 WHERE alert_id = $1",
+                   alert.alert_id(), colourKey(alert.colour()), alert.cleared());
+    if (alert.cleared()) {
+      if (known[0][2].as<bool>()) return std::nullopt;
+      change = "alert cleared";
+    } else {
+      change = d.escalate(tx, *row, alert);
+      if (change.empty()) {
+        tx.commit();
+        return std::nullopt;  // a repeat: nothing a console would show
+      }
+    }
+    d.timeline(tx, incidentId, who.name, change == "alert cleared" ? "alert_cleared" : "escalated",
+               {{"alert", alert.alert_id()}, {"change", change}, {"headline", alert.headline()}});
+  } else {
+    if (alert.cleared()) return std::nullopt;  // cleared before it was ever linked
+    std::optional<pqxx::row> target;
+    if (!linkedIncident.empty()) target = d.fetch(tx, linkedIncident, true);
+    if (!target) {
+      auto type = d.options.types.typeFor(alert.quantity());
+      auto rows = tx.exec_params(
+          fmt::format(
+              "SELECT {} FROM incidents WHERE state <> 'closed' AND type = $1 "
+              "AND updated_at > now() - make_interval(secs => $2) "
+              "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5) "
+              "ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography "
+              "LIMIT 1 FOR UPDATE",
+              kColumns),
+          type, d.options.correlateWindowS, alert.longitude(), alert.latitude(), d.options.correlateRadiusM);
+      if (!rows.empty()) target = rows[0];
+    }
+    if (target) {
+      incidentId = (*target)["id"].as<std::string>();
+      tx.exec_params("INSERT INTO incident_alerts (incident_id, alert_id, colour) VALUES ($1, $2, $3)",
+                     incidentId, alert.alert_id(), colourKey(alert.colour()));
+      auto esc = d.escalate(tx, *target, alert);
+      change = "alert linked" + (esc.empty() ? "" : ", " + esc);
+      d.timeline(tx, incidentId, who.name, "alert_linked",
+                 {{"alert", alert.alert_id()}, {"headline", alert.headline()}, {"change", esc}});
+    } else {
+      wire::IncidentReport in;
+      in.set_incident_id(d.newId(tx));
+      in.set_type(d.options.types.typeFor(alert.quantity()));
+      in.set_title(alert.headline().empty() ? alert.rule_id() : alert.headline());
+      in.set_description(alert.description());
+      in.set_level(validLevel(alert.suggested_level()) ? alert.suggested_level() : wire::LEVEL_IV);
+      in.set_colour(alert.colour());
+      in.set_latitude(alert.latitude());
+      in.set_longitude(alert.longitude());
+      in.set_reported_by(who.name);
+      auto out = d.insert(tx, who, in, cameras, "alert " + alert.alert_id());
+      tx.exec_params("INSERT INTO incident_alerts (incident_id, alert_id, colour) VALUES ($1, $2, $3)",
+                     in.incident_id(), alert.alert_id(), colourKey(alert.colour()));
+      tx.commit();
+      return IncidentChange{out, true, ""};
+    }
+  }
+  auto before = snapshotOf(*d.fetch(tx, incidentId, false));
+  auto out = d.touch(tx, incidentId, change);
+  audit(tx, who, "incident.alert", "incident/" + incidentId, before,
+        snapshotOf(*d.fetch(tx, incidentId, false)));
+  auto via = text((*d.fetch(tx, incidentId, false))["via"]);
+  tx.commit();
+  return IncidentChange{out, false, via};
+}
+
+std::optional<IncidentChange> IncidentDesk::onReport(const wire::IncidentReport &report,
+                                                     const std::string &fromPeer, bool fromParent) {
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  if (!std::regex_match(report.incident_id(), kIdPattern))
+    throw IncidentError("incident report from " + fromPeer +
+                        ": incident_id: missing or not [A-Za-z0-9_.:/-]{1,96}");
+  if (report.version() == 0) {
+    // A first report from the field, over the spine.
+    auto who = Actor::system("peer:" + fromPeer);
+    auto in = report;
+    if (in.type().empty()) in.set_type("other");
+    if (!std::regex_match(in.type(), kTypePattern))
+      throw IncidentError("incident report from " + fromPeer + ": type: expected lower-case letters and _");
+    if (in.title().empty()) in.set_title(in.type());
+    if (in.reported_by().empty()) in.set_reported_by(who.name);
+    auto cameras = d.camerasFor(in.longitude(), in.latitude());
+    pqxx::work tx(d.conn);
+    if (d.fetch(tx, in.incident_id(), false)) return std::nullopt;  // delivered before
+    auto out = d.insert(tx, who, in, cameras, "report from " + fromPeer);
+    tx.commit();
+    return IncidentChange{out, true, ""};
+  }
+  // A centre's copy: keep the newest version. A copy from a child remembers
+  // the child, so our changes go back down to it.
+  auto who = Actor::system("centre:" + fromPeer);
+  pqxx::work tx(d.conn);
+  auto row = d.fetch(tx, report.incident_id(), true);
+  if (row && (*row)["version"].as<std::uint32_t>() >= report.version()) return std::nullopt;
+  int level = validLevel(report.level()) ? static_cast<int>(report.level()) : 4;
+  const std::string &state = report.state();
+  if (state != "reported" && state != "verified" && state != "responding" && state != "contained" &&
+      state != "closed")
+    throw IncidentError("incident copy from " + fromPeer + ": state: unknown \"" + state + "\"");
+  std::string lead = report.lead_tier() == wire::TIER_UNSPECIFIED ? "state"
+                     : report.lead_tier() == wire::TIER_PROVINCE  ? "province"
+                     : report.lead_tier() == wire::TIER_CITY      ? "city"
+                     : report.lead_tier() == wire::TIER_COUNTY    ? "county"
+                                                                  : "town";
+  auto codes = report.region_codes();
+  auto code = [&](int i) -> std::optional<std::string> {
+    if (i < codes.size()) return codes[i];
+    return std::nullopt;
+  };
+  json before = row ? snapshotOf(*row) : json(nullptr);
+  tx.exec_params(
+      "INSERT INTO incidents (id, type, title, description, level, colour, state, lead_tier, geom, "
+      "province_code, city_code, county_code, town_code, origin_centre, via_centre, reported_by, version, "
+      "opened_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), "
+      "4326), "
+      "$11, $12, $13, $14, $15, $16, $17, $18, to_timestamp($19::double precision / 1e6), "
+      "CASE WHEN $7 = 'closed' THEN now() END) "
+      "ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, title = EXCLUDED.title, "
+      "description = EXCLUDED.description, level = EXCLUDED.level, colour = EXCLUDED.colour, "
+      "state = EXCLUDED.state, lead_tier = EXCLUDED.lead_tier, version = EXCLUDED.version, updated_at = "
+      "now(), "
+      "closed_at = CASE WHEN EXCLUDED.state = 'closed' THEN coalesce(incidents.closed_at, now()) END",
+      report.incident_id(), report.type(), report.title(), report.description(), level,
+      colourKey(report.colour()), state, lead, report.longitude(), report.latitude(), code(0), code(1),
+      code(2), code(3), report.origin_centre(), fromParent ? std::optional<std::string>() : fromPeer,
+      report.reported_by(), report.version(), static_cast<double>(report.opened_at_us()));
+  d.timeline(tx, report.incident_id(), who.name, row ? "copy_updated" : "copy_received",
+             {{"from", fromPeer}, {"change", report.change()}, {"version", report.version()}});
+  auto after = *d.fetch(tx, report.incident_id(), false);
+  audit(tx, who, "incident.copy", "incident/" + report.incident_id(), before, snapshotOf(after));
+  auto out = toReport(after);
+  out.set_change(report.change());
+  auto via = text(after["via"]);
+  tx.commit();
+  return IncidentChange{out, !row, via};
+}
+
+IncidentChange IncidentDesk::create(const Actor &who, wire::IncidentReport in) {
+  if (!mayDo(who.role, "create"))
+    throw IncidentError("permission denied: role " + roleName(who.role) + " may not open incidents");
+  if (in.type().empty() || !std::regex_match(in.type(), kTypePattern))
+    throw IncidentError(
+        "type: expected lower-case letters and _ (flood, typhoon, fire, public_security, ...)");
+  if (in.title().empty() || in.title().size() > 400)
+    throw IncidentError("title: required, at most 400 bytes");
+  if (in.description().size() > 20000) throw IncidentError("description: at most 20000 bytes");
+  if (!(std::isfinite(in.latitude()) && std::isfinite(in.longitude()) && std::fabs(in.latitude()) <= 90 &&
+        std::fabs(in.longitude()) <= 180) ||
+      (in.latitude() == 0 && in.longitude() == 0))
+    throw IncidentError("location: latitude and longitude required (WGS 84 degrees)");
+  if (in.level() != wire::LEVEL_NONE && !validLevel(in.level())) throw IncidentError("level: expected I..IV");
+  if (in.photo().size() > 4 * 1024 * 1024) throw IncidentError("photo: at most 4 MiB");
+  if (!in.photo().empty() && (in.photo().size() < 3 || static_cast<unsigned char>(in.photo()[0]) != 0xFF ||
+                              static_cast<unsigned char>(in.photo()[1]) != 0xD8 ||
+                              static_cast<unsigned char>(in.photo()[2]) != 0xFF))
+    throw IncidentError("photo: not a JPEG image");
+  in.set_reported_by(who.name);
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  auto cameras = d.camerasFor(in.longitude(), in.latitude());
+  pqxx::work tx(d.conn);
+  if (in.incident_id().empty()) {
+    in.set_incident_id(d.newId(tx));
+  } else {
+    if (!std::regex_match(in.incident_id(), kIdPattern))
+      throw IncidentError("incident_id: expected [A-Za-z0-9_.:/-]{1,96}");
+    if (d.fetch(tx, in.incident_id(), false))
+      throw IncidentError("incident " + in.incident_id() + " exists already");
+  }
+  auto out = d.insert(tx, who, in, cameras, "opened by " + roleName(who.role));
+  tx.commit();
+  return {out, true, ""};
+}
+
+IncidentChange IncidentDesk::act(const Actor &who, const wire::IncidentActionRequest &req) {
+  const std::string &action = req.action();
+  if (!mayDo(who.role, action))
+    throw IncidentError("permission denied: role " + roleName(who.role) + " may not " + action +
+                        " incidents");
+  if (req.text().size() > 20000) throw IncidentError("text: at most 20000 bytes");
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  pqxx::work tx(d.conn);
+  auto row = d.fetchVisible(tx, who, req.incident_id(), true);
+  auto version = row["version"].as<std::uint32_t>();
+  if (req.expected_version() != 0 && req.expected_version() != version)
+    throw IncidentError(
+        fmt::format("incident {} changed meanwhile (now version {}); reload it", req.incident_id(), version));
+  // An incident led by a higher tier is run by that tier's centre; here one
+  // may add notes and raise the level (which hands the lead further up).
+  auto lead = row["lead_tier"].as<std::string>();
+  int leadRank = std::max(tierRank(lead), 1);
+  bool raising = action == "set_level" && validLevel(req.level()) && req.level() < row["level"].as<int>();
+  if (leadRank < tierRank(d.options.centreTier) && action != "note" && !raising)
+    throw IncidentError(fmt::format("incident {} is led by the {} centre; only it may {} it",
+                                    req.incident_id(), lead,
+                                    action == "set_level" ? std::string("lower the level of") : action));
+  auto before = snapshotOf(row);
+  std::string change;
+  json detail;
+  if (action == "note") {
+    if (req.text().empty()) throw IncidentError("note: text required");
+    change = "note";
+    detail = {{"text", req.text()}};
+  } else if (action == "set_level") {
+    int level = static_cast<int>(req.level());
+    if (!validLevel(level)) throw IncidentError("set_level: level I..IV required");
+    if (req.text().empty()) throw IncidentError("set_level: a reason (text) is required");
+    int old = row["level"].as<int>();
+    if (level == old)
+      throw IncidentError("incident " + req.incident_id() + " is already level " + levelText(level));
+    if (row["state"].as<std::string>() == "closed")
+      throw IncidentError("cannot set the level of a closed incident");
+    auto lead = d.options.lead.tierName(req.level());
+    tx.exec_params("UPDATE incidents SET level = $2, lead_tier = $3 WHERE id = $1", req.incident_id(), level,
+                   lead);
+    change = "level " + levelText(level);
+    detail = {
+        {"from", levelText(old)}, {"to", levelText(level)}, {"lead_tier", lead}, {"reason", req.text()}};
+  } else {
+    auto t = nextState(row["state"].as<std::string>(), action);
+    if (!t.state) throw IncidentError(t.refusal);
+    if (action == "close" && req.text().empty()) throw IncidentError("close: a reason (text) is required");
+    tx.exec_params(
+        "UPDATE incidents SET state = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() END "
+        "WHERE id = $1",
+        req.incident_id(), *t.state);
+    change = *t.state;
+    detail = {{"from", row["state"].as<std::string>()}, {"to", *t.state}};
+    if (!req.text().empty()) detail["text"] = req.text();
+  }
+  d.timeline(tx, req.incident_id(), who.name, action, detail);
+  auto out = d.touch(tx, req.incident_id(), change);
+  auto after = *d.fetch(tx, req.incident_id(), false);
+  audit(tx, who, "incident." + action, "incident/" + req.incident_id(), before, snapshotOf(after));
+  auto via = text(after["via"]);
+  tx.commit();
+  return {out, false, via};
+}
+
+std::vector<wire::IncidentReport> IncidentDesk::list(const Actor &who, bool includeClosed, int limit) {
+  if (!mayDo(who.role, "read")) throw IncidentError("permission denied");
+  limit = limit <= 0 ? 100 : std::min(limit, 1000);
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  pqxx::work tx(d.conn);
+  bool all = who.role == Role::System;
+  auto rows = tx.exec_params(
+      fmt::format(
+          "SELECT {} FROM incidents WHERE ($1 OR $2 IN (province_code, city_code, county_code, town_code)) "
+          "AND ($3 = '' OR reported_by = $3) AND ($4 OR state <> 'closed') "
+          "ORDER BY updated_at DESC, id LIMIT $5",
+          kColumns),
+      all, who.regionCode, who.role == Role::AgencyOperator ? who.name : std::string(), includeClosed, limit);
+  std::vector<wire::IncidentReport> out;
+  for (const auto &row : rows) out.push_back(toReport(row));
+  return out;
+}
+
+wire::IncidentDetail IncidentDesk::get(const Actor &who, const std::string &incidentId) {
+  if (!mayDo(who.role, "read")) throw IncidentError("permission denied");
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  pqxx::work tx(d.conn);
+  auto row = d.fetchVisible(tx, who, incidentId, false);
+  wire::IncidentDetail detail;
+  *detail.mutable_incident() = toReport(row);
+  for (const auto &t :
+       tx.exec_params("SELECT (extract(epoch FROM at) * 1e6)::bigint, actor, action, detail::text "
+                      "FROM incident_timeline WHERE incident_id = $1 ORDER BY id",
+                      incidentId)) {
+    auto *e = detail.add_timeline();
+    e->set_at_us(t[0].as<std::int64_t>());
+    e->set_actor(t[1].as<std::string>());
+    e->set_action(t[2].as<std::string>());
+    e->set_detail_json(t[3].as<std::string>());
+  }
+  for (const auto &a : tx.exec_params(
+           "SELECT alert_id FROM incident_alerts WHERE incident_id = $1 ORDER BY linked_at", incidentId))
+    detail.add_alert_ids(a[0].as<std::string>());
+  for (const auto &c : tx.exec_params(
+           "SELECT camera_id, distance_m FROM incident_cameras WHERE incident_id = $1 ORDER BY distance_m",
+           incidentId)) {
+    auto *lc = detail.add_cameras();
+    lc->set_camera_id(c[0].as<std::string>());
+    lc->set_distance_m(c[1].as<double>());
+  }
+  return detail;
+}
+
+}  // namespace liandong::server
