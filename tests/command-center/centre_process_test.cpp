@@ -169,6 +169,30 @@ void expectNoLossNoDuplicate(Deployment &d) {
 
 }  // namespace
 
+namespace {
+// Adds a user straight in the centre's database, the password on stdin.
+void addUser(const Deployment &d, const std::string &name, const std::string &role, const std::string &region,
+             const std::string &password) {
+  run("printf '%s\\n' '" + password + "' | " + d.bin("command-center/server/liandong-admin") + " --db '" +
+      d.db + "' user add " + name + " --role " + role + " --region " + region);
+}
+
+wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
+  q.set_session(session);
+  q.set_console("test-console");
+  return client.call(std::move(q));
+}
+
+std::string errorOf(link::QueryClient &client, const std::string &session, wire::Query q) {
+  try {
+    ask(client, session, std::move(q));
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
 TEST(CentreProcess, ReadingsFlowFromIngestToPostgisAndConsole) {
   Deployment d("flow");
   auto centre = d.startCentre();
@@ -430,6 +454,32 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
       child.query("SELECT count(*) FROM events WHERE kind = 'directive' AND payload->'directive'->>'text' = "
                   "'立即组织石楼镇群众转移'"),
       1);
+
+  // The incident itself is at the city, remembered as the county's. A city
+  // duty officer raises it to level II: the lead goes to the province and the
+  // county centre has the change at once.
+  ASSERT_TRUE(parent.waitCount(
+      "SELECT count(*) FROM incidents WHERE id = 'inc-fed-1' AND via_centre = 'centre-t' AND level = 4", 1,
+      20000))
+      << p->output();
+  addUser(parent, "guo", "duty_officer", "440100", "city officer");
+  link::QueryClient cityConsole(ctx, "tcp://127.0.0.1:" + std::to_string(parent.queries),
+                                parentKeys.publicZ85, issuer);
+  wire::Query login;
+  login.mutable_login()->set_user("guo");
+  login.mutable_login()->set_password("city officer");
+  auto session = ask(cityConsole, "", login).login().session();
+  wire::Query raise;
+  raise.mutable_act()->set_incident_id("inc-fed-1");
+  raise.mutable_act()->set_action("set_level");
+  raise.mutable_act()->set_level(wire::LEVEL_II);
+  raise.mutable_act()->set_text("多个镇街受淹");
+  auto raised = ask(cityConsole, session, raise).incident().incident();
+  EXPECT_EQ(raised.lead_tier(), wire::TIER_PROVINCE);
+  EXPECT_TRUE(child.waitCount(
+      "SELECT count(*) FROM incidents WHERE id = 'inc-fed-1' AND level = 2 AND lead_tier = 'province'", 1,
+      20000))
+      << p->output() << c->output();
   EXPECT_EQ(p->stop(), 0) << p->output();
   EXPECT_EQ(c->stop(), 0) << c->output();
 }
@@ -749,6 +799,96 @@ TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {
   EXPECT_THROW(intruder.call(q, 1500), Error);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
   EXPECT_NE(centre->output().find("refused"), std::string::npos);
+}
+
+// The duty officer's day over the documented API: an edge alert becomes an
+// incident at the centre; the officer signs in, sees it, verifies it and
+// starts the response; the audit log holds every step and finds tampering.
+TEST(CentreProcess, AnAlertBecomesAnIncidentTheOfficerRunsOverTheQueryApi) {
+  Deployment d("officer");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  addUser(d, "zhang", "duty_officer", "440113", "correct horse");
+  addUser(d, "wang", "duty_officer", "440106", "battery staple");  // 天河区: another county
+  // A blue warning suggests level IV, which the county leads.
+  writeFile(d.dir / "rules.yaml", R"(rules:
+  - {id: far-level, name: 远处水位, quantity: water_level, sensors: [far], levels: {blue: 1.5, red: 5}}
+)");
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM incidents WHERE reported_by = 'alert:far-level'", 1, 30000))
+      << centre->output();
+  EXPECT_TRUE(centre->waitForOutput("opened (alert from node-t)", 10000)) << centre->output();
+
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  wire::Query list;
+  list.mutable_incidents();
+  EXPECT_NE(errorOf(client, "", list).find("not signed in"), std::string::npos);
+  EXPECT_NE(errorOf(client, "0123", list).find("session expired or unknown"), std::string::npos);
+  wire::Query login;
+  login.mutable_login()->set_user("zhang");
+  login.mutable_login()->set_password("wrong horse");
+  EXPECT_NE(errorOf(client, "", login).find("wrong user name or password"), std::string::npos);
+  login.mutable_login()->set_password("correct horse");
+  auto signedIn = ask(client, "", login);
+  ASSERT_TRUE(signedIn.has_login());
+  const auto session = signedIn.login().session();
+  EXPECT_EQ(signedIn.login().role(), "duty_officer");
+
+  auto incidents = ask(client, session, list).incidents();
+  ASSERT_EQ(incidents.incidents_size(), 1);
+  const auto id = incidents.incidents(0).incident_id();
+  EXPECT_EQ(incidents.incidents(0).state(), "reported");
+  EXPECT_EQ(incidents.incidents(0).type(), "flood");
+  for (const char *step : {"verify", "respond"}) {
+    wire::Query act;
+    act.mutable_act()->set_incident_id(id);
+    act.mutable_act()->set_action(step);
+    auto r = ask(client, session, act);
+    EXPECT_EQ(r.incident().incident().change(), std::string(step) == "verify" ? "verified" : "responding");
+  }
+  wire::Query bad;
+  bad.mutable_act()->set_incident_id(id);
+  bad.mutable_act()->set_action("verify");
+  EXPECT_NE(errorOf(client, session, bad).find("cannot verify an incident that is responding"),
+            std::string::npos);
+  // An officer of another county does not see it and cannot touch it.
+  login.mutable_login()->set_user("wang");
+  login.mutable_login()->set_password("battery staple");
+  auto other = ask(client, "", login).login().session();
+  EXPECT_EQ(ask(client, other, list).incidents().incidents_size(), 0);
+  EXPECT_NE(errorOf(client, other, bad).find("no incident " + id + " in your jurisdiction"),
+            std::string::npos);
+  // A duty officer opens one from the console.
+  wire::Query create;
+  auto *in = create.mutable_create()->mutable_incident();
+  in->set_type("fire");
+  in->set_title("市桥街道民房火情");
+  in->set_latitude(22.9455);
+  in->set_longitude(113.3665);  // 100 m east of the east-facing camera on 市桥桥
+  auto opened = ask(client, session, create).incident().incident();
+  EXPECT_EQ(opened.reported_by(), "zhang");
+  wire::Query get;
+  get.mutable_incident()->set_incident_id(opened.incident_id());
+  auto detail = ask(client, session, get).incident();
+  ASSERT_GE(detail.cameras_size(), 1) << "the camera on 市桥桥 sees the place";
+  EXPECT_EQ(detail.cameras(0).camera_id(), "44011300041320000001");
+
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM audit_log WHERE actor = 'zhang' AND action LIKE 'incident.%'"), 3);
+  auto audit = d.bin("command-center/server/liandong-audit") + " --db '" + d.db + "' verify";
+  EXPECT_NE(run(audit).find("audit log intact"), std::string::npos);
+  {
+    pqxx::connection c(d.db);
+    pqxx::work tx(c);
+    tx.exec("UPDATE audit_log SET actor = 'nobody' WHERE actor = 'zhang' AND action = 'incident.verify'");
+    tx.commit();
+  }
+  auto tampered = run(audit + "; echo exit=$?");
+  EXPECT_NE(tampered.find("TAMPERED"), std::string::npos) << tampered;
+  EXPECT_NE(tampered.find("exit=1"), std::string::npos) << tampered;
 }
 
 int main(int argc, char **argv) {
