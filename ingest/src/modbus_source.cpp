@@ -193,8 +193,10 @@ struct ModbusSource::Impl {
       return nullptr;
     }
     // libmodbus bounds the TCP connect by the response timeout.
+    errno = 0;
     if (modbus_connect(ctx.get()) != 0) {
-      why = modbus_strerror(errno);
+      // A connect that timed out in libmodbus's select leaves errno at 0.
+      why = errno == 0 ? fmt::format("no answer within {} ms", d.timeoutMs) : modbus_strerror(errno);
       return nullptr;
     }
     return ctx;
