@@ -423,8 +423,7 @@ TEST(IncidentDesk, InjectionInEveryTextFieldIsStoredAsText) {
   auto id = desk.create(officer, in).incident.incident_id();
   desk.act(officer, action(id, "note", evil));
   EXPECT_EQ(refusal([&] { desk.get(officer, evil); }), "no incident " + evil + " in your jurisdiction");
-  EXPECT_NE(refusal([&] { desk.act(officer, action(id, evil)); }).find("unknown action"),
-            std::string::npos);
+  EXPECT_NE(refusal([&] { desk.act(officer, action(id, evil)); }).find("unknown action"), std::string::npos);
   in.set_type(evil);
   EXPECT_NE(refusal([&] { desk.create(officer, in); }).find("type:"), std::string::npos);
   in.set_type("fire");
@@ -439,6 +438,164 @@ TEST(IncidentDesk, InjectionInEveryTextFieldIsStoredAsText) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM incidents"), 1);
   pqxx::connection c(db);
   EXPECT_TRUE(verifyAudit(c).problems.empty());
+}
+
+TEST(IncidentDesk, SopTasksAgenciesWhoAcknowledgeReportProgressAndComplete) {
+  auto db = copyOfPanyu("inc_tasks");
+  auto [a, b] = twoTowns(db);
+  {
+    pqxx::connection c(db);
+    UserStore users(c);
+    users.upsert({"flood1", "三防值班", Role::AgencyOperator, "440113", "py-flood", "flood password"},
+                 Actor::system("t"));
+    users.upsert({"flood2", "三防副班", Role::AgencyOperator, "440113", "py-flood", "flood password"},
+                 Actor::system("t"));
+  }
+  auto o = options();
+  o.sops.push_back({"flood", {{"通知三防办启动防汛应急响应", "flood_control"}, {"调取现场视频核实", ""}}});
+  IncidentDesk desk(db, o);
+  auto officer = user("zhang", Role::DutyOfficer, "440113");
+  auto flood = user("flood1", Role::AgencyOperator, "440113", "py-flood");
+  auto rental = user("rent", Role::AgencyOperator, "440113", "py-rental");
+  auto id = desk.onAlert(alert("S1", "water_level", a))->incident.incident_id();
+
+  // The flood SOP opened with the incident: two steps, a task for the flood-control office.
+  auto detail = desk.get(officer, id);
+  ASSERT_EQ(detail.sop_size(), 2);
+  EXPECT_EQ(detail.sop(0).agency_kind(), "flood_control");
+  ASSERT_EQ(detail.tasks_size(), 1);
+  const auto sopTask = detail.tasks(0).task_id();
+  EXPECT_EQ(detail.tasks(0).agency_id(), "py-flood");
+  EXPECT_EQ(detail.tasks(0).state(), "dispatched");
+  EXPECT_EQ(detail.tasks(0).receipts_size(), 2) << "both operators of the agency are notified";
+  EXPECT_EQ(detail.tasks(0).receipts(0).seen_at_us(), 0);
+  ASSERT_EQ(detail.sitreps_size(), 1);
+  EXPECT_EQ(detail.sitreps(0).kind(), "first");
+
+  // The officer tasks the rental-housing office as well.
+  wire::TaskDispatchRequest dispatch;
+  dispatch.set_incident_id(id);
+  dispatch.add_agency_ids("py-rental");
+  dispatch.set_title("排查低洼出租屋人员");
+  auto tasked = desk.dispatch(officer, dispatch);
+  EXPECT_EQ(tasked.incident.change(), "tasked 1 agencies");
+  dispatch.set_agency_ids(0, "nowhere");
+  EXPECT_EQ(refusal([&] { desk.dispatch(officer, dispatch); }), "agency nowhere: no such agency");
+  EXPECT_NE(refusal([&] { desk.dispatch(flood, dispatch); }).find("permission denied"), std::string::npos);
+
+  // Each agency sees its own tasks, and seeing them is on record.
+  auto mine = desk.tasks(flood, {});
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].task_id(), sopTask);
+  EXPECT_EQ(desk.tasks(rental, {}).size(), 1u);
+  EXPECT_EQ(desk.tasks(officer, {}).size(), 2u);
+  auto afterView = desk.get(officer, id);
+  for (const auto &t : afterView.tasks())
+    if (t.task_id() == sopTask) {
+      EXPECT_GT(t.receipts(0).seen_at_us(), 0) << "flood1 saw it";
+      EXPECT_EQ(t.receipts(1).seen_at_us(), 0) << "flood2 did not look yet";
+    }
+  // An agency now sees the incident it is tasked with, but only its own task in it.
+  EXPECT_EQ(desk.get(flood, id).tasks_size(), 1);
+
+  wire::TaskUpdateRequest up;
+  up.set_task_id(sopTask);
+  up.set_action("complete");
+  EXPECT_EQ(refusal([&] { desk.updateTask(flood, up); }), "cannot complete a task that is dispatched");
+  up.set_action("acknowledge");
+  EXPECT_EQ(refusal([&] { desk.updateTask(rental, up); }), "no task " + sopTask + " for you");
+  desk.updateTask(flood, up);
+  up.set_action("progress");
+  up.set_percent(40);
+  up.set_text("已派出两支抢险队");
+  desk.updateTask(flood, up);
+  up.set_action("complete");
+  auto done = desk.updateTask(flood, up);
+  EXPECT_NE(done.incident.change().find("completed by py-flood"), std::string::npos);
+  auto end = desk.get(officer, id);
+  EXPECT_GT(end.sop(0).done_at_us(), 0) << "the SOP step its task carried out is done";
+  EXPECT_EQ(end.sop(1).done_at_us(), 0);
+  wire::IncidentActionRequest step = action(id, "sop_done");
+  step.set_step(2);
+  desk.act(officer, step);
+  EXPECT_GT(desk.get(officer, id).sop(1).done_at_us(), 0);
+  EXPECT_EQ(refusal([&] { desk.act(officer, step); }), "incident " + id + " has no open SOP step 2");
+}
+
+TEST(IncidentDesk, MissedDeadlinesEscalateAndOverdueReportsRaiseAlerts) {
+  auto db = copyOfPanyu("inc_deadlines");
+  auto [a, b] = twoTowns(db);
+  IncidentDesk desk(db, options());
+  auto officer = user("zhang", Role::DutyOfficer, "440113");
+  auto id = desk.onAlert(alert("D1", "water_level", a))->incident.incident_id();
+  wire::TaskDispatchRequest dispatch;
+  dispatch.set_incident_id(id);
+  dispatch.add_agency_ids("py-flood");
+  dispatch.set_title("加固堤防");
+  dispatch.set_ack_minutes(10);
+  desk.dispatch(officer, dispatch);
+  EXPECT_TRUE(desk.checkDeadlines().empty()) << "nothing is due yet";
+  auto run = [&](const std::string &sql) {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    tx.exec(sql);
+    tx.commit();
+  };
+  // Ten minutes pass without an acknowledgement: the duty officer is told.
+  run("UPDATE tasks SET created_at = created_at - interval '11 minutes', ack_deadline = ack_deadline - "
+      "interval '11 "
+      "minutes'");
+  auto first = desk.checkDeadlines();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_FALSE(first[0].toParent);
+  EXPECT_NE(first[0].change.incident.change().find("escalated to the duty officer"), std::string::npos);
+  EXPECT_TRUE(desk.checkDeadlines().empty()) << "each stage is reported once";
+  // As long again: the tier above.
+  run("UPDATE tasks SET created_at = created_at - interval '10 minutes', ack_deadline = ack_deadline - "
+      "interval '10 "
+      "minutes'");
+  auto second = desk.checkDeadlines();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_TRUE(second[0].toParent);
+  EXPECT_NE(second[0].change.incident.change().find("escalated to the tier above"), std::string::npos);
+
+  // The first report (level IV: 4 h) is overdue: an alert.
+  run("UPDATE sitreps SET due_at = now() - interval '1 minute'");
+  auto overdue = desk.checkDeadlines();
+  ASSERT_EQ(overdue.size(), 1u);
+  ASSERT_TRUE(overdue[0].alert);
+  EXPECT_NE(overdue[0].alert->headline().find("首报超时"), std::string::npos);
+  EXPECT_EQ(overdue[0].alert->colour(), wire::COLOUR_YELLOW);
+
+  // Reports: no follow-up before the first; after it, the next follow-up is due.
+  wire::SitrepSubmitRequest rep;
+  rep.set_incident_id(id);
+  rep.set_kind("followup");
+  rep.set_body("续报");
+  EXPECT_EQ(refusal([&] { desk.submitSitrep(officer, rep); }),
+            "submit the first report (首报) before a follow-up");
+  rep.set_kind("first");
+  rep.set_body("首报：市桥水道水位超警戒0.3米");
+  desk.submitSitrep(officer, rep);
+  EXPECT_NE(refusal([&] { desk.submitSitrep(officer, rep); }).find("submitted already"), std::string::npos);
+  rep.set_kind("final");
+  EXPECT_EQ(refusal([&] { desk.submitSitrep(officer, rep); }),
+            "the final report (终报) is due once the incident is closed");
+  auto detail = desk.get(officer, id);
+  ASSERT_EQ(detail.sitreps_size(), 2);
+  EXPECT_EQ(detail.sitreps(1).kind(), "followup");
+  EXPECT_EQ(detail.sitreps(1).submitted_at_us(), 0);
+  EXPECT_NEAR(static_cast<double>(detail.sitreps(1).due_at_us() - detail.sitreps(0).submitted_at_us()),
+              480.0 * 60e6, 60e6)
+      << "level IV: a follow-up every 8 hours";
+  for (const char *s : {"verify", "respond", "contain"}) desk.act(officer, action(id, s));
+  desk.act(officer, action(id, "close", "洪水退去"));
+  rep.set_body("终报：无人员伤亡");
+  desk.submitSitrep(officer, rep);
+  auto closed = desk.get(officer, id);
+  int outstanding = 0;
+  for (const auto &s : closed.sitreps()) outstanding += s.submitted_at_us() == 0;
+  EXPECT_EQ(outstanding, 0) << "closing cancelled the follow-up; the final report was given";
 }
 
 TEST(Users, Argon2idPasswordsSessionsThatExpireAndDisabledUsers) {

@@ -102,6 +102,10 @@ IncidentOptions incidentOptions(const CentreConfig &config) {
   o.correlateRadiusM = config.incidents.correlateRadiusM;
   o.correlateWindowS = config.incidents.correlateWindowS;
   o.camerasLinked = config.incidents.camerasLinked;
+  o.ackMinutes = config.incidents.ackMinutes;
+  o.sessionTtlS = config.incidents.sessionTtlS;
+  o.sops = config.incidents.sops;
+  o.sitreps = config.incidents.sitreps;
   return o;
 }
 
@@ -206,9 +210,23 @@ struct Centre::Impl {
     } else if (q.has_logout()) {
       std::lock_guard lock(desk->mutex());
       desk->users().logout(q.session());
-    } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create()) {
+    } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
+               q.has_tasks() || q.has_task() || q.has_sitrep()) {
       Actor who = signedIn(peer, q);
-      if (q.has_incidents()) {
+      if (q.has_tasks()) {
+        auto *out = r.mutable_tasks();
+        for (auto &t : desk->tasks(who, q.tasks())) *out->add_tasks() = std::move(t);
+      } else if (q.has_dispatch() || q.has_task() || q.has_sitrep()) {
+        auto change = q.has_dispatch() ? desk->dispatch(who, q.dispatch())
+                      : q.has_task()   ? desk->updateTask(who, q.task())
+                                       : desk->submitSitrep(who, q.sitrep());
+        log->info("incident {}: {} by {} ({})", change.incident.incident_id(), change.incident.change(),
+                  who.name, who.console);
+        // The incident as the user may see it (an agency: its own tasks only).
+        *r.mutable_incident() = desk->get(who, change.incident.incident_id());
+        std::lock_guard lock(pendingMutex);
+        pending.push_back(std::move(change));
+      } else if (q.has_incidents()) {
         auto *out = r.mutable_incidents();
         for (auto &inc :
              desk->list(who, q.incidents().include_closed(), static_cast<int>(q.incidents().limit())))
@@ -270,7 +288,7 @@ struct Centre::Impl {
   // After a change: consoles see it at once; the parent gets it when the
   // level is at or above the reporting threshold; the child it came from gets
   // changes made here. `cameFrom` is the peer whose message caused it.
-  void publishIncident(const IncidentChange &change, const std::string &cameFrom) {
+  void publishIncident(const IncidentChange &change, const std::string &cameFrom, bool forceUp = false) {
     const auto &inc = change.incident;
     tellConsoles(inc);
     auto copy = [&] {
@@ -286,10 +304,38 @@ struct Centre::Impl {
       return env;
     };
     if (parent && cameFrom != config.parent->id &&
-        static_cast<int>(inc.level()) <= config.incidents.reportUpLevel && inc.level() != wire::LEVEL_NONE)
+        (forceUp || (static_cast<int>(inc.level()) <= config.incidents.reportUpLevel &&
+                     inc.level() != wire::LEVEL_NONE)))
       parent->publish(copy());
     if (!change.viaCentre.empty() && change.viaCentre != cameFrom) {
       if (auto it = children.find(change.viaCentre); it != children.end()) it->second->publish(copy());
+    }
+  }
+
+  // Overdue tasks and situation reports (main thread, every 2 s).
+  void checkDeadlines() {
+    try {
+      for (auto &e : desk->checkDeadlines()) {
+        log->warn("incident {}: {}", e.change.incident.incident_id(), e.change.incident.change());
+        publishIncident(e.change, "", e.toParent);
+        if (e.alert) {
+          // To the consoles; the parent hears of it through the incident's copy.
+          wire::StateUpdate u;
+          u.set_what("alert");
+          u.set_key("alert/" + e.alert->alert_id());
+          auto *env = u.mutable_source();
+          env->set_sender_id(config.id);
+          env->set_kind(wire::KIND_REPORT);
+          env->set_incident_id(e.change.incident.incident_id());
+          *env->mutable_alert() = *e.alert;
+          const auto &codes = e.change.incident.region_codes();
+          u.set_region_code(codes.size() >= 3 ? codes[2] : config.region);
+          u.set_region_name(regionName(u.region_code()));
+          clone.publish(std::move(u));
+        }
+      }
+    } catch (const std::exception &e) {
+      log->warn("deadline check failed, retrying: {}", firstLine(e.what()));
     }
   }
 
@@ -517,10 +563,14 @@ Centre::~Centre() = default;
 void Centre::run(const std::atomic<bool> &stop, double durationS) {
   auto &d = *impl_;
   auto endAt = durationS > 0 ? steadyMs() + static_cast<std::int64_t>(durationS * 1000) : 0;
-  auto lastStatus = steadyMs(), lastSummary = steadyMs(), lastUpkeep = steadyMs();
+  auto lastStatus = steadyMs(), lastSummary = steadyMs(), lastUpkeep = steadyMs(), lastDeadlines = steadyMs();
   while (!stop && (endAt == 0 || steadyMs() < endAt)) {
     d.receiver->poll(20);
     d.drainPending();
+    if (steadyMs() - lastDeadlines >= 2000) {
+      d.checkDeadlines();
+      lastDeadlines = steadyMs();
+    }
     d.clone.poll(0);
     if (d.parent && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
       d.sendSummary();

@@ -122,6 +122,40 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
         ic.lead.set(*alerts::parseLevel(name), tier);
       }
     }
+    ic.ackMinutes = static_cast<int>(inc->integer("ack_minutes", ic.ackMinutes));
+    if (ic.ackMinutes < 1 || ic.ackMinutes > 7 * 24 * 60) inc->fail("ack_minutes", "must be 1..10080");
+    if (auto sr = inc->optionalChild("sitreps")) {
+      // Minutes by response level, e.g. first: {I: 30, II: 60, III: 120, IV: 240}.
+      auto read = [&](const char *key, std::array<int, 5> &into) {
+        auto n = sr->optionalChild(key);
+        if (!n) return;
+        for (const char *name : {"I", "II", "III", "IV"}) {
+          if (!n->has(name)) continue;
+          auto minutes = n->integer(name);
+          if (minutes < 1 || minutes > 30 * 24 * 60) n->fail(name, "minutes must be 1..43200");
+          into[static_cast<std::size_t>(*alerts::parseLevel(name))] = static_cast<int>(minutes);
+        }
+      };
+      read("first", ic.sitreps.firstMin);
+      read("followup", ic.sitreps.followupMin);
+      read("final", ic.sitreps.finalMin);
+    }
+    for (const auto &sopNode : inc->list("sops")) {
+      SopConfig sop;
+      sop.type = sopNode.str("type");
+      for (const auto &step : sopNode.list("steps")) {
+        SopStepConfig st;
+        st.text = step.str("text");
+        if (step.has("agency"))
+          st.agencyKind = step.choice("agency",
+                                      {"flood_control", "rental_housing", "public_security", "fire",
+                                       "medical", "emergency_management", "water", "transport", "other"},
+                                      "");
+        sop.steps.push_back(std::move(st));
+      }
+      if (sop.steps.empty()) sopNode.fail("steps", "an SOP needs at least one step");
+      ic.sops.push_back(std::move(sop));
+    }
     for (const auto &t : inc->list("types")) {
       auto type = t.str("type");
       if (type.empty() || type.size() > 32 ||

@@ -2,228 +2,13 @@
 // levels and lead tiers, jurisdiction checks, timeline and audit.
 #include "liandong/server/incidents.h"
 
-#include <cmath>
-#include <regex>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
-
-#include "liandong/alerts/warning.h"
-#include "liandong/core/clock.h"
-#include "liandong/core/errors.h"
-#include "liandong/mapping/assets.h"
-#include "liandong/server/audit.h"
+#include "incident_desk_impl.h"
 
 namespace liandong::server {
 
-namespace {
-
-using json = nlohmann::json;
-
-constexpr const char *kColumns =
-    "id, type, title, description, level, colour, state, lead_tier, ST_X(geom) AS lon, ST_Y(geom) AS lat, "
-    "province_code, city_code, county_code, town_code, origin_centre, reported_by, "
-    "(extract(epoch FROM opened_at) * 1e6)::bigint AS opened_us, "
-    "(extract(epoch FROM updated_at) * 1e6)::bigint AS updated_us, version, coalesce(via_centre, '') AS via";
-
-const std::regex kIdPattern("^[A-Za-z0-9_.:/-]{1,96}$");
-const std::regex kTypePattern("^[a-z_]{1,32}$");
-
-std::string text(const pqxx::field &f) {
-  return f.is_null() ? std::string() : f.as<std::string>();
-}
-
-wire::IncidentReport toReport(const pqxx::row &row) {
-  wire::IncidentReport r;
-  r.set_incident_id(row["id"].as<std::string>());
-  r.set_type(row["type"].as<std::string>());
-  r.set_title(row["title"].as<std::string>());
-  r.set_description(row["description"].as<std::string>());
-  r.set_level(static_cast<wire::ResponseLevel>(row["level"].as<int>()));
-  r.set_colour(parseColourKey(row["colour"].as<std::string>()));
-  r.set_state(row["state"].as<std::string>());
-  r.set_lead_tier(tierOf(row["lead_tier"].as<std::string>()));
-  r.set_longitude(row["lon"].as<double>());
-  r.set_latitude(row["lat"].as<double>());
-  for (const char *tier : {"province_code", "city_code", "county_code", "town_code"})
-    if (!row[tier].is_null()) r.add_region_codes(row[tier].as<std::string>());
-  r.set_origin_centre(row["origin_centre"].as<std::string>());
-  r.set_reported_by(row["reported_by"].as<std::string>());
-  r.set_opened_at_us(row["opened_us"].as<std::int64_t>());
-  r.set_updated_at_us(row["updated_us"].as<std::int64_t>());
-  r.set_version(row["version"].as<std::uint32_t>());
-  return r;
-}
-
-json snapshotOf(const pqxx::row &row) {
-  return {{"state", row["state"].as<std::string>()},
-          {"level", row["level"].as<int>()},
-          {"colour", row["colour"].as<std::string>()},
-          {"lead_tier", row["lead_tier"].as<std::string>()},
-          {"version", row["version"].as<int>()}};
-}
-
-std::string levelText(int level) {
-  return alerts::levelName(static_cast<wire::ResponseLevel>(level), false);
-}
-
-bool validLevel(int level) {
-  return level >= 1 && level <= 4;
-}
-
-}  // namespace
-
-struct IncidentDesk::Impl {
-  Impl(const std::string &conninfo, IncidentOptions o)
-      : options(std::move(o)), conn(conninfo), assetConn(conninfo), assets(assetConn) {}
-
-  IncidentOptions options;
-  pqxx::connection conn;
-  pqxx::connection assetConn;
-  mapping::AssetQueries assets;
-
-  // May `who` see this incident? System sees all; users see their region
-  // subtree; agency operators (until tasks exist) what they reported.
-  bool visible(const Actor &who, const pqxx::row &row) const {
-    if (who.role == Role::System) return true;
-    bool inRegion = false;
-    for (const char *tier : {"province_code", "city_code", "county_code", "town_code"})
-      if (text(row[tier]) == who.regionCode) inRegion = true;
-    if (!inRegion) return false;
-    if (who.role == Role::AgencyOperator) return row["reported_by"].as<std::string>() == who.name;
-    return true;
-  }
-
-  std::optional<pqxx::row> fetch(pqxx::work &tx, const std::string &id, bool forUpdate) {
-    auto rows = tx.exec_params(
-        fmt::format("SELECT {} FROM incidents WHERE id = $1{}", kColumns, forUpdate ? " FOR UPDATE" : ""),
-        id);
-    if (rows.empty()) return std::nullopt;
-    return rows[0];
-  }
-
-  pqxx::row fetchVisible(pqxx::work &tx, const Actor &who, const std::string &id, bool forUpdate) {
-    auto row = fetch(tx, id, forUpdate);
-    // Same answer for "absent" and "not yours": existence is not disclosed.
-    if (!row || !visible(who, *row)) throw IncidentError("no incident " + id + " in your jurisdiction");
-    return *row;
-  }
-
-  void timeline(pqxx::work &tx, const std::string &id, const std::string &actor, const std::string &action,
-                const json &detail) {
-    tx.exec_params(
-        "INSERT INTO incident_timeline (incident_id, actor, action, detail) VALUES ($1, $2, $3, $4)", id,
-        actor, action, detail.dump());
-  }
-
-  // Bumps the version and the change time; returns the new state.
-  wire::IncidentReport touch(pqxx::work &tx, const std::string &id, const std::string &change) {
-    tx.exec_params("UPDATE incidents SET version = version + 1, updated_at = now() WHERE id = $1", id);
-    auto r = toReport(*fetch(tx, id, false));
-    r.set_change(change);
-    return r;
-  }
-
-  // Region codes at every tier of a point (the centre's region when it is
-  // outside everything held).
-  std::array<std::optional<std::string>, 4> regionsAt(pqxx::work &tx, double lon, double lat) {
-    auto row = tx.exec_params1(
-        "WITH RECURSIVE up(code, tier, parent_code) AS ("
-        "  SELECT code, tier, parent_code FROM regions"
-        "  WHERE code = coalesce(liandong_region_at(ST_SetSRID(ST_MakePoint($1, $2), 4326)), $3)"
-        "  UNION ALL SELECT r.code, r.tier, r.parent_code FROM regions r JOIN up ON r.code = up.parent_code) "
-        "SELECT max(code) FILTER (WHERE tier = 'province'), max(code) FILTER (WHERE tier = 'city'), "
-        "max(code) FILTER (WHERE tier = 'county'), max(code) FILTER (WHERE tier = 'town') FROM up",
-        lon, lat, options.centreRegion);
-    std::array<std::optional<std::string>, 4> out;
-    for (int i = 0; i < 4; ++i)
-      if (!row[i].is_null()) out[static_cast<std::size_t>(i)] = row[i].as<std::string>();
-    return out;
-  }
-
-  std::string newId(pqxx::work &tx) {
-    auto serial =
-        tx.exec1("SELECT nextval('incident_serial'), to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD')");
-    return fmt::format("{}-{}-{:04}", options.centreId, serial[1].as<std::string>(), serial[0].as<long>());
-  }
-
-  // Inserts a new incident (already validated); links the cameras that see it.
-  wire::IncidentReport insert(pqxx::work &tx, const Actor &who, wire::IncidentReport in,
-                              const std::vector<mapping::AssetHit> &cameras, const std::string &how) {
-    auto regions = regionsAt(tx, in.longitude(), in.latitude());
-    if (who.role != Role::System) {
-      bool mine = false;
-      for (const auto &r : regions)
-        if (r && *r == who.regionCode) mine = true;
-      if (!mine)
-        throw IncidentError(fmt::format("the place ({:.5f}, {:.5f}) is outside your jurisdiction {}",
-                                        in.latitude(), in.longitude(), who.regionCode));
-    }
-    int level = in.level() == wire::LEVEL_NONE ? 4 : static_cast<int>(in.level());
-    auto lead = options.lead.tierName(static_cast<wire::ResponseLevel>(level));
-    tx.exec_params(
-        "INSERT INTO incidents (id, type, title, description, level, colour, state, lead_tier, geom, "
-        "province_code, city_code, county_code, town_code, origin_centre, reported_by) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'reported', $7, ST_SetSRID(ST_MakePoint($8, $9), 4326), "
-        "$10, $11, $12, $13, $14, $15)",
-        in.incident_id(), in.type(), in.title(), in.description(), level, colourKey(in.colour()), lead,
-        in.longitude(), in.latitude(), regions[0], regions[1], regions[2], regions[3], options.centreId,
-        in.reported_by());
-    for (const auto &c : cameras)
-      tx.exec_params(
-          "INSERT INTO incident_cameras (incident_id, camera_id, distance_m) VALUES ($1, $2, $3) "
-          "ON CONFLICT DO NOTHING",
-          in.incident_id(), c.id, c.distanceM);
-    if (!in.photo().empty())
-      tx.exec_params(
-          "INSERT INTO incident_attachments (incident_id, media_type, data, added_by) "
-          "VALUES ($1, 'image/jpeg', $2, $3)",
-          in.incident_id(), pqxx::binarystring(in.photo()), who.name);
-    json detail = {{"type", in.type()},  {"level", levelText(level)}, {"lead_tier", lead},
-                   {"how", how},         {"cameras", cameras.size()}, {"photo", !in.photo().empty()},
-                   {"title", in.title()}};
-    timeline(tx, in.incident_id(), who.name, "opened", detail);
-    auto out = toReport(*fetch(tx, in.incident_id(), false));
-    audit(tx, who, "incident.open", "incident/" + in.incident_id(), nullptr,
-          snapshotOf(*fetch(tx, out.incident_id(), false)));
-    out.set_change("opened");
-    return out;
-  }
-
-  std::vector<mapping::AssetHit> camerasFor(double lon, double lat) {
-    if (options.camerasLinked <= 0) return {};
-    try {
-      return assets.camerasSeeing(lon, lat, options.camerasLinked);
-    } catch (const std::exception &e) {
-      throw StorageError(std::string("cameras seeing the place: ") + e.what());
-    }
-  }
-
-  // An alert raises the incident's colour and level, never lowers them.
-  std::string escalate(pqxx::work &tx, const pqxx::row &row, const wire::Alert &alert) {
-    auto colour = parseColourKey(row["colour"].as<std::string>());
-    int level = row["level"].as<int>();
-    std::string change;
-    if (alert.colour() > colour) {
-      tx.exec_params("UPDATE incidents SET colour = $2 WHERE id = $1", row["id"].as<std::string>(),
-                     colourKey(alert.colour()));
-      change = "colour " + colourKey(alert.colour());
-    }
-    int suggested = static_cast<int>(alert.suggested_level());
-    if (validLevel(suggested) && suggested < level) {
-      auto lead = options.lead.tierName(alert.suggested_level());
-      tx.exec_params("UPDATE incidents SET level = $2, lead_tier = $3 WHERE id = $1",
-                     row["id"].as<std::string>(), suggested, lead);
-      change += (change.empty() ? "" : ", ") + std::string("level ") + levelText(suggested);
-    }
-    return change;
-  }
-};
-
 IncidentDesk::IncidentDesk(const std::string &conninfo, IncidentOptions options)
     : impl_(std::make_unique<Impl>(conninfo, std::move(options))),
-      users_(std::make_unique<UserStore>(impl_->conn)) {}
+      users_(std::make_unique<UserStore>(impl_->conn, impl_->options.sessionTtlS)) {}
 
 IncidentDesk::~IncidentDesk() = default;
 
@@ -466,6 +251,15 @@ IncidentChange IncidentDesk::act(const Actor &who, const wire::IncidentActionReq
     change = "level " + levelText(level);
     detail = {
         {"from", levelText(old)}, {"to", levelText(level)}, {"lead_tier", lead}, {"reason", req.text()}};
+  } else if (action == "sop_done") {
+    auto done = tx.exec_params(
+        "UPDATE sop_steps SET done_at = now(), done_by = $3 WHERE incident_id = $1 AND "
+        "step = $2 AND done_at IS NULL RETURNING text",
+        req.incident_id(), static_cast<int>(req.step()), who.name);
+    if (done.empty())
+      throw IncidentError(fmt::format("incident {} has no open SOP step {}", req.incident_id(), req.step()));
+    change = fmt::format("SOP step {} done", req.step());
+    detail = {{"step", req.step()}, {"text", done[0][0].as<std::string>()}};
   } else {
     auto t = nextState(row["state"].as<std::string>(), action);
     if (!t.state) throw IncidentError(t.refusal);
@@ -474,6 +268,7 @@ IncidentChange IncidentDesk::act(const Actor &who, const wire::IncidentActionReq
         "UPDATE incidents SET state = $2, closed_at = CASE WHEN $2 = 'closed' THEN now() END "
         "WHERE id = $1",
         req.incident_id(), *t.state);
+    d.sitrepsAfter(tx, req.incident_id(), *t.state, row["level"].as<int>());
     change = *t.state;
     detail = {{"from", row["state"].as<std::string>()}, {"to", *t.state}};
     if (!req.text().empty()) detail["text"] = req.text();
@@ -497,10 +292,13 @@ std::vector<wire::IncidentReport> IncidentDesk::list(const Actor &who, bool incl
   auto rows = tx.exec_params(
       fmt::format(
           "SELECT {} FROM incidents WHERE ($1 OR $2 IN (province_code, city_code, county_code, town_code)) "
-          "AND ($3 = '' OR reported_by = $3) AND ($4 OR state <> 'closed') "
+          "AND ($3 = '' OR reported_by = $3 OR EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = "
+          "incidents.id AND "
+          "t.agency_id = $6)) AND ($4 OR state <> 'closed') "
           "ORDER BY updated_at DESC, id LIMIT $5",
           kColumns),
-      all, who.regionCode, who.role == Role::AgencyOperator ? who.name : std::string(), includeClosed, limit);
+      all, who.regionCode, who.role == Role::AgencyOperator ? who.name : std::string(), includeClosed, limit,
+      who.agencyId);
   std::vector<wire::IncidentReport> out;
   for (const auto &row : rows) out.push_back(toReport(row));
   return out;
@@ -533,6 +331,36 @@ wire::IncidentDetail IncidentDesk::get(const Actor &who, const std::string &inci
     auto *lc = detail.add_cameras();
     lc->set_camera_id(c[0].as<std::string>());
     lc->set_distance_m(c[1].as<double>());
+  }
+  // An agency sees its own tasks only.
+  for (auto &t : d.readTasks(tx, "t.incident_id = $1 AND ($2 = '' OR t.agency_id = $2)", incidentId,
+                             who.role == Role::AgencyOperator ? who.agencyId : std::string()))
+    *detail.add_tasks() = std::move(t);
+  for (const auto &r : tx.exec_params(
+           "SELECT kind, seq, (extract(epoch FROM due_at) * 1e6)::bigint, "
+           "coalesce((extract(epoch FROM submitted_at) * 1e6)::bigint, 0), coalesce(submitted_by, ''), "
+           "coalesce(body, ''), overdue FROM sitreps WHERE incident_id = $1 ORDER BY due_at, kind, seq",
+           incidentId)) {
+    auto *x = detail.add_sitreps();
+    x->set_kind(r[0].as<std::string>());
+    x->set_seq(r[1].as<std::uint32_t>());
+    x->set_due_at_us(r[2].as<std::int64_t>());
+    x->set_submitted_at_us(r[3].as<std::int64_t>());
+    x->set_submitted_by(r[4].as<std::string>());
+    x->set_body(r[5].as<std::string>());
+    x->set_overdue(r[6].as<bool>());
+  }
+  for (const auto &r :
+       tx.exec_params("SELECT step, text, coalesce(agency_kind, ''), "
+                      "coalesce((extract(epoch FROM done_at) * 1e6)::bigint, 0), coalesce(done_by, '') "
+                      "FROM sop_steps WHERE incident_id = $1 ORDER BY step",
+                      incidentId)) {
+    auto *x = detail.add_sop();
+    x->set_step(r[0].as<std::uint32_t>());
+    x->set_text(r[1].as<std::string>());
+    x->set_agency_kind(r[2].as<std::string>());
+    x->set_done_at_us(r[3].as<std::int64_t>());
+    x->set_done_by(r[4].as<std::string>());
   }
   return detail;
 }

@@ -14,6 +14,7 @@
 #include "liandong/mapping/assets.h"
 #include "liandong/mapping/partitions.h"
 #include "liandong/server/incident_rules.h"
+#include "liandong/server/incidents.h"
 
 namespace liandong::server {
 
@@ -35,6 +36,9 @@ struct IncidentConfig {
   LeadTierPolicy lead;
   std::vector<std::pair<std::string, std::string>> types;  // quantity -> incident type overrides
   int sessionTtlS = 12 * 3600;                             // a duty shift
+  int ackMinutes = 15;
+  std::vector<SopConfig> sops;
+  SitrepDeadlines sitreps;
 };
 
 struct CentreConfig {

@@ -6,6 +6,7 @@
 // audit entry in one transaction. Thread-safe (one connection, a mutex).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,17 +21,6 @@
 
 namespace liandong::server {
 
-struct IncidentOptions {
-  std::string centreId;
-  std::string centreRegion;           // used when a place is outside every region held
-  std::string centreTier = "county";  // "province", "city", "county", "town"
-  LeadTierPolicy lead;
-  TypeMap types;
-  double correlateRadiusM = 2000;   // an alert joins an open incident of its type this near...
-  int correlateWindowS = 6 * 3600;  // ...that changed this recently
-  int camerasLinked = 5;            // cameras seeing the place, linked when it opens
-};
-
 // A refusal the user should read: not allowed, not found, not possible now.
 struct IncidentError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -41,6 +31,51 @@ struct IncidentChange {
   wire::IncidentReport incident;
   bool opened = false;
   std::string viaCentre;  // the child centre the incident came from, if any
+};
+
+// A standard operating procedure for one incident type: the checklist, and
+// for steps that name an agency kind, a task for each such agency whose
+// jurisdiction covers the place.
+struct SopStepConfig {
+  std::string text;
+  std::string agencyKind;  // "" for a step the centre does itself
+};
+struct SopConfig {
+  std::string type;
+  std::vector<SopStepConfig> steps;
+};
+
+// Situation report deadlines by response level (index 1..4 = I..IV), minutes:
+// the first report after opening, each follow-up after the previous report,
+// the final report after closing.
+struct SitrepDeadlines {
+  std::array<int, 5> firstMin{0, 30, 60, 120, 240};
+  std::array<int, 5> followupMin{0, 60, 120, 240, 480};
+  std::array<int, 5> finalMin{0, 1440, 1440, 1440, 1440};
+};
+
+// Something a deadline check found: a task not acknowledged in time, or a
+// situation report overdue. The centre publishes the change, and sends it to
+// the parent when `toParent`.
+struct DeadlineEvent {
+  IncidentChange change;
+  bool toParent = false;
+  std::optional<wire::Alert> alert;  // an overdue situation report raises one
+};
+
+struct IncidentOptions {
+  std::string centreId;
+  std::string centreRegion;           // used when a place is outside every region held
+  std::string centreTier = "county";  // "province", "city", "county", "town"
+  LeadTierPolicy lead;
+  TypeMap types;
+  double correlateRadiusM = 2000;   // an alert joins an open incident of its type this near...
+  int correlateWindowS = 6 * 3600;  // ...that changed this recently
+  int camerasLinked = 5;            // cameras seeing the place, linked when it opens
+  int ackMinutes = 15;              // default deadline for an agency to acknowledge a task
+  int sessionTtlS = 12 * 3600;      // how long a sign-in lasts
+  std::vector<SopConfig> sops;
+  SitrepDeadlines sitreps;
 };
 
 class IncidentDesk {
@@ -65,6 +100,17 @@ public:
   IncidentChange act(const Actor &who, const wire::IncidentActionRequest &request);
   std::vector<wire::IncidentReport> list(const Actor &who, bool includeClosed, int limit);
   wire::IncidentDetail get(const Actor &who, const std::string &incidentId);
+
+  // Tasking: a duty officer dispatches; agencies acknowledge, report
+  // progress, complete; receipts record who saw what when.
+  IncidentChange dispatch(const Actor &who, const wire::TaskDispatchRequest &request);
+  std::vector<wire::Task> tasks(const Actor &who, const wire::TaskListRequest &request);
+  IncidentChange updateTask(const Actor &who, const wire::TaskUpdateRequest &request);
+  // Situation reports 首报 / 续报 / 终报.
+  IncidentChange submitSitrep(const Actor &who, const wire::SitrepSubmitRequest &request);
+  // Missed acknowledgement deadlines and overdue situation reports, as of now
+  // (the centre calls this every few seconds). Each is reported once per stage.
+  std::vector<DeadlineEvent> checkDeadlines();
 
   UserStore &users() { return *users_; }
   std::mutex &mutex() { return mutex_; }  // hold it around users() calls
