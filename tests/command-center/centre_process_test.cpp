@@ -172,9 +172,10 @@ void expectNoLossNoDuplicate(Deployment &d) {
 namespace {
 // Adds a user straight in the centre's database, the password on stdin.
 void addUser(const Deployment &d, const std::string &name, const std::string &role, const std::string &region,
-             const std::string &password) {
+             const std::string &password, const std::string &agency = "") {
   run("printf '%s\\n' '" + password + "' | " + d.bin("command-center/server/liandong-admin") + " --db '" +
-      d.db + "' user add " + name + " --role " + role + " --region " + region);
+      d.db + "' user add " + name + " --role " + role + " --region " + region +
+      (agency.empty() ? "" : " --agency " + agency));
 }
 
 wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
@@ -889,6 +890,78 @@ TEST(CentreProcess, AnAlertBecomesAnIncidentTheOfficerRunsOverTheQueryApi) {
   auto tampered = run(audit + "; echo exit=$?");
   EXPECT_NE(tampered.find("TAMPERED"), std::string::npos) << tampered;
   EXPECT_NE(tampered.find("exit=1"), std::string::npos) << tampered;
+}
+
+// A field agency on its phone or laptop: liandong-report raises an incident
+// with a photo; the flood SOP tasks the agency, which acknowledges, reports
+// progress and completes — every step a real process over CURVE.
+TEST(CentreProcess, AFieldAgencyRaisesWithAPhotoAndWorksItsTasks) {
+  Deployment d("fieldreport");
+  auto text = readFile(d.dir / "centre.yaml");
+  text +=
+      "incidents:\n  sops:\n    - type: flood\n      steps:\n        - {text: 三防办到场处置, agency: "
+      "flood_control}\n"
+      "        - {text: 调取视频核实}\n";
+  writeFile(d.dir / "centre.yaml", text);
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  {
+    pqxx::connection c(d.db);
+    pqxx::work tx(c);
+    tx.exec(
+        "INSERT INTO agencies (id, name, kind, region_code) VALUES ('py-flood', '番禺区三防办', "
+        "'flood_control', "
+        "'440113')");
+    tx.commit();
+  }
+  addUser(d, "flood1", "agency_operator", "440113", "flood password", "py-flood");
+  writeFile(d.dir / "report.yaml", fmt::format(R"(report:
+  id: console-t
+  user: flood1
+  keys: console.key
+centre:
+  query: tcp://127.0.0.1:{}
+  public_key: '{}'
+)",
+                                               d.queries, d.centre.publicZ85));
+  writeFile(d.dir / "photo.jpg", std::string("\xFF\xD8\xFF\xE0", 4) + std::string(5000, 'j'));
+  writeFile(d.dir / "notes.txt", "not a photo");
+  auto report = "cd " + d.dir.string() + " && LIANDONG_PASSWORD='flood password' " +
+                d.bin("command-center/console/liandong-report") + " -c report.yaml ";
+  auto raised =
+      run(report + "raise --type flood --title 石楼镇水浸 --lat 22.95 --lon 113.49 --photo photo.jpg");
+  EXPECT_NE(raised.find("raised: 石楼镇水浸, level IV, state reported"), std::string::npos) << raised;
+  auto tasks = run(report + "tasks");
+  EXPECT_NE(tasks.find("1 task(s)"), std::string::npos) << tasks;
+  EXPECT_NE(tasks.find("三防办到场处置"), std::string::npos) << tasks;
+  auto task = tasks.substr(0, tasks.find('\t'));
+  EXPECT_NE(run(report + "ack " + task).find("acknowledged"), std::string::npos);
+  EXPECT_NE(run(report + "progress " + task + " --percent 50 --text 抢险队已到场").find("in_progress (50%)"),
+            std::string::npos);
+  EXPECT_NE(run(report + "complete " + task + " --text 积水已排除").find("completed (100%)"),
+            std::string::npos);
+  EXPECT_NE(run(report + "incidents").find("1 incident(s)"), std::string::npos);
+
+  // Refusals: one line naming the cause, a non-zero exit.
+  auto wrong =
+      run("cd " + d.dir.string() + " && LIANDONG_PASSWORD=guess " +
+          d.bin("command-center/console/liandong-report") + " -c report.yaml tasks 2>&1; echo exit=$?");
+  EXPECT_NE(wrong.find("wrong user name or password"), std::string::npos) << wrong;
+  EXPECT_NE(wrong.find("exit=1"), std::string::npos) << wrong;
+  auto notPhoto = run(
+      report + "raise --type fire --title x --lat 22.95 --lon 113.49 --photo notes.txt 2>&1; echo exit=$?");
+  EXPECT_NE(notPhoto.find("photo: not a JPEG image"), std::string::npos) << notPhoto;
+  auto outside = run(report + "raise --type fire --title 北京 --lat 39.9 --lon 116.4 2>&1; echo exit=$?");
+  EXPECT_NE(outside.find("outside every region this centre holds"), std::string::npos) << outside;
+  auto noConfig =
+      run(d.bin("command-center/console/liandong-report") + " -c /nonexistent.yaml tasks 2>&1; echo exit=$?");
+  EXPECT_NE(noConfig.find("exit=2"), std::string::npos) << noConfig;
+
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM incident_attachments WHERE octet_length(data) = 5004"), 1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM task_receipts WHERE recipient = 'flood1' AND seen_at IS NOT NULL"),
+            1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM sop_steps WHERE step = 1 AND done_by = 'flood1'"), 1);
 }
 
 int main(int argc, char **argv) {

@@ -33,6 +33,16 @@ std::string quantityName(const std::string &q, bool zh) {
   return q;
 }
 
+std::string stateName(const std::string &state, bool zh) {
+  if (!zh) return state;
+  if (state == "reported") return "已上报";
+  if (state == "verified") return "已核实";
+  if (state == "responding") return "处置中";
+  if (state == "contained") return "已控制";
+  if (state == "closed") return "已关闭";
+  return state;
+}
+
 std::string localTime(std::int64_t us) {
   std::time_t secs = static_cast<std::time_t>(us / 1000000);
   std::tm tm{};
@@ -57,8 +67,12 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
   }
   if (src.has_incident_report()) {
     const auto &i = src.incident_report();
-    return fmt::format("{} {} {} {} {} [{}]", localTime(src.sent_at_us()), zh ? "事件上报" : "incident",
-                       alerts::levelName(i.level(), zh), i.title(), src.sender_id(), where);
+    if (i.state().empty())  // a raw report, not yet through an incident desk
+      return fmt::format("{} {} {} {} {} [{}]", localTime(src.sent_at_us()), zh ? "事件上报" : "incident",
+                         alerts::levelName(i.level(), zh), i.title(), src.sender_id(), where);
+    return fmt::format("{} {} {} {} {} {} ({}) [{}]", localTime(src.sent_at_us()), zh ? "事件" : "incident",
+                       i.incident_id(), alerts::levelName(i.level(), zh), i.title(), stateName(i.state(), zh),
+                       i.change(), where);
   }
   if (src.has_directive()) {
     const auto &d = src.directive();

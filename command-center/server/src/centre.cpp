@@ -275,6 +275,7 @@ struct Centre::Impl {
     auto *env = u.mutable_source();
     env->set_sender_id(config.id);
     env->set_kind(wire::KIND_UPDATE);
+    env->set_sent_at_us(inc.updated_at_us());
     env->set_incident_id(inc.incident_id());
     *env->mutable_incident_report() = inc;
     env->mutable_incident_report()->clear_photo();

@@ -165,6 +165,13 @@ struct IncidentDesk::Impl {
                               const std::vector<mapping::AssetHit> &cameras, const std::string &how) {
     auto regions = regionsAt(tx, in.longitude(), in.latitude());
     if (who.role != Role::System) {
+      auto located =
+          tx.exec_params1("SELECT liandong_region_at(ST_SetSRID(ST_MakePoint($1, $2), 4326)) IS NOT NULL",
+                          in.longitude(), in.latitude());
+      if (!located[0].as<bool>())
+        throw IncidentError(
+            fmt::format("the place ({:.5f}, {:.5f}) is outside every region this centre holds", in.latitude(),
+                        in.longitude()));
       bool mine = false;
       for (const auto &r : regions)
         if (r && *r == who.regionCode) mine = true;

@@ -12,7 +12,9 @@ QueryServer::QueryServer(zmq::context_t &context, const std::string &endpoint, c
                          QueryHandler handler)
     : socket_(context, zmq::socket_type::router), handler_(std::move(handler)), log_(logging::get("query")) {
   socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{65536});
+  // A field report may carry a photo of up to 4 MiB; anything larger is
+  // dropped by ZeroMQ before it is read (clients check the size first).
+  socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{5} << 20);
   socket_.set(zmq::sockopt::router_mandatory, false);
   makeCurveServer(socket_, keys);
   bindOrThrow(socket_, endpoint, "console queries");
