@@ -33,6 +33,14 @@ struct IncidentChange {
   std::string viaCentre;  // the child centre the incident came from, if any
 };
 
+// What a batch of alerts changed: each incident once, as it stands after the
+// batch (in the order they were first changed), and for each alert the
+// incident it belongs to ("" when it belongs to none).
+struct AlertBatchResult {
+  std::vector<IncidentChange> changes;
+  std::vector<std::string> incidentOf;
+};
+
 // A standard operating procedure for one incident type: the checklist, and
 // for steps that name an agency kind, a task for each such agency whose
 // jurisdiction covers the place.
@@ -88,6 +96,14 @@ public:
   // open incident of its type nearby, else opens one. Returns the change, or
   // nothing when the alert changed nothing (a repeat).
   std::optional<IncidentChange> onAlert(const wire::Alert &alert, const std::string &linkedIncident = {});
+
+  // Many alerts in one transaction (an alarm storm; incident_storm.cpp):
+  // each is correlated as onAlert() would, in order, but each incident they
+  // change is written, versioned and audited once per batch, so a storm costs
+  // a few statements per alert instead of a dozen and one commit per batch.
+  // `linkedIncidents`, when given, holds one entry per alert (see onAlert()).
+  AlertBatchResult onAlerts(const std::vector<wire::Alert> &alerts,
+                            const std::vector<std::string> &linkedIncidents = {});
 
   // An incident report over the spine: a first report from the field (version
   // 0) opens an incident; a centre's copy (version > 0) replaces ours when newer.

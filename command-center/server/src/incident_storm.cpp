@@ -1,0 +1,246 @@
+// The incident desk's batch path for alarm storms (IncidentDesk::onAlerts,
+// see incidents.h). The centre's intake commits alerts by the thousand; one
+// transaction per alert, each with a dozen statements and its own audit
+// entry, backs it up. Here a batch is correlated alert by alert exactly as
+// onAlert() does, but the incidents it changes are held in memory and each
+// is written, versioned and audited once, and the alert links and timeline
+// rows go in with one statement each.
+#include "liandong/server/incidents.h"
+
+#include <deque>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "incident_desk_impl.h"
+
+namespace liandong::server {
+
+namespace {
+
+// An incident the batch changes, as the batch leaves it.
+struct Touched {
+  std::string id;
+  wire::WarningColour colour = wire::COLOUR_NONE;
+  int level = 4;
+  std::string lead;
+  wire::WarningColour startColour = wire::COLOUR_NONE;  // before the batch, or when it opened in it
+  int startLevel = 4;
+  json before;           // audit snapshot before the batch's changes
+  bool opened = false;   // opened by this batch (the open has its own audit entry)
+  bool changed = false;  // changed after opening / loading: update, version, audit
+  int linked = 0, cleared = 0;
+  std::string actor;  // the first alert rule that changed it
+  std::string via;
+  wire::IncidentReport openedAs;  // what insert() returned, for an incident opened here
+};
+
+// An alert's link to its incident, as the batch leaves it.
+struct Link {
+  std::string incident;
+  std::string colour;
+  bool cleared = false;
+  bool isNew = false;  // not yet in incident_alerts
+  bool dirty = false;
+};
+
+constexpr const char *kCorrelate = "liandong_storm_correlate";
+
+}  // namespace
+
+AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
+                                        const std::vector<std::string> &linkedIncidents) {
+  if (!linkedIncidents.empty() && linkedIncidents.size() != alerts.size())
+    throw std::invalid_argument("onAlerts: linkedIncidents must be empty or hold one entry per alert");
+  AlertBatchResult result;
+  result.incidentOf.resize(alerts.size());
+  if (alerts.empty()) return result;
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  // The correlation query of onAlert(), prepared once per connection.
+  d.conn.prepare(kCorrelate,
+                 fmt::format("SELECT {} FROM incidents WHERE state <> 'closed' AND type = $1 "
+                             "AND updated_at > now() - make_interval(secs => $2) "
+                             "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), "
+                             "4326)::geography, $5) "
+                             "ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography "
+                             "LIMIT 1 FOR UPDATE",
+                             kColumns));
+  pqxx::work tx(d.conn);
+
+  // Which alerts are linked already: one query for the whole batch.
+  json ids = json::array();
+  for (const auto &a : alerts)
+    if (!a.alert_id().empty()) ids.push_back(a.alert_id());
+  std::unordered_map<std::string, Link> links;
+  for (const auto &row :
+       tx.exec_params("SELECT alert_id, incident_id, colour, cleared FROM incident_alerts "
+                      "WHERE alert_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))",
+                      ids.dump()))
+    links[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<bool>(),
+                                       false, false};
+
+  std::deque<Touched> touched;  // references stay valid as it grows
+  std::map<std::string, std::size_t> touchedIndex;
+  auto adopt = [&](const pqxx::row &row) -> Touched & {
+    auto id = row["id"].as<std::string>();
+    if (auto it = touchedIndex.find(id); it != touchedIndex.end()) return touched[it->second];
+    Touched t;
+    t.id = id;
+    t.colour = t.startColour = parseColourKey(row["colour"].as<std::string>());
+    t.level = t.startLevel = row["level"].as<int>();
+    t.lead = row["lead_tier"].as<std::string>();
+    t.before = snapshotOf(row);
+    t.via = text(row["via"]);
+    touchedIndex[id] = touched.size();
+    touched.push_back(std::move(t));
+    return touched.back();
+  };
+  auto load = [&](const std::string &id) -> Touched * {
+    if (auto it = touchedIndex.find(id); it != touchedIndex.end()) return &touched[it->second];
+    auto row = d.fetch(tx, id, true);
+    return row ? &adopt(*row) : nullptr;
+  };
+  // An alert raises the incident's colour and level, never lowers them (as
+  // Impl::escalate, on the in-memory state).
+  auto escalate = [&](Touched &t, const wire::Alert &a) {
+    std::string change;
+    if (a.colour() > t.colour) {
+      t.colour = a.colour();
+      change = "colour " + colourKey(a.colour());
+    }
+    int suggested = static_cast<int>(a.suggested_level());
+    if (validLevel(suggested) && suggested < t.level) {
+      t.level = suggested;
+      t.lead = d.options.lead.tierName(a.suggested_level());
+      change += (change.empty() ? "" : ", ") + std::string("level ") + levelText(suggested);
+    }
+    return change;
+  };
+  json timeline = json::array();
+  auto note = [&](Touched &t, const std::string &actor, const char *action, json detail) {
+    if (t.actor.empty()) t.actor = actor;
+    t.changed = true;
+    timeline.push_back({{"i", t.id}, {"a", actor}, {"c", action}, {"d", std::move(detail)}});
+  };
+
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    const auto &a = alerts[i];
+    if (a.alert_id().empty()) continue;
+    auto actor = "alert:" + a.rule_id();
+    if (auto k = links.find(a.alert_id()); k != links.end()) {
+      // A later message of an alert already linked: follow its colour.
+      auto *t = load(k->second.incident);
+      if (!t) continue;
+      result.incidentOf[i] = t->id;
+      bool wasCleared = k->second.cleared;
+      k->second.colour = colourKey(a.colour());
+      k->second.cleared = a.cleared();
+      k->second.dirty = true;
+      if (a.cleared()) {
+        if (wasCleared) continue;
+        ++t->cleared;
+        note(*t, actor, "alert_cleared",
+             {{"alert", a.alert_id()}, {"change", "alert cleared"}, {"headline", a.headline()}});
+      } else {
+        auto change = escalate(*t, a);
+        if (change.empty()) continue;  // a repeat: nothing a console would show
+        note(*t, actor, "escalated",
+             {{"alert", a.alert_id()}, {"change", change}, {"headline", a.headline()}});
+      }
+      continue;
+    }
+    if (a.cleared()) continue;  // cleared before it was ever linked
+    Touched *t = nullptr;
+    if (!linkedIncidents.empty() && !linkedIncidents[i].empty()) t = load(linkedIncidents[i]);
+    if (!t) {
+      // Sees the incidents this batch opened: they are in the same transaction.
+      auto rows =
+          tx.exec_prepared(kCorrelate, d.options.types.typeFor(a.quantity()), d.options.correlateWindowS,
+                           a.longitude(), a.latitude(), d.options.correlateRadiusM);
+      if (!rows.empty()) t = &adopt(rows[0]);
+    }
+    if (t) {
+      ++t->linked;
+      auto esc = escalate(*t, a);
+      note(*t, actor, "alert_linked", {{"alert", a.alert_id()}, {"headline", a.headline()}, {"change", esc}});
+    } else {
+      wire::IncidentReport in;
+      in.set_incident_id(d.newId(tx));
+      in.set_type(d.options.types.typeFor(a.quantity()));
+      in.set_title(a.headline().empty() ? a.rule_id() : a.headline());
+      in.set_description(a.description());
+      in.set_level(validLevel(a.suggested_level()) ? a.suggested_level() : wire::LEVEL_IV);
+      in.set_colour(a.colour());
+      in.set_latitude(a.latitude());
+      in.set_longitude(a.longitude());
+      in.set_reported_by(actor);
+      auto cameras = d.camerasFor(a.longitude(), a.latitude());
+      auto out = d.insert(tx, Actor::system(actor), in, cameras, "alert " + a.alert_id());
+      auto &nt = adopt(*d.fetch(tx, out.incident_id(), false));
+      nt.opened = true;
+      nt.openedAs = std::move(out);
+      t = &nt;
+    }
+    links[a.alert_id()] = {t->id, colourKey(a.colour()), false, true, true};
+    result.incidentOf[i] = t->id;
+  }
+
+  // The alert links and the timeline, one statement each.
+  json fresh = json::array(), changed = json::array();
+  for (const auto &[alertId, l] : links) {
+    if (!l.dirty) continue;
+    json row = {{"i", l.incident}, {"a", alertId}, {"c", l.colour}, {"x", l.cleared}};
+    (l.isNew ? fresh : changed).push_back(std::move(row));
+  }
+  if (!fresh.empty())
+    tx.exec_params(
+        "INSERT INTO incident_alerts (incident_id, alert_id, colour, cleared) "
+        "SELECT x->>'i', x->>'a', x->>'c', (x->>'x')::boolean FROM jsonb_array_elements($1::jsonb) x",
+        fresh.dump());
+  if (!changed.empty())
+    tx.exec_params(
+        "UPDATE incident_alerts ia SET colour = x->>'c', cleared = (x->>'x')::boolean "
+        "FROM jsonb_array_elements($1::jsonb) x WHERE ia.alert_id = x->>'a'",
+        changed.dump());
+  if (!timeline.empty())
+    tx.exec_params(
+        "INSERT INTO incident_timeline (incident_id, actor, action, detail) "
+        "SELECT x->>'i', x->>'a', x->>'c', x->'d' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS "
+        "t(x, n) "
+        "ORDER BY n",
+        timeline.dump());
+
+  // Each changed incident: one update, one version, one audit entry.
+  for (auto &t : touched) {
+    if (!t.changed) {
+      if (t.opened) result.changes.push_back({t.openedAs, true, ""});
+      continue;
+    }
+    tx.exec_params(
+        "UPDATE incidents SET colour = $2, level = $3, lead_tier = $4, version = version + 1, updated_at = "
+        "now() "
+        "WHERE id = $1",
+        t.id, colourKey(t.colour), t.level, t.lead);
+    auto after = *d.fetch(tx, t.id, false);
+    audit(tx, Actor::system(t.actor), "incident.alert", "incident/" + t.id, t.before, snapshotOf(after));
+    std::vector<std::string> parts;
+    if (t.opened) parts.emplace_back("opened");
+    if (t.linked > 0)
+      parts.push_back(t.linked == 1 ? "alert linked" : fmt::format("{} alerts linked", t.linked));
+    if (t.cleared > 0)
+      parts.push_back(t.cleared == 1 ? "alert cleared" : fmt::format("{} alerts cleared", t.cleared));
+    if (t.colour != t.startColour) parts.push_back("colour " + colourKey(t.colour));
+    if (t.level != t.startLevel) parts.push_back("level " + levelText(t.level));
+    if (parts.empty()) parts.emplace_back("alerts updated");
+    std::string change;
+    for (const auto &p : parts) change += (change.empty() ? "" : ", ") + p;
+    auto out = toReport(after);
+    out.set_change(change);
+    result.changes.push_back({std::move(out), t.opened, t.opened ? std::string() : t.via});
+  }
+  tx.commit();
+  return result;
+}
+
+}  // namespace liandong::server
