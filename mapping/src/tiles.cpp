@@ -73,20 +73,15 @@ TileService::TileService(const std::string &conninfo, std::size_t cacheBytes)
                 "    ST_AsMVTGeom(s.merc, e.env, 4096, 0, true) AS geom"
                 "  FROM ST_TileEnvelope($1, $2, $3) AS e(env) JOIN sensors s ON s.merc && e.env"
                 ") t WHERE geom IS NOT NULL");
-  conn_.prepare(
-      "tile_incidents",
-      "SELECT ST_AsMVT(t, 'incidents', 4096, 'geom') FROM ("
-      "  SELECT i.incident_id AS id, i.payload->'incident_report'->>'title' AS title,"
-      "    i.payload->'incident_report'->>'type' AS type, i.payload->'incident_report'->>'level' AS level,"
-      "    i.region_code, ST_AsMVTGeom(i.p, e.env, 4096, 0, true) AS geom"
-      "  FROM ST_TileEnvelope($1, $2, $3) AS e(env),"
-      "  LATERAL (SELECT incident_id, payload, region_code, ST_Transform(ST_SetSRID(ST_MakePoint("
-      "      (payload->'incident_report'->>'longitude')::float8,"
-      "      (payload->'incident_report'->>'latitude')::float8), 4326), 3857) AS p"
-      "    FROM events WHERE kind = 'incident' AND sent_at > now() - interval '30 days'"
-      "      AND payload->'incident_report' ? 'longitude') i"
-      "  WHERE i.p && e.env"
-      ") t WHERE geom IS NOT NULL");
+  conn_.prepare("tile_incidents",
+                "SELECT ST_AsMVT(t, 'incidents', 4096, 'geom') FROM ("
+                "  SELECT i.id, i.title, i.type, i.level, i.colour, i.state, i.lead_tier,"
+                "    i.county_code AS region_code, ST_AsMVTGeom(ST_Transform(i.geom, 3857), e.env, 4096, 0, "
+                "true) AS geom"
+                "  FROM ST_TileEnvelope($1, $2, $3) AS e(env)"
+                "  JOIN incidents i ON i.geom && ST_Transform(e.env, 4326)"
+                "  WHERE i.state <> 'closed' OR i.closed_at > now() - interval '1 day'"
+                ") t WHERE geom IS NOT NULL");
   refreshVersions();
 }
 

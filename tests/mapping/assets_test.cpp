@@ -401,7 +401,7 @@ TEST(Tiles, RegionTileHasPanyuAndIsCachedUntilTheLayerChanges) {
   auto grid = tiles.get("cameras", 8, gx, gy);
   EXPECT_NE(grid.mvt.find("count"), std::string::npos);
 
-  // Incidents (from the intake's events) show on their layer once reported.
+  // Incidents (from the incident desk's table) show on their layer once opened.
   auto [ix, iy] = tileOf(kLon, kLat, 12);
   auto noIncident = tiles.get("incidents", 12, ix, iy);
   EXPECT_EQ(noIncident.mvt.find("INC-1"), std::string::npos);
@@ -409,11 +409,10 @@ TEST(Tiles, RegionTileHasPanyuAndIsCachedUntilTheLayerChanges) {
     pqxx::connection c(ci);
     pqxx::work tx(c);
     tx.exec_params(
-        "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) VALUES "
-        "('t', 1, 'incident', now(), 'INC-1', '440113', jsonb_build_object('incident_report', "
-        "jsonb_build_object("
-        "'incident_id', 'INC-1', 'title', '市桥内涝', 'type', 'flood', 'longitude', $1::float8, 'latitude', "
-        "$2::float8)))",
+        "INSERT INTO incidents (id, type, title, level, colour, state, lead_tier, geom, county_code, "
+        "origin_centre, "
+        "reported_by) VALUES ('INC-1', 'flood', '市桥内涝', 4, 'blue', 'reported', 'county', "
+        "ST_SetSRID(ST_MakePoint($1, $2), 4326), '440113', 'centre-t', 'test')",
         kLon, kLat);
     tx.commit();
   }
