@@ -964,6 +964,198 @@ centre:
   EXPECT_EQ(d.query("SELECT count(*) FROM sop_steps WHERE step = 1 AND done_by = 'flood1'"), 1);
 }
 
+namespace {
+// One centre of a multi-tier test: a Deployment (its own database, ports and
+// folder) whose centre.yaml is rewritten for its place in the hierarchy.
+struct TierCentre {
+  std::unique_ptr<Deployment> d;
+  std::string id;
+  CurveKeyPair keys;
+  std::unique_ptr<Process> process;
+
+  TierCentre(const std::string &db, const std::string &centreId)
+      : d(std::make_unique<Deployment>(db)), id(centreId), keys(generateCurveKeyPair(centreId)) {
+    writeCurveKeyFile(d->dir / "centre.key", keys);
+    // The node of this deployment talks to this centre's key.
+    auto node = readFile(d->dir / "node.yaml");
+    node.replace(node.find(d->centre.publicZ85), d->centre.publicZ85.size(), keys.publicZ85);
+    writeFile(d->dir / "node.yaml", node);
+    d->centre = keys;
+  }
+  // tier, region, the admitted peers as {id, key}, and the parent/children/incidents sections.
+  void configure(const std::string &tier, const std::string &region,
+                 const std::vector<std::pair<std::string, std::string>> &admitted, const std::string &rest) {
+    std::string adm;
+    for (const auto &[peer, key] : admitted)
+      adm += fmt::format("  - {{id: {}, public_key: '{}'}}\n", peer, key);
+    std::string geo = sourceDir() + "/configs/data/geo/";
+    writeFile(d->dir / "centre.yaml", fmt::format(R"(centre:
+  id: {}
+  tier: {}
+  region: "{}"
+  intake: tcp://127.0.0.1:{}
+  updates: tcp://127.0.0.1:{}
+  snapshot: tcp://127.0.0.1:{}
+  query: tcp://127.0.0.1:{}
+  keys: centre.key
+  status_interval_s: 5
+database:
+  conninfo: "{}"
+admitted:
+{}import:
+  regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
+  cameras: [cameras.geojson]
+{})",
+                                                  id, tier, region, d->intake, d->updates, d->snapshot,
+                                                  d->queries, d->db, adm, geo, geo, geo, rest));
+  }
+  std::string up(const TierCentre &parent, int port = 0) const {
+    return fmt::format(
+        "parent:\n  id: {}\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
+        "  summary_interval_s: 5\n  outbox: {{dir: to-parent}}\n",
+        parent.id, port ? port : parent.d->intake, parent.keys.publicZ85);
+  }
+  std::string down(const TierCentre &child) const {
+    return fmt::format(
+        "children:\n  - id: {}\n    endpoint: tcp://127.0.0.1:{}\n    public_key: '{}'\n"
+        "    outbox: {{dir: to-{}}}\n",
+        child.id, child.d->intake, child.keys.publicZ85, child.id);
+  }
+  void start() { process = d->startCentre(); }
+  long query(const std::string &sql) { return d->query(sql); }
+};
+
+std::string session(link::QueryClient &client, const std::string &user, const std::string &password) {
+  wire::Query login;
+  login.mutable_login()->set_user(user);
+  login.mutable_login()->set_password(password);
+  return ask(client, "", login).login().session();
+}
+}  // namespace
+
+// The four tiers with real processes: a street's flood alert becomes an
+// incident at the street and at the district; the district raises it to
+// level II, which hands the lead to the province and reaches the city and the
+// province; a directive from the province comes back down to the street; and
+// a 60-second cut of the district↔city link loses nothing.
+TEST(CentreProcess, FourTiersAStreetAlertClimbsToTheProvinceAndADirectiveComesDown) {
+  TierCentre town("fed4_town", "centre-town"), county("fed4_county", "centre-county"),
+      city("fed4_city", "centre-city"), province("fed4_province", "centre-province");
+  int proxyPort = nextPort();
+  TcpProxy cut(proxyPort, city.d->intake);  // the district's WAN link to the city
+  town.configure("town", "440113", {{"node-t", town.d->node.publicZ85}, {county.id, county.keys.publicZ85}},
+                 town.up(county) + "incidents: {report_up_level: IV}\n");
+  county.configure("county", "440113",
+                   {{town.id, town.keys.publicZ85},
+                    {city.id, city.keys.publicZ85},
+                    {"console-t", county.d->console.publicZ85}},
+                   county.up(city, proxyPort) + county.down(town) + "incidents: {report_up_level: IV}\n");
+  city.configure("city", "440100",
+                 {{county.id, county.keys.publicZ85}, {province.id, province.keys.publicZ85}},
+                 city.up(province) + city.down(county) + "incidents: {report_up_level: III}\n");
+  province.configure("province", "440000",
+                     {{city.id, city.keys.publicZ85}, {"console-t", province.d->console.publicZ85}},
+                     province.down(city));
+  // The street's gauge is always above its blue level: a level IV flood alert at once.
+  writeFile(town.d->dir / "rules.yaml", R"(rules:
+  - {id: street-level, name: 市桥街道水位, quantity: water_level, sensors: [g1], levels: {blue: -100}}
+)");
+  for (auto *c : {&province, &city, &county, &town}) c->start();
+  for (auto *c : {&province, &city, &county, &town})
+    ASSERT_TRUE(c->process->waitForOutput("ready:", 60000)) << c->process->output();
+  auto node = town.d->startIngest();
+
+  const std::string fromStreet = "SELECT count(*) FROM incidents WHERE origin_centre = 'centre-town'";
+  ASSERT_TRUE(county.d->waitCount(fromStreet + " AND via_centre = 'centre-town' AND level = 4", 1, 30000))
+      << town.process->output() << county.process->output();
+  ASSERT_TRUE(city.d->waitCount(fromStreet + " AND level = 4", 1, 30000)) << city.process->output();
+  EXPECT_EQ(town.query(fromStreet + " AND reported_by = 'alert:street-level' AND type = 'flood'"), 1);
+  EXPECT_EQ(province.query("SELECT count(*) FROM incidents"), 0) << "level IV stays below the province";
+  std::string id;
+  {
+    pqxx::connection c(county.d->db);
+    pqxx::work tx(c);
+    id = tx.exec1("SELECT id FROM incidents WHERE origin_centre = 'centre-town'")[0].as<std::string>();
+  }
+
+  // The district works the incident while its WAN link to the city is cut for
+  // a minute: verified, responding, raised to level III (the city leads).
+  addUser(*county.d, "chen", "duty_officer", "440113", "district officer");
+  zmq::context_t ctx(1);
+  link::QueryClient countyConsole(ctx, "tcp://127.0.0.1:" + std::to_string(county.d->queries),
+                                  county.keys.publicZ85, county.d->console);
+  auto countySession = session(countyConsole, "chen", "district officer");
+  auto act = [&](const std::string &action, wire::ResponseLevel level = wire::LEVEL_NONE) {
+    wire::Query q;
+    q.mutable_act()->set_incident_id(id);
+    q.mutable_act()->set_action(action);
+    q.mutable_act()->set_level(level);
+    q.mutable_act()->set_text("隧道积水，车辆被困");
+    return ask(countyConsole, countySession, q).incident().incident();
+  };
+  auto version = [&](TierCentre &c) {
+    return c.query("SELECT version FROM incidents WHERE id = '" + id + "'");
+  };
+  const std::string incident = "SELECT count(*) FROM incidents WHERE id = '" + id + "'";
+  ASSERT_TRUE(city.d->waitCount(incident + " AND version = " + std::to_string(version(county)), 1, 10000));
+  long before = version(county);
+  cut.blackhole();
+  int cutSeconds = std::getenv("LIANDONG_CUT_SECONDS") ? std::atoi(std::getenv("LIANDONG_CUT_SECONDS")) : 60;
+  auto cutEnd = std::chrono::steady_clock::now() + std::chrono::seconds(cutSeconds);
+  act("verify");
+  act("respond");
+  EXPECT_EQ(act("set_level", wire::LEVEL_III).lead_tier(), wire::TIER_CITY);
+  std::this_thread::sleep_until(cutEnd);
+  EXPECT_EQ(version(city), before) << "nothing crosses a cut link";
+  cut.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  cut.restore();
+  long after = version(county);
+  EXPECT_EQ(after, before + 3);
+  ASSERT_TRUE(city.d->waitCount(incident + " AND version = " + std::to_string(after) +
+                                    " AND state = 'responding' AND level = 3 AND lead_tier = 'city'",
+                                1, 60000))
+      << county.process->output();
+  // Every version made during the cut arrived at the city, in order.
+  EXPECT_EQ(city.query("SELECT count(DISTINCT (detail->>'version')::int) FROM incident_timeline WHERE "
+                       "incident_id = '" +
+                       id + "' AND action = 'copy_updated' AND (detail->>'version')::int > " +
+                       std::to_string(before)),
+            after - before);
+  // Level III meets the city's reporting threshold: the province has it now.
+  ASSERT_TRUE(province.d->waitCount(incident + " AND level = 3", 1, 20000)) << city.process->output();
+
+  // Raised to level II at the district: the province leads, every tier has it.
+  EXPECT_EQ(act("set_level", wire::LEVEL_II).lead_tier(), wire::TIER_PROVINCE);
+  const std::string atLevelII = incident + " AND level = 2 AND lead_tier = 'province'";
+  for (auto *c : {&province, &city, &town})
+    EXPECT_TRUE(c->d->waitCount(atLevelII, 1, 20000)) << c->id << "\n" << c->process->output();
+
+  // The province's directive comes down three hops along the incident's path.
+  addUser(*province.d, "gd", "leader", "440000", "province leader");
+  link::QueryClient provinceConsole(ctx, "tcp://127.0.0.1:" + std::to_string(province.d->queries),
+                                    province.keys.publicZ85, province.d->console);
+  auto provinceSession = session(provinceConsole, "gd", "province leader");
+  wire::Query directive;
+  directive.mutable_directive()->set_to_centre("centre-town");
+  directive.mutable_directive()->set_incident_id(id);
+  directive.mutable_directive()->set_text("立即封闭环城路隧道，转移被困人员");
+  ask(provinceConsole, provinceSession, directive);
+  ASSERT_TRUE(
+      town.d->waitCount("SELECT count(*) FROM events WHERE kind = 'directive' AND "
+                        "payload->'directive'->>'text' = '立即封闭环城路隧道，转移被困人员' AND "
+                        "payload->'directive'->>'issued_by' = 'gd'",
+                        1, 30000))
+      << province.process->output() << city.process->output() << county.process->output();
+  EXPECT_TRUE(town.d->waitCount("SELECT count(*) FROM incident_timeline WHERE incident_id = '" + id +
+                                    "' AND detail->>'text' LIKE '上级指令%立即封闭环城路隧道%'",
+                                1, 10000));
+  EXPECT_EQ(version(town), version(province)) << "a directive is local work: versions stay in step";
+
+  EXPECT_EQ(node->stop(), 0);
+  for (auto *c : {&town, &county, &city, &province}) EXPECT_EQ(c->process->stop(), 0) << c->process->output();
+}
+
 int main(int argc, char **argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new PgEnvironment);

@@ -5,6 +5,8 @@
 #include <deque>
 #include <map>
 #include <mutex>
+
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
@@ -211,9 +213,39 @@ struct Centre::Impl {
       std::lock_guard lock(desk->mutex());
       desk->users().logout(q.session());
     } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
-               q.has_tasks() || q.has_task() || q.has_sitrep()) {
+               q.has_tasks() || q.has_task() || q.has_sitrep() || q.has_directive()) {
       Actor who = signedIn(peer, q);
-      if (q.has_tasks()) {
+      if (q.has_directive()) {
+        // A directive to a centre below: on this incident's timeline here,
+        // then down the link (main loop).
+        wire::Envelope env;
+        env.set_kind(wire::KIND_DISPATCH);
+        env.set_sender_id(config.id);
+        env.set_incident_id(q.directive().incident_id());
+        auto *d = env.mutable_directive();
+        *d = q.directive();
+        if (d->to_centre().empty() || d->text().empty() || d->text().size() > 20000)
+          throw Error("directive: to_centre and text (at most 20000 bytes) are required");
+        if (!mayDo(who.role, "directive"))
+          throw Error("permission denied: role " + roleName(who.role) + " may not issue directives");
+        if (d->directive_id().empty()) d->set_directive_id(fmt::format("{}-d{}", config.id, nowUs()));
+        d->set_issued_by(who.name);
+        d->set_issued_at_us(nowUs());
+        std::optional<IncidentChange> change;
+        if (!d->incident_id().empty()) {
+          wire::IncidentActionRequest note;
+          note.set_incident_id(d->incident_id());
+          note.set_action("note");
+          note.set_text(fmt::format("指令 {} → {}: {}", d->directive_id(), d->to_centre(), d->text()));
+          change = desk->act(who, note);
+          *r.mutable_incident() = desk->get(who, d->incident_id());
+        }
+        log->info("directive {} for {} issued by {} ({})", d->directive_id(), d->to_centre(), who.name,
+                  who.console);
+        std::lock_guard lock(pendingMutex);
+        if (change) pending.push_back(std::move(*change));
+        pendingDirectives.push_back(std::move(env));
+      } else if (q.has_tasks()) {
         auto *out = r.mutable_tasks();
         for (auto &t : desk->tasks(who, q.tasks())) *out->add_tasks() = std::move(t);
       } else if (q.has_dispatch() || q.has_task() || q.has_sitrep()) {
@@ -292,6 +324,7 @@ struct Centre::Impl {
   void publishIncident(const IncidentChange &change, const std::string &cameFrom, bool forceUp = false) {
     const auto &inc = change.incident;
     tellConsoles(inc);
+    if (!change.shared) return;  // local work: this centre's consoles only
     auto copy = [&] {
       wire::Envelope env;
       env.set_kind(change.opened ? wire::KIND_REPORT : wire::KIND_UPDATE);
@@ -348,6 +381,12 @@ struct Centre::Impl {
       batch.swap(pending);
     }
     for (const auto &c : batch) publishIncident(c, "");
+    std::deque<wire::Envelope> directives;
+    {
+      std::lock_guard lock(pendingMutex);
+      directives.swap(pendingDirectives);
+    }
+    for (const auto &d : directives) forward(d);
   }
 
   std::string regionName(const std::string &code) const {
@@ -379,16 +418,23 @@ struct Centre::Impl {
       wire::Envelope up;
       up.set_kind(src.kind());
       up.set_status(src.status());
-      up.set_incident_id(linkedIncident.empty() ? src.incident_id() : linkedIncident);
+      std::string incident = linkedIncident;
+      if (incident.empty()) incident = incidentOfAlert(src.alert().alert_id());
+      up.set_incident_id(incident.empty() ? src.incident_id() : incident);
       *up.mutable_target_area() = src.target_area();
       *up.mutable_alert() = src.alert();
       parent->publish(std::move(up));
     }
     if (src.has_directive() && src.directive().to_centre() != config.id) {
       auto it = children.find(src.directive().to_centre());
+      // Not a child: follow the incident down the path its copies came up.
+      if (it == children.end() && !src.incident_id().empty())
+        it = children.find(viaCentreOf(src.incident_id()));
       if (it == children.end()) {
-        log->warn("directive {} is for {}, which is not a child of this centre; not forwarded",
-                  src.directive().directive_id(), src.directive().to_centre());
+        log->warn(
+            "directive {} is for {}, which is neither a child of this centre nor below one on its "
+            "incident's path; not forwarded",
+            src.directive().directive_id(), src.directive().to_centre());
         return;
       }
       wire::Envelope down;
@@ -397,6 +443,43 @@ struct Centre::Impl {
       *down.mutable_directive() = src.directive();
       it->second->publish(std::move(down));
       log->info("directive {} forwarded to {}", src.directive().directive_id(), it->first);
+    }
+  }
+
+  std::string incidentOfAlert(const std::string &alertId) {
+    try {
+      return desk->incidentOfAlert(alertId);
+    } catch (const std::exception &e) {
+      log->warn("alert {}: cannot look up its incident: {}", alertId, firstLine(e.what()));
+      return {};
+    }
+  }
+
+  std::string viaCentreOf(const std::string &incidentId) {
+    try {
+      return desk->viaCentre(incidentId);
+    } catch (const std::exception &e) {
+      log->warn("incident {}: cannot look up where it came from: {}", incidentId, firstLine(e.what()));
+      return {};
+    }
+  }
+
+  // A directive for this centre about an incident it holds goes on the
+  // incident's timeline, so the duty officer sees it with the rest.
+  void receiveDirective(const wire::Envelope &src) {
+    const auto &d = src.directive();
+    if (d.to_centre() != config.id || src.incident_id().empty()) return;
+    try {
+      wire::IncidentActionRequest note;
+      note.set_incident_id(src.incident_id());
+      note.set_action("note");
+      note.set_text(
+          fmt::format("上级指令 {} ({}@{}): {}", d.directive_id(), d.issued_by(), src.sender_id(), d.text()));
+      auto change = desk->act(Actor::system("centre:" + src.sender_id()), note);
+      publishIncident(change, src.sender_id());
+    } catch (const std::exception &e) {
+      log->warn("directive {}: not on the timeline of incident {}: {}", d.directive_id(), src.incident_id(),
+                firstLine(e.what()));
     }
   }
 
@@ -424,6 +507,7 @@ struct Centre::Impl {
                 src.sender_id(), firstLine(e.what()));
     }
     forward(src);
+    if (src.has_directive()) receiveDirective(src);
     if (src.has_alert()) makeCap(src.alert());
     if (src.has_incident_report()) return;  // consoles got the incident as it now stands
     wire::StateUpdate u;
@@ -546,8 +630,9 @@ struct Centre::Impl {
   std::unique_ptr<IncidentDesk> desk;
   std::string linkedIncident;  // the incident the message being stored joined (main thread)
   std::mutex pendingMutex;
-  std::deque<IncidentChange> pending;          // changes from the query thread
-  std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
+  std::deque<IncidentChange> pending;            // changes from the query thread
+  std::deque<wire::Envelope> pendingDirectives;  // directives issued on the query thread
+  std::unique_ptr<link::QueryServer> queries;    // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };
 

@@ -129,9 +129,11 @@ struct IncidentDesk::Impl {
         actor, action, detail.dump());
   }
 
-  // Bumps the version and the change time; returns the new state.
-  wire::IncidentReport touch(pqxx::work &tx, const std::string &id, const std::string &change) {
-    tx.exec_params("UPDATE incidents SET version = version + 1, updated_at = now() WHERE id = $1", id);
+  // Marks a change (the version moves only for a shared one); returns the new state.
+  wire::IncidentReport touch(pqxx::work &tx, const std::string &id, const std::string &change,
+                             bool shared = true) {
+    tx.exec_params("UPDATE incidents SET version = version + $2, updated_at = now() WHERE id = $1", id,
+                   shared ? 1 : 0);
     auto r = toReport(*fetch(tx, id, false));
     r.set_change(change);
     return r;

@@ -59,7 +59,7 @@ bool mayDo(Role role, std::string_view action) {
     case Role::DutyOfficer: return true;
     case Role::Leader:
       // Leaders watch, decide the response level and leave instructions.
-      return action == "read" || action == "set_level" || action == "note";
+      return action == "read" || action == "set_level" || action == "note" || action == "directive";
     case Role::AgencyOperator:
       // Field agencies report what they find; the duty officer runs the incident.
       return action == "read" || action == "create" || action == "note";

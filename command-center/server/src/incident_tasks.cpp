@@ -182,10 +182,10 @@ IncidentChange IncidentDesk::dispatch(const Actor &who, const wire::TaskDispatch
                            std::nullopt, who);
   d.timeline(tx, req.incident_id(), who.name, "tasked",
              {{"agencies", agencies}, {"tasks", ids}, {"title", req.title()}, {"ack_minutes", ackMinutes}});
-  auto out = d.touch(tx, req.incident_id(), fmt::format("tasked {} agencies", agencies.size()));
+  auto out = d.touch(tx, req.incident_id(), fmt::format("tasked {} agencies", agencies.size()), false);
   auto via = text((*d.fetch(tx, req.incident_id(), false))["via"]);
   tx.commit();
-  return {out, false, via};
+  return {out, false, via, false};
 }
 
 std::vector<wire::Task> IncidentDesk::tasks(const Actor &who, const wire::TaskListRequest &req) {
@@ -273,10 +273,10 @@ IncidentChange IncidentDesk::updateTask(const Actor &who, const wire::TaskUpdate
   d.timeline(tx, incidentId, who.name, "task_" + action, detail);
   audit(tx, who, "task." + action, "task/" + req.task_id(), {{"state", state}},
         {{"state", next}, {"progress", progress}});
-  auto out = d.touch(tx, incidentId, fmt::format("task {} {} by {}", req.task_id(), next, agency));
+  auto out = d.touch(tx, incidentId, fmt::format("task {} {} by {}", req.task_id(), next, agency), false);
   auto via = text((*d.fetch(tx, incidentId, false))["via"]);
   tx.commit();
-  return {out, false, via};
+  return {out, false, via, false};
 }
 
 IncidentChange IncidentDesk::submitSitrep(const Actor &who, const wire::SitrepSubmitRequest &req) {
@@ -334,10 +334,10 @@ IncidentChange IncidentDesk::submitSitrep(const Actor &who, const wire::SitrepSu
   }
   d.timeline(tx, req.incident_id(), who.name, "sitrep", {{"kind", kind}, {"seq", seq}, {"body", req.body()}});
   audit(tx, who, "incident.sitrep", "incident/" + req.incident_id(), nullptr, {{"kind", kind}, {"seq", seq}});
-  auto out = d.touch(tx, req.incident_id(), fmt::format("{} {} submitted", sitrepName(kind), seq));
+  auto out = d.touch(tx, req.incident_id(), fmt::format("{} {} submitted", sitrepName(kind), seq), false);
   auto via = text((*d.fetch(tx, req.incident_id(), false))["via"]);
   tx.commit();
-  return {out, false, via};
+  return {out, false, via, false};
 }
 
 std::vector<DeadlineEvent> IncidentDesk::checkDeadlines() {
@@ -362,9 +362,12 @@ std::vector<DeadlineEvent> IncidentDesk::checkDeadlines() {
     audit(tx, system, "task.escalate", "task/" + task, {{"escalation", escalation - 1}},
           {{"escalation", escalation}});
     DeadlineEvent e;
+    // The second stage is news for the tier above: a shared change.
+    e.change.shared = escalation == 2;
     e.change.incident = d.touch(
         tx, incident,
-        fmt::format("task {} not acknowledged by {}: escalated to {}", task, r[2].as<std::string>(), to));
+        fmt::format("task {} not acknowledged by {}: escalated to {}", task, r[2].as<std::string>(), to),
+        e.change.shared);
     e.change.viaCentre = text((*d.fetch(tx, incident, false))["via"]);
     e.toParent = escalation == 2;
     events.push_back(std::move(e));
@@ -379,7 +382,8 @@ std::vector<DeadlineEvent> IncidentDesk::checkDeadlines() {
     auto seq = r[2].as<int>();
     d.timeline(tx, incident, system.name, "sitrep_overdue", {{"kind", kind}, {"seq", seq}});
     DeadlineEvent e;
-    e.change.incident = d.touch(tx, incident, fmt::format("{} {} overdue", sitrepName(kind), seq));
+    e.change.shared = false;
+    e.change.incident = d.touch(tx, incident, fmt::format("{} {} overdue", sitrepName(kind), seq), false);
     e.change.viaCentre = text((*d.fetch(tx, incident, false))["via"]);
     const auto &inc = e.change.incident;
     wire::Alert a;

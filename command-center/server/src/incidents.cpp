@@ -18,6 +18,24 @@ std::optional<IncidentChange> IncidentDesk::onAlert(const wire::Alert &alert,
   auto &d = *impl_;
   auto who = Actor::system("alert:" + alert.rule_id());
   if (alert.alert_id().empty()) return std::nullopt;
+  if (!linkedIncident.empty()) {
+    // A child centre correlated it already and owns the incident: record the
+    // link on our copy (if we hold one) but change nothing — the child's next
+    // copy carries whatever the alert changed. Bumping our version here
+    // would make us ignore that copy.
+    pqxx::work tx(d.conn);
+    if (!d.fetch(tx, linkedIncident, false)) return std::nullopt;
+    auto linked = tx.exec_params(
+        "INSERT INTO incident_alerts (incident_id, alert_id, colour, cleared) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id) DO UPDATE SET colour = "
+        "EXCLUDED.colour, cleared = EXCLUDED.cleared RETURNING (xmax = 0)",
+        linkedIncident, alert.alert_id(), colourKey(alert.colour()), alert.cleared());
+    if (!linked.empty() && linked[0][0].as<bool>())
+      d.timeline(tx, linkedIncident, who.name, "alert_linked",
+                 {{"alert", alert.alert_id()}, {"headline", alert.headline()}, {"by", "child centre"}});
+    tx.commit();
+    return std::nullopt;
+  }
   std::vector<mapping::AssetHit> cameras;
   bool maybeNew = !alert.cleared();
   if (maybeNew) cameras = d.camerasFor(alert.longitude(), alert.latitude());
@@ -48,8 +66,7 @@ std::optional<IncidentChange> IncidentDesk::onAlert(const wire::Alert &alert,
   } else {
     if (alert.cleared()) return std::nullopt;  // cleared before it was ever linked
     std::optional<pqxx::row> target;
-    if (!linkedIncident.empty()) target = d.fetch(tx, linkedIncident, true);
-    if (!target) {
+    {
       auto type = d.options.types.typeFor(alert.quantity());
       auto rows = tx.exec_params(
           fmt::format(
@@ -89,12 +106,14 @@ std::optional<IncidentChange> IncidentDesk::onAlert(const wire::Alert &alert,
     }
   }
   auto before = snapshotOf(*d.fetch(tx, incidentId, false));
-  auto out = d.touch(tx, incidentId, change);
+  // Only a raised colour or level is news for the other tiers.
+  bool shared = change != "alert cleared" && change != "alert linked";
+  auto out = d.touch(tx, incidentId, change, shared);
   audit(tx, who, "incident.alert", "incident/" + incidentId, before,
         snapshotOf(*d.fetch(tx, incidentId, false)));
   auto via = text((*d.fetch(tx, incidentId, false))["via"]);
   tx.commit();
-  return IncidentChange{out, false, via};
+  return IncidentChange{out, false, via, shared};
 }
 
 std::optional<IncidentChange> IncidentDesk::onReport(const wire::IncidentReport &report,
@@ -274,12 +293,13 @@ IncidentChange IncidentDesk::act(const Actor &who, const wire::IncidentActionReq
     if (!req.text().empty()) detail["text"] = req.text();
   }
   d.timeline(tx, req.incident_id(), who.name, action, detail);
-  auto out = d.touch(tx, req.incident_id(), change);
+  bool shared = action != "note" && action != "sop_done";
+  auto out = d.touch(tx, req.incident_id(), change, shared);
   auto after = *d.fetch(tx, req.incident_id(), false);
   audit(tx, who, "incident." + action, "incident/" + req.incident_id(), before, snapshotOf(after));
   auto via = text(after["via"]);
   tx.commit();
-  return {out, false, via};
+  return {out, false, via, shared};
 }
 
 std::vector<wire::IncidentReport> IncidentDesk::list(const Actor &who, bool includeClosed, int limit) {
@@ -363,6 +383,20 @@ wire::IncidentDetail IncidentDesk::get(const Actor &who, const std::string &inci
     x->set_done_by(r[4].as<std::string>());
   }
   return detail;
+}
+
+std::string IncidentDesk::viaCentre(const std::string &incidentId) {
+  std::lock_guard lock(mutex_);
+  pqxx::work tx(impl_->conn);
+  auto rows = tx.exec_params("SELECT coalesce(via_centre, '') FROM incidents WHERE id = $1", incidentId);
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+}
+
+std::string IncidentDesk::incidentOfAlert(const std::string &alertId) {
+  std::lock_guard lock(mutex_);
+  pqxx::work tx(impl_->conn);
+  auto rows = tx.exec_params("SELECT incident_id FROM incident_alerts WHERE alert_id = $1", alertId);
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
 }
 
 }  // namespace liandong::server

@@ -31,6 +31,10 @@ struct IncidentChange {
   wire::IncidentReport incident;
   bool opened = false;
   std::string viaCentre;  // the child centre the incident came from, if any
+  // A change of what every tier holds (state, level, colour, lead): it bumps
+  // the version and goes up and down. Local work (notes, tasks, reports, SOP
+  // steps, a linked alert) is shown on this centre's consoles only.
+  bool shared = true;
 };
 
 // What a batch of alerts changed: each incident once, as it stands after the
@@ -91,10 +95,11 @@ public:
   IncidentDesk(const std::string &conninfo, IncidentOptions options);
   ~IncidentDesk();
 
-  // An alert stored by the intake. Joins the incident named by
-  // `linkedIncident` (an alert a child centre already correlated), else an
-  // open incident of its type nearby, else opens one. Returns the change, or
-  // nothing when the alert changed nothing (a repeat).
+  // An alert stored by the intake. One a child centre already correlated
+  // (`linkedIncident`) is only linked to our copy of that incident, which the
+  // child's copies keep up to date. Otherwise it joins an open incident of its
+  // type nearby, or opens one. Returns the change, or nothing when the alert
+  // changed nothing visible (a repeat, or a child's alert).
   std::optional<IncidentChange> onAlert(const wire::Alert &alert, const std::string &linkedIncident = {});
 
   // Many alerts in one transaction (an alarm storm; incident_storm.cpp):
@@ -127,6 +132,13 @@ public:
   // Missed acknowledgement deadlines and overdue situation reports, as of now
   // (the centre calls this every few seconds). Each is reported once per stage.
   std::vector<DeadlineEvent> checkDeadlines();
+
+  // The child centre an incident's copies came from ("" when opened here or
+  // unknown): directives for centres further down follow it.
+  std::string viaCentre(const std::string &incidentId);
+
+  // The incident an alert joined ("" when none).
+  std::string incidentOfAlert(const std::string &alertId);
 
   UserStore &users() { return *users_; }
   std::mutex &mutex() { return mutex_; }  // hold it around users() calls
