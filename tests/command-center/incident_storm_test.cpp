@@ -2,9 +2,10 @@
 // real PostGIS with Panyu's regions and approximate towns: a batch correlates
 // alerts into incidents exactly as onAlert() does one by one (same incidents,
 // colours, levels, linked alerts), follows alerts linked by earlier batches
-// or by onAlert(), honours an incident named by a child centre, writes each
-// changed incident once (one version, one audit entry per batch) and keeps
-// the audit chain intact.
+// or by onAlert(), only links an alert a child centre already correlated,
+// writes each changed incident once (one audit entry per batch, a new
+// version only when its colour or level rose) and keeps the audit chain
+// intact.
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -205,14 +206,33 @@ TEST(IncidentStorm, LaterBatchesFollowLinkedAlertsAndNamedIncidents) {
   EXPECT_EQ(r.incidentOf[0], id);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM audit_log"), audits);
 
-  // An alert a child centre already correlated joins the incident it names,
-  // even far away; one with no incident named correlates here.
-  r = desk.onAlerts({alert("C1", "water_level", b), alert("C2", "water_level", b)}, {id, ""});
+  // An alert a child centre already correlated is only linked to the
+  // incident it names, even far away, and changes nothing here (the child's
+  // copies do); one naming an incident we do not hold is dropped; one with no
+  // incident named correlates here.
+  auto version = scalar(db, "SELECT max(version) FROM incidents");
+  r = desk.onAlerts({alert("C1", "water_level", b, wire::COLOUR_RED), alert("C2", "water_level", b),
+                     alert("C3", "water_level", b)},
+                    {id, "", "centre-x-unknown"});
   EXPECT_EQ(r.incidentOf[0], id);
   EXPECT_NE(r.incidentOf[1], id);
-  ASSERT_EQ(r.changes.size(), 2u);
+  EXPECT_EQ(r.incidentOf[2], "");
+  ASSERT_EQ(r.changes.size(), 1u);
+  EXPECT_TRUE(r.changes[0].opened);
+  EXPECT_EQ(scalar(db, "SELECT max(version) FROM incidents"), version);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM incident_timeline WHERE detail->>'by' = 'child centre'"), 1);
+  // A cleared link from a child: recorded, still no change.
+  auto childClear = alert("C1", "water_level", b, wire::COLOUR_RED, wire::LEVEL_IV, true);
+  r = desk.onAlerts({childClear}, {id});
+  EXPECT_TRUE(r.changes.empty());
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM incident_alerts WHERE alert_id = 'C1' AND cleared"), 1);
+
+  // Linking and clearing are local: no new version, not shared.
+  r = desk.onAlerts({alert("W5", "water_level", a)});
+  ASSERT_EQ(r.changes.size(), 1u);
   EXPECT_EQ(r.changes[0].incident.change(), "alert linked");
-  EXPECT_TRUE(r.changes[1].opened);
+  EXPECT_FALSE(r.changes[0].shared);
+  EXPECT_EQ(r.changes[0].incident.version(), static_cast<std::uint32_t>(version));
 
   // The next plain onAlert() sees what the batches stored.
   auto cleared = alert("W1", "water_level", a);
@@ -224,7 +244,7 @@ TEST(IncidentStorm, LaterBatchesFollowLinkedAlertsAndNamedIncidents) {
   {
     pqxx::work tx(conn);
     EXPECT_EQ(
-        tx.exec_params1("SELECT count(*) FROM incident_alerts WHERE incident_id = $1", id)[0].as<long>(), 2);
+        tx.exec_params1("SELECT count(*) FROM incident_alerts WHERE incident_id = $1", id)[0].as<long>(), 3);
   }
 
   EXPECT_THROW(desk.onAlerts({alert("Z1", "water_level", a)}, {"x", "y"}), std::invalid_argument);

@@ -4,11 +4,13 @@
 // entry, backs it up. Here a batch is correlated alert by alert exactly as
 // onAlert() does, but the incidents it changes are held in memory and each
 // is written, versioned and audited once, and the alert links and timeline
-// rows go in with one statement each.
+// rows go in with one statement each. Keep it in step with onAlert()
+// (incidents.cpp): the tests compare the two.
 #include "liandong/server/incidents.h"
 
 #include <deque>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -117,6 +119,7 @@ AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
     }
     return change;
   };
+  std::set<std::string> held;  // incidents named by a child centre that we hold a copy of
   json timeline = json::array();
   auto note = [&](Touched &t, const std::string &actor, const char *action, json detail) {
     if (t.actor.empty()) t.actor = actor;
@@ -128,6 +131,31 @@ AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
     const auto &a = alerts[i];
     if (a.alert_id().empty()) continue;
     auto actor = "alert:" + a.rule_id();
+    if (!linkedIncidents.empty() && !linkedIncidents[i].empty()) {
+      // As onAlert(): a child centre correlated it already and owns the
+      // incident; record the link on our copy (if we hold one) and change
+      // nothing — the child's next copy carries what the alert changed.
+      const auto &id = linkedIncidents[i];
+      if (!held.contains(id)) {
+        if (!touchedIndex.contains(id) && !d.fetch(tx, id, false)) continue;
+        held.insert(id);
+      }
+      if (auto k = links.find(a.alert_id()); k != links.end()) {
+        k->second.colour = colourKey(a.colour());
+        k->second.cleared = a.cleared();
+        k->second.dirty = true;
+        result.incidentOf[i] = k->second.incident;
+      } else {
+        links[a.alert_id()] = {id, colourKey(a.colour()), a.cleared(), true, true};
+        timeline.push_back(
+            {{"i", id},
+             {"a", actor},
+             {"c", "alert_linked"},
+             {"d", {{"alert", a.alert_id()}, {"headline", a.headline()}, {"by", "child centre"}}}});
+        result.incidentOf[i] = id;
+      }
+      continue;
+    }
     if (auto k = links.find(a.alert_id()); k != links.end()) {
       // A later message of an alert already linked: follow its colour.
       auto *t = load(k->second.incident);
@@ -152,8 +180,7 @@ AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
     }
     if (a.cleared()) continue;  // cleared before it was ever linked
     Touched *t = nullptr;
-    if (!linkedIncidents.empty() && !linkedIncidents[i].empty()) t = load(linkedIncidents[i]);
-    if (!t) {
+    {
       // Sees the incidents this batch opened: they are in the same transaction.
       auto rows =
           tx.exec_prepared(kCorrelate, d.options.types.typeFor(a.quantity()), d.options.correlateWindowS,
@@ -211,17 +238,19 @@ AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
         "ORDER BY n",
         timeline.dump());
 
-  // Each changed incident: one update, one version, one audit entry.
+  // Each changed incident: one update and one audit entry. As in onAlert(),
+  // only a raised colour or level is news for the other tiers: it alone
+  // moves the version (once per batch).
   for (auto &t : touched) {
     if (!t.changed) {
-      if (t.opened) result.changes.push_back({t.openedAs, true, ""});
+      if (t.opened) result.changes.push_back({t.openedAs, true, "", true});
       continue;
     }
+    bool raised = t.colour != t.startColour || t.level != t.startLevel;
     tx.exec_params(
-        "UPDATE incidents SET colour = $2, level = $3, lead_tier = $4, version = version + 1, updated_at = "
-        "now() "
-        "WHERE id = $1",
-        t.id, colourKey(t.colour), t.level, t.lead);
+        "UPDATE incidents SET colour = $2, level = $3, lead_tier = $4, version = version + $5, updated_at = "
+        "now() WHERE id = $1",
+        t.id, colourKey(t.colour), t.level, t.lead, raised ? 1 : 0);
     auto after = *d.fetch(tx, t.id, false);
     audit(tx, Actor::system(t.actor), "incident.alert", "incident/" + t.id, t.before, snapshotOf(after));
     std::vector<std::string> parts;
@@ -237,7 +266,8 @@ AlertBatchResult IncidentDesk::onAlerts(const std::vector<wire::Alert> &alerts,
     for (const auto &p : parts) change += (change.empty() ? "" : ", ") + p;
     auto out = toReport(after);
     out.set_change(change);
-    result.changes.push_back({std::move(out), t.opened, t.opened ? std::string() : t.via});
+    result.changes.push_back(
+        {std::move(out), t.opened, t.opened ? std::string() : t.via, t.opened || raised});
   }
   tx.commit();
   return result;
