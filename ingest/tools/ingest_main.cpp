@@ -1,10 +1,13 @@
 // liandong-ingest: an ingest node. Reads its YAML configuration, collects
 // readings (simulated sensors, SL 651 stations, MQTT devices, polled Modbus
 // TCP devices) and sends every reading to its centre over the
-// reliable CURVE link, through a durable outbox. Its edge rules (`rules:`)
+// reliable CURVE link, through a durable outbox. Its cameras (`cameras:`)
+// are relayed and re-served over RTSP; each change of a camera's health
+// state goes to the centre as a CameraStatus. Its edge rules (`rules:`)
 // raise alerts locally, so a cut link still produces them (they wait in the
 // outbox); the rule file is reloaded when it changes.
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +21,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/ingest/camera_relay.h"
 #include "liandong/ingest/modbus_source.h"
 #include "liandong/ingest/mqtt_source.h"
 #include "liandong/ingest/simulated_sensor.h"
@@ -30,10 +34,11 @@ struct NodeConfig {
   link::SenderOptions sender;
   link::OutboxOptions outbox;
   std::vector<ingest::SimulatedSensorSpec> sensors;
-  std::filesystem::path rulesFile;              // edge alert rules (optional)
-  std::optional<ingest::Sl651Options> sl651;    // SL 651 stations (optional)
-  std::optional<ingest::MqttOptions> mqtt;      // MQTT devices (optional)
-  std::optional<ingest::ModbusOptions> modbus;  // polled Modbus TCP devices (optional)
+  std::filesystem::path rulesFile;               // edge alert rules (optional)
+  std::optional<ingest::Sl651Options> sl651;     // SL 651 stations (optional)
+  std::optional<ingest::MqttOptions> mqtt;       // MQTT devices (optional)
+  std::optional<ingest::ModbusOptions> modbus;   // polled Modbus TCP devices (optional)
+  std::optional<ingest::CameraOptions> cameras;  // relayed RTSP cameras (optional)
   std::string logLevel;
 };
 
@@ -71,6 +76,7 @@ NodeConfig readConfig(const std::string &file) {
   out.sl651 = ingest::readSl651Options(cfg);
   out.mqtt = ingest::readMqttOptions(cfg, out.sender.senderId);
   out.modbus = ingest::readModbusOptions(cfg);
+  out.cameras = ingest::readCameraOptions(cfg);
   if (cfg.has("rules")) {
     out.rulesFile = cfg.path("rules");
     try {
@@ -114,6 +120,12 @@ int main(int argc, char **argv) {
     if (config.mqtt) mqtt = std::make_unique<ingest::MqttSource>(*config.mqtt);
     std::unique_ptr<ingest::ModbusSource> modbus;
     if (config.modbus) modbus = std::make_unique<ingest::ModbusSource>(*config.modbus);
+    std::unique_ptr<ingest::CameraHub> cameras;
+    std::map<std::string, std::pair<double, double>> cameraPlaces;  // id -> latitude, longitude
+    if (config.cameras) {
+      for (const auto &c : config.cameras->cameras) cameraPlaces[c.id] = {c.latitude, c.longitude};
+      cameras = std::make_unique<ingest::CameraHub>(*config.cameras);
+    }
     std::vector<ingest::SimulatedSensor> sensors;
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
@@ -185,6 +197,16 @@ int main(int argc, char **argv) {
         for (auto &r : mqtt->take()) publishReading(std::move(r));
       if (modbus)
         for (auto &r : modbus->take()) publishReading(std::move(r));
+      if (cameras)
+        for (auto &status : cameras->takeChanges()) {  // changes of state only, not every frame
+          wire::Envelope env;
+          env.set_kind(wire::KIND_SENSOR_STATUS);
+          auto [lat, lon] = cameraPlaces[status.camera_id()];
+          env.mutable_target_area()->set_latitude(lat);
+          env.mutable_target_area()->set_longitude(lon);
+          *env.mutable_camera_status() = std::move(status);
+          sender.publish(std::move(env));
+        }
       if (sl651) {
         for (auto &r : sl651->poll(20)) publishReading(std::move(r));
       } else {

@@ -1,0 +1,92 @@
+// Cameras on an ingest node (`cameras:` in its configuration): per camera
+// exactly one upstream RTSP connection (rtspsrc, H.264 passed through without
+// decoding), re-served by the node's own RTSP server at
+// rtsp://<node>:<port>/cam/<id> to any number of viewers, with a health state
+// per camera (connecting / live / stalled / offline, last-frame time, fps and
+// bitrate measured from the buffers) reported as wire::CameraStatus on every
+// change of state, and a JPEG snapshot of the latest frame on demand.
+// liandong-ingest owns one CameraHub; the tests drive it against the real
+// camera simulator (tools/camera_sim.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "liandong.pb.h"
+#include "liandong/core/config.h"
+
+namespace liandong::ingest {
+
+// How rtspsrc reaches the camera: interleaved over the RTSP TCP connection
+// (default; survives NAT and firewalls), RTP over UDP, or alternating TCP
+// and UDP from one connection attempt to the next.
+enum class CameraTransport { Tcp, Udp, Auto };
+
+struct CameraSpec {
+  std::string id;   // [A-Za-z0-9_-]{1,64}; the path /cam/<id> on the node
+  std::string url;  // rtsp://[user:pass@]host[:port]/path; never logged unredacted
+  CameraTransport transport = CameraTransport::Tcp;
+  int latencyMs = 200;  // rtspsrc jitterbuffer (keep small; no second jitterbuffer)
+  double latitude = 0, longitude = 0;
+};
+
+struct CameraOptions {
+  std::string host = "127.0.0.1";  // where the node re-serves its cameras
+  int port = 8554;                 // 0 = any free port (tests); see CameraHub::port()
+  double stallAfterS = 3;          // live -> stalled after this long without a frame
+  double offlineAfterS = 10;       // stalled (or connecting) this long -> offline, reconnect
+  double reconnectMinS = 1;        // back-off: min * 2^n, capped at max, with jitter
+  double reconnectMaxS = 30;
+  std::vector<CameraSpec> cameras;
+};
+
+// Reads the `cameras:` section of a node configuration (nullopt when absent).
+// Throws ConfigError naming file, line and key.
+std::optional<CameraOptions> readCameraOptions(const ConfigNode &node);
+
+// "rtsp://user:pass@host/x ... rtsp://u@h" -> every user-info in the text
+// replaced by "***" (error messages of rtspsrc may quote the location).
+std::string redactCredentials(const std::string &text);
+
+const char *cameraStateName(wire::CameraState state);
+
+class CameraHub {
+public:
+  // Starts the RTSP server and one relay per camera on a worker thread (all
+  // pipeline state changes happen there). Throws Error when GStreamer or the
+  // server cannot start (e.g. the port is taken).
+  explicit CameraHub(CameraOptions options);
+  ~CameraHub();  // stops the server, every relay and the worker thread
+  CameraHub(const CameraHub &) = delete;
+  CameraHub &operator=(const CameraHub &) = delete;
+
+  // The port the node's RTSP server listens on (the bound one when port 0).
+  int port() const;
+  // rtsp://host:port/cam/<id> for a configured camera.
+  std::string serveUrl(const std::string &cameraId) const;
+  // The status changes since the last call, oldest first (what the node publishes).
+  std::vector<wire::CameraStatus> takeChanges();
+  // Optional: called on the worker thread at each change, besides the queue.
+  // Must not block and must not throw.
+  void onChange(std::function<void(const wire::CameraStatus &)> callback);
+  // Every camera's current status, with fps and bitrate of the last seconds.
+  std::vector<wire::CameraStatus> statuses() const;
+  std::optional<wire::CameraStatus> status(const std::string &cameraId) const;
+  // Upstream connection attempts so far (1 + reconnects) for one camera.
+  int attempts(const std::string &cameraId) const;
+  // A JPEG of the latest frame: the cached group of pictures (keyframe and
+  // what followed) is decoded in a short-lived pipeline and the last picture
+  // encoded. nullopt when the camera has no picture yet or decoding fails
+  // within timeoutMs. Blocks the caller, never the relay.
+  std::optional<std::vector<std::uint8_t>> snapshot(const std::string &cameraId, int timeoutMs = 5000) const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace liandong::ingest

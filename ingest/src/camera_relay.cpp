@@ -1,0 +1,717 @@
+// Camera relay and re-serving (see camera_relay.h), on GStreamer 1.22 and
+// gst-rtsp-server.
+//
+// Why appsink -> appsrc: each camera has ONE always-on upstream pipeline
+//   rtspsrc ! rtph264depay ! h264parse config-interval=-1 ! appsink
+// whose samples feed, without decoding, the appsrc of the RTSP server's media
+//   ( appsrc name=src ! rtph264pay name=pay0 )
+// made by a GstRTSPMediaFactory with shared=TRUE, so all viewers of a camera
+// share one media and the upstream connection never depends on who watches
+// (health and, later, recording need it all the time). A pipeline built by
+// the factory from "rtspsrc ..." would open one upstream per media and only
+// while someone watches; intervideosink/src carries raw video only (a
+// decode), and interpipe is not packaged in Debian 12. The upstream keeps the
+// group of pictures since the last keyframe (the GOP cache): a new media gets
+// it first, so its first viewer starts on a keyframe at once, and snapshots
+// decode it. Viewers asking while no keyframe is cached get 503.
+//
+// Threads: every pipeline state change, bus message, timer and the RTSP
+// server's listening socket run on the hub's worker thread (its own
+// GMainContext); fields marked "worker" are touched only there. The
+// appsink callback (upstream streaming thread) and the media callbacks (RTSP
+// server threads) only touch the fields under Relay::mu. No exception
+// crosses a GStreamer callback: they catch, log and carry on.
+#include "liandong/ingest/camera_relay.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "liandong/core/clock.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/logging.h"
+#include "liandong/ingest/gst_util.h"
+
+namespace liandong::ingest {
+
+namespace {
+
+constexpr std::size_t kMaxGopSamples = 600;      // a 20 s GOP at 30 fps
+constexpr std::size_t kMaxGopBytes = 32u << 20;  // beyond this the cache waits for the next keyframe
+constexpr int kTickMs = 200;                     // health evaluation period
+constexpr std::int64_t kRateWindowMs = 2000;     // fps and bitrate over the last 2 s
+constexpr const char *kMediaLaunch =
+    "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=8000000 "
+    "! rtph264pay name=pay0 pt=96 config-interval=-1 )";
+
+std::int64_t nowSteadyMs() {
+  return steadyMs();
+}
+
+const std::regex &idPattern() {
+  static const std::regex re("[A-Za-z0-9_-]{1,64}");
+  return re;
+}
+
+}  // namespace
+
+std::string redactCredentials(const std::string &text) {
+  // scheme://userinfo@ -> scheme://***@ ; userinfo has no '/', '@' or space.
+  static const std::regex re(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@)");
+  return std::regex_replace(text, re, "$1***@");
+}
+
+const char *cameraStateName(wire::CameraState state) {
+  switch (state) {
+    case wire::CAMERA_CONNECTING: return "connecting";
+    case wire::CAMERA_LIVE: return "live";
+    case wire::CAMERA_STALLED: return "stalled";
+    case wire::CAMERA_OFFLINE: return "offline";
+    default: return "unknown";
+  }
+}
+
+std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
+  auto n = node.optionalChild("cameras");
+  if (!n) return std::nullopt;
+  CameraOptions o;
+  o.host = n->str("host", "127.0.0.1");
+  if (o.host.empty()) n->fail("host", "must not be empty");
+  auto port = n->integer("port", 8554);
+  if (port < 0 || port > 65535) n->fail("port", "must be 0..65535");
+  o.port = static_cast<int>(port);
+  o.stallAfterS = n->number("stall_after_s", 3);
+  if (!(o.stallAfterS >= 0.2 && o.stallAfterS <= 3600)) n->fail("stall_after_s", "must be 0.2..3600");
+  o.offlineAfterS = n->number("offline_after_s", 10);
+  if (!(o.offlineAfterS > o.stallAfterS && o.offlineAfterS <= 3600))
+    n->fail("offline_after_s", "must be more than stall_after_s and at most 3600");
+  o.reconnectMinS = n->number("reconnect_min_s", 1);
+  if (!(o.reconnectMinS >= 0.1 && o.reconnectMinS <= 3600)) n->fail("reconnect_min_s", "must be 0.1..3600");
+  o.reconnectMaxS = n->number("reconnect_max_s", 30);
+  if (!(o.reconnectMaxS >= o.reconnectMinS && o.reconnectMaxS <= 3600))
+    n->fail("reconnect_max_s", "must be reconnect_min_s..3600");
+  std::set<std::string> ids;
+  for (const auto &d : n->list("devices")) {
+    CameraSpec c;
+    c.id = d.str("id");
+    if (!std::regex_match(c.id, idPattern())) d.fail("id", "must be 1..64 of A-Z a-z 0-9 _ -");
+    if (!ids.insert(c.id).second) d.fail("id", "camera \"" + c.id + "\" is listed twice");
+    c.url = d.literal("url");
+    if (c.url.rfind("rtsp://", 0) != 0 && c.url.rfind("rtsps://", 0) != 0)
+      d.fail("url", "\"" + redactCredentials(c.url) + "\" is not an rtsp:// or rtsps:// URL");
+    auto t = d.choice("transport", {"tcp", "udp", "auto"}, "tcp");
+    c.transport = t == "tcp"   ? CameraTransport::Tcp
+                  : t == "udp" ? CameraTransport::Udp
+                               : CameraTransport::Auto;
+    auto latency = d.integer("latency_ms", 200);
+    if (latency < 0 || latency > 10000) d.fail("latency_ms", "must be 0..10000");
+    c.latencyMs = static_cast<int>(latency);
+    c.latitude = d.number("latitude", 0);
+    c.longitude = d.number("longitude", 0);
+    if (!(std::abs(c.latitude) <= 90)) d.fail("latitude", "must be -90..90");
+    if (!(std::abs(c.longitude) <= 180)) d.fail("longitude", "must be -180..180");
+    o.cameras.push_back(std::move(c));
+  }
+  if (o.cameras.empty()) n->fail("devices", "no camera is configured");
+  return o;
+}
+
+namespace {
+
+struct Relay;
+using RelayMap = std::map<std::string, std::shared_ptr<Relay>>;
+
+// One media of the node's RTSP server that is fed by a relay.
+struct Output {
+  GstRTSPMedia *media = nullptr;  // identity only (not a reference)
+  gst::Ptr<GstElement> appsrc;
+  GstCaps *lastCaps = nullptr;  // identity of the caps last set on appsrc (the relay holds them)
+};
+
+struct Relay {
+  CameraSpec spec;
+  std::string safeUrl;  // spec.url with the credentials masked: the only form logged
+
+  // worker
+  gst::Ptr<GstElement> pipeline;
+  gst::SourcePtr busWatch;
+  gst::SourcePtr retryTimer;
+  int failures = 0;  // consecutive failed attempts (the back-off exponent)
+  std::int64_t attemptStartedMs = 0;
+  wire::CameraState state = wire::CAMERA_UNKNOWN;
+  std::string detail;
+  std::deque<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> window;  // (ms, frames, bytes)
+
+  // streaming threads and readers, under mu
+  mutable std::mutex mu;
+  int attempts = 0;
+  std::uint64_t frames = 0, bytes = 0;
+  std::int64_t lastFrameSteadyMs = 0, lastFrameUs = 0;
+  double fps = 0, kbps = 0;
+  gst::MiniPtr<GstCaps> caps;
+  std::vector<gst::MiniPtr<GstSample>> gop;  // keyframe first
+  std::size_t gopBytes = 0;
+  std::vector<Output> outputs;
+  wire::CameraState publishedState = wire::CAMERA_UNKNOWN;
+  std::string publishedDetail;
+};
+
+void pushLocked(Relay &r, Output &out, GstBuffer *buffer) {
+  if (out.lastCaps != r.caps.get()) {
+    gst_app_src_set_caps(GST_APP_SRC(out.appsrc.get()), r.caps.get());
+    out.lastCaps = r.caps.get();
+  }
+  // A shallow copy shares the memory. The media's appsrc stamps it with its
+  // own running time (do-timestamp): the upstream's times mean nothing in the
+  // media's pipeline. (Cameras sending B-frames would need PTS-DTS kept.)
+  GstBuffer *copy = gst_buffer_copy(buffer);
+  GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), copy);  // takes the copy
+}
+
+// Upstream streaming thread: one access unit (a frame) arrived.
+GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
+  auto &r = *static_cast<Relay *>(data);
+  gst::MiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
+  if (!sample) return GST_FLOW_EOS;
+  GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+  GstCaps *caps = gst_sample_get_caps(sample.get());
+  if (!buffer) return GST_FLOW_OK;
+  auto size = gst_buffer_get_size(buffer);
+  bool keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  std::lock_guard lock(r.mu);
+  ++r.frames;
+  r.bytes += size;
+  r.lastFrameSteadyMs = nowSteadyMs();
+  r.lastFrameUs = nowUs();
+  if (caps && (!r.caps || !gst_caps_is_equal(caps, r.caps.get()))) r.caps.reset(gst_caps_ref(caps));
+  if (keyframe) {
+    r.gop.clear();
+    r.gopBytes = 0;
+  }
+  if ((keyframe || !r.gop.empty()) && r.gop.size() < kMaxGopSamples && r.gopBytes + size <= kMaxGopBytes) {
+    r.gop.emplace_back(gst_sample_ref(sample.get()));
+    r.gopBytes += size;
+  } else if (!keyframe) {
+    r.gop.clear();  // incomplete: a decoder could not start from it
+    r.gopBytes = 0;
+  }
+  for (auto &out : r.outputs) pushLocked(r, out, buffer);
+  return GST_FLOW_OK;
+}
+
+// RTSP server thread: the shared media of a camera was unprepared (its last
+// viewer left or the server stops); stop feeding it.
+void onMediaUnprepared(GstRTSPMedia *media, gpointer data) {
+  auto relay = static_cast<std::weak_ptr<Relay> *>(data)->lock();
+  if (!relay) return;
+  std::lock_guard lock(relay->mu);
+  std::erase_if(relay->outputs, [media](const Output &o) { return o.media == media; });
+}
+
+void deleteWeakRelay(gpointer data, GClosure *) {
+  delete static_cast<std::weak_ptr<Relay> *>(data);
+}
+
+// RTSP server thread: a new media for a camera; connect its appsrc to the
+// relay and give it the cached group of pictures first.
+void onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, gpointer data) {
+  auto relay = static_cast<std::weak_ptr<Relay> *>(data)->lock();
+  if (!relay) return;
+  try {
+    gst::Ptr<GstElement> bin(gst_rtsp_media_get_element(media));
+    if (!bin) throw Error("media has no element");
+    gst::Ptr<GstElement> appsrc(gst_bin_get_by_name_recurse_up(GST_BIN(bin.get()), "src"));
+    if (!appsrc) throw Error("media has no appsrc");
+    // A viewer that cannot keep up loses old frames rather than growing memory.
+    gst_util_set_object_arg(G_OBJECT(appsrc.get()), "leaky-type", "downstream");
+    g_signal_connect_data(media, "unprepared", G_CALLBACK(onMediaUnprepared), new std::weak_ptr<Relay>(relay),
+                          deleteWeakRelay, GConnectFlags(0));
+    std::lock_guard lock(relay->mu);
+    Output out{media, std::move(appsrc), nullptr};
+    if (relay->caps)
+      for (auto &s : relay->gop) pushLocked(*relay, out, gst_sample_get_buffer(s.get()));
+    relay->outputs.push_back(std::move(out));
+  } catch (const std::exception &e) {
+    logging::get("ingest")->error("camera {}: cannot feed a new viewer media: {}", relay->spec.id, e.what());
+  }
+}
+
+void deleteWeakMap(gpointer data, GClosure *) {
+  delete static_cast<std::weak_ptr<RelayMap> *>(data);
+}
+
+// RTSP server thread: refuse DESCRIBE (503) while a camera has no keyframe,
+// so a viewer of an offline camera gets an answer at once instead of a media
+// that can never preroll.
+GstRTSPStatusCode onPreDescribe(GstRTSPClient *, GstRTSPContext *ctx, gpointer data) {
+  auto relays = static_cast<std::weak_ptr<RelayMap> *>(data)->lock();
+  if (!relays || !ctx || !ctx->uri || !ctx->uri->abspath) return GST_RTSP_STS_OK;
+  std::string path = ctx->uri->abspath;
+  if (path.rfind("/cam/", 0) != 0) return GST_RTSP_STS_OK;
+  auto it = relays->find(path.substr(5));
+  if (it == relays->end()) return GST_RTSP_STS_OK;  // the mount points answer 404
+  std::lock_guard lock(it->second->mu);
+  return it->second->gop.empty() || !it->second->caps ? GST_RTSP_STS_SERVICE_UNAVAILABLE : GST_RTSP_STS_OK;
+}
+
+void onClientConnected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+  auto weak = static_cast<std::weak_ptr<RelayMap> *>(data);
+  g_signal_connect_data(client, "pre-describe-request", G_CALLBACK(onPreDescribe),
+                        new std::weak_ptr<RelayMap>(*weak), deleteWeakMap, GConnectFlags(0));
+}
+
+GstRTSPFilterResult removeClient(GstRTSPServer *, GstRTSPClient *, gpointer) {
+  return GST_RTSP_FILTER_REMOVE;
+}
+
+std::string lastLine(const char *text) {
+  if (!text) return "";
+  std::string s(text);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  auto nl = s.rfind('\n');
+  return nl == std::string::npos ? "" : s.substr(nl + 1);
+}
+
+}  // namespace
+
+struct CameraHub::Impl {
+  CameraOptions options;
+  std::shared_ptr<RelayMap> relays = std::make_shared<RelayMap>();
+  std::shared_ptr<spdlog::logger> log = logging::get("ingest");
+
+  gst::ContextPtr context;
+  gst::LoopPtr loop;
+  std::thread worker;
+
+  // worker
+  gst::GObjectPtr<GstRTSPServer> server;
+  gst::SourcePtr serverSource;
+  gst::SourcePtr tick;
+  std::mt19937 rng{std::random_device{}()};
+
+  std::atomic<int> boundPort{0};
+  mutable std::mutex changesMu;
+  std::vector<wire::CameraStatus> changes;
+  std::function<void(const wire::CameraStatus &)> callback;
+
+  // Runs fn on the worker thread and waits; its exception comes back here.
+  void runOnWorker(std::function<void()> fn) {
+    struct Call {
+      std::function<void()> fn;
+      std::promise<void> done;
+    };
+    auto *call = new Call{std::move(fn), {}};
+    auto result = call->done.get_future();
+    g_main_context_invoke_full(
+        context.get(), G_PRIORITY_HIGH,
+        [](gpointer p) -> gboolean {
+          auto *c = static_cast<Call *>(p);
+          try {
+            c->fn();
+            c->done.set_value();
+          } catch (...) {
+            c->done.set_exception(std::current_exception());
+          }
+          return G_SOURCE_REMOVE;
+        },
+        call, [](gpointer p) { delete static_cast<Call *>(p); });
+    result.get();
+  }
+
+  wire::CameraStatus statusOf(const Relay &r) const {
+    wire::CameraStatus s;
+    s.set_camera_id(r.spec.id);
+    std::lock_guard lock(r.mu);
+    s.set_state(r.publishedState);
+    s.set_detail(r.publishedDetail);
+    s.set_last_frame_at_us(r.lastFrameUs);
+    s.set_fps(r.fps);
+    s.set_bitrate_kbps(r.kbps);
+    return s;
+  }
+
+  // worker: a change of state (or of its reason) is an event.
+  void setState(Relay &r, wire::CameraState state, std::string detail) {
+    if (r.state == state && r.detail == detail) return;
+    r.state = state;
+    r.detail = std::move(detail);
+    {
+      std::lock_guard lock(r.mu);
+      r.publishedState = r.state;
+      r.publishedDetail = r.detail;
+    }
+    auto status = statusOf(r);
+    if (state == wire::CAMERA_OFFLINE || state == wire::CAMERA_STALLED)
+      log->warn("camera {} ({}): {}{}{}", r.spec.id, r.safeUrl, cameraStateName(state),
+                r.detail.empty() ? "" : ": ", r.detail);
+    else
+      log->info("camera {} ({}): {}", r.spec.id, r.safeUrl, cameraStateName(state));
+    std::function<void(const wire::CameraStatus &)> cb;
+    {
+      std::lock_guard lock(changesMu);
+      changes.push_back(status);
+      cb = callback;
+    }
+    if (cb) cb(status);
+  }
+
+  static gboolean onBus(GstBus *, GstMessage *msg, gpointer data) {
+    auto *pair = static_cast<std::pair<Impl *, Relay *> *>(data);
+    auto &[self, r] = *pair;
+    try {
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+        GError *raw = nullptr;
+        gchar *debugRaw = nullptr;
+        gst_message_parse_error(msg, &raw, &debugRaw);
+        gst::ErrorPtr err(raw);
+        gst::CharPtr debug(debugRaw);
+        std::string reason = err ? err->message : "error";
+        auto last = lastLine(debug.get());
+        if (!last.empty() && last.size() < 160 && last.find(".c(") == std::string::npos)
+          reason += " (" + last + ")";
+        self->log->debug("camera {}: pipeline error: {}", r->spec.id,
+                         redactCredentials(reason + " | " + (debug ? debug.get() : "")));
+        self->fail(*r, redactCredentials(reason));
+      } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
+        self->fail(*r, "the camera ended the stream");
+      }
+    } catch (const std::exception &e) {
+      self->log->error("camera {}: {}", r->spec.id, e.what());
+    }
+    // fail() destroyed this watch when it tore the pipeline down; removing
+    // it again from here is harmless.
+    return G_SOURCE_CONTINUE;
+  }
+
+  // worker
+  void stopPipeline(Relay &r) {
+    r.busWatch.reset();
+    if (r.pipeline) {
+      gst_element_set_state(r.pipeline.get(), GST_STATE_NULL);  // joins the streaming threads
+      r.pipeline.reset();
+    }
+  }
+
+  // worker: the attempt failed or the camera went away; reconnect later.
+  void fail(Relay &r, const std::string &reason) {
+    stopPipeline(r);
+    setState(r, wire::CAMERA_OFFLINE, reason);
+    ++r.failures;
+    // Bounded exponential back-off with jitter in [delay/2, delay]: 200
+    // cameras behind a switch that comes back do not reconnect in step.
+    double delay =
+        std::min(options.reconnectMaxS, options.reconnectMinS * std::pow(2.0, std::min(r.failures - 1, 20)));
+    delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+    auto ms = static_cast<guint>(std::max(50.0, delay * 1000));
+    log->info("camera {}: reconnecting in {:.1f} s", r.spec.id, ms / 1000.0);
+    r.retryTimer.reset(g_timeout_source_new(ms));
+    auto *pair = new std::pair<Impl *, Relay *>(this, &r);
+    g_source_set_callback(
+        r.retryTimer.get(),
+        [](gpointer p) -> gboolean {
+          auto [self, relay] = *static_cast<std::pair<Impl *, Relay *> *>(p);
+          self->start(*relay);
+          return G_SOURCE_REMOVE;
+        },
+        pair, [](gpointer p) { delete static_cast<std::pair<Impl *, Relay *> *>(p); });
+    g_source_attach(r.retryTimer.get(), context.get());
+  }
+
+  // worker: one connection attempt.
+  void start(Relay &r) {
+    r.retryTimer.reset();
+    stopPipeline(r);
+    int attempt;
+    {
+      std::lock_guard lock(r.mu);
+      attempt = ++r.attempts;
+    }
+    r.attemptStartedMs = nowSteadyMs();
+    setState(r, wire::CAMERA_CONNECTING, attempt > 1 ? fmt::format("attempt {}", attempt) : "");
+    try {
+      auto pipeline = gst::parseLaunch(
+          "rtspsrc name=src ! rtph264depay ! h264parse config-interval=-1 "
+          "! video/x-h264,stream-format=byte-stream,alignment=au "
+          "! appsink name=sink sync=false max-buffers=64 drop=true");
+      auto src = gst::byName(pipeline.get(), "src");
+      bool tcp = r.spec.transport == CameraTransport::Tcp ||
+                 (r.spec.transport == CameraTransport::Auto && attempt % 2 == 1);
+      auto connectUs = static_cast<guint64>(options.offlineAfterS * 1e6);
+      g_object_set(src.get(), "location", r.spec.url.c_str(), "latency", static_cast<guint>(r.spec.latencyMs),
+                   "tcp-timeout", connectUs, "timeout", connectUs, nullptr);
+      gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", tcp ? "tcp" : "udp");
+      auto sink = gst::byName(pipeline.get(), "sink");
+      GstAppSinkCallbacks callbacks{};
+      callbacks.new_sample = onSample;
+      gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, &r, nullptr);
+      gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+      r.busWatch.reset(gst_bus_create_watch(bus.get()));
+      g_source_set_callback(r.busWatch.get(),
+                            reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onBus)),
+                            new std::pair<Impl *, Relay *>(this, &r),
+                            [](gpointer p) { delete static_cast<std::pair<Impl *, Relay *> *>(p); });
+      g_source_attach(r.busWatch.get(), context.get());
+      r.pipeline = std::move(pipeline);
+      if (gst_element_set_state(r.pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        throw Error("the pipeline did not start");
+    } catch (const Error &e) {
+      fail(r, e.what());
+    }
+  }
+
+  // worker, every kTickMs: rates and the health state machine.
+  void evaluate() {
+    auto now = nowSteadyMs();
+    auto stallMs = static_cast<std::int64_t>(options.stallAfterS * 1000);
+    auto offlineMs = static_cast<std::int64_t>(options.offlineAfterS * 1000);
+    for (auto &[id, rp] : *relays) {
+      auto &r = *rp;
+      std::int64_t lastFrame;
+      {
+        std::lock_guard lock(r.mu);
+        lastFrame = r.lastFrameSteadyMs;
+        r.window.emplace_back(now, r.frames, r.bytes);
+        while (r.window.size() > 2 && std::get<0>(r.window.front()) < now - kRateWindowMs)
+          r.window.pop_front();
+        auto &[t0, f0, b0] = r.window.front();
+        double dt = (now - t0) / 1000.0;
+        if (dt >= 0.5) {
+          r.fps = (r.frames - f0) / dt;
+          r.kbps = (r.bytes - b0) * 8.0 / 1000.0 / dt;
+        }
+      }
+      if (!r.pipeline) continue;
+      bool frameThisAttempt = lastFrame >= r.attemptStartedMs;
+      auto sinceFrame = now - lastFrame;
+      switch (r.state) {
+        case wire::CAMERA_CONNECTING:
+          if (frameThisAttempt && sinceFrame < stallMs) {
+            r.failures = 0;
+            setState(r, wire::CAMERA_LIVE, "");
+          } else if (now - r.attemptStartedMs > offlineMs) {
+            fail(r, fmt::format("no video within {:g} s", options.offlineAfterS));
+          }
+          break;
+        case wire::CAMERA_LIVE:
+          if (sinceFrame >= stallMs)
+            setState(r, wire::CAMERA_STALLED, fmt::format("no frame for {:g} s", options.stallAfterS));
+          break;
+        case wire::CAMERA_STALLED:
+          if (sinceFrame < stallMs)
+            setState(r, wire::CAMERA_LIVE, "");
+          else if (sinceFrame >= offlineMs)
+            fail(r, fmt::format("no frame for {:g} s", options.offlineAfterS));
+          break;
+        default: break;
+      }
+    }
+  }
+
+  // worker
+  void setUp() {
+    server.reset(gst_rtsp_server_new());
+    auto service = std::to_string(options.port);
+    g_object_set(server.get(), "address", options.host.c_str(), "service", service.c_str(), nullptr);
+    gst::GObjectPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(server.get()));
+    for (auto &[id, relay] : *relays) {
+      GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+      gst_rtsp_media_factory_set_launch(factory, kMediaLaunch);
+      gst_rtsp_media_factory_set_shared(factory, TRUE);
+      g_signal_connect_data(factory, "media-configure", G_CALLBACK(onMediaConfigure),
+                            new std::weak_ptr<Relay>(relay), deleteWeakRelay, GConnectFlags(0));
+      gst_rtsp_mount_points_add_factory(mounts.get(), ("/cam/" + id).c_str(), factory);  // takes it
+    }
+    g_signal_connect_data(server.get(), "client-connected", G_CALLBACK(onClientConnected),
+                          new std::weak_ptr<RelayMap>(relays), deleteWeakMap, GConnectFlags(0));
+    GError *raw = nullptr;
+    serverSource.reset(gst_rtsp_server_create_source(server.get(), nullptr, &raw));
+    gst::ErrorPtr err(raw);
+    if (!serverSource)
+      throw Error(fmt::format("cannot serve cameras on {}:{}: {}", options.host, options.port,
+                              err ? err->message : "unknown error"));
+    g_source_attach(serverSource.get(), context.get());
+    boundPort = gst_rtsp_server_get_bound_port(server.get());
+    log->info("re-serving {} camera(s) at rtsp://{}:{}/cam/<id>", relays->size(), options.host,
+              boundPort.load());
+    tick.reset(g_timeout_source_new(kTickMs));
+    g_source_set_callback(
+        tick.get(),
+        [](gpointer p) -> gboolean {
+          auto *self = static_cast<Impl *>(p);
+          try {
+            self->evaluate();
+          } catch (const std::exception &e) {
+            self->log->error("camera health: {}", e.what());
+          }
+          return G_SOURCE_CONTINUE;
+        },
+        this, nullptr);
+    g_source_attach(tick.get(), context.get());
+    for (auto &[id, relay] : *relays) start(*relay);
+  }
+
+  // worker
+  void tearDown() {
+    tick.reset();
+    if (server) gst_rtsp_server_client_filter(server.get(), removeClient, nullptr);
+    serverSource.reset();
+    server.reset();
+    for (auto &[id, relay] : *relays) {
+      relay->retryTimer.reset();
+      stopPipeline(*relay);
+      std::lock_guard lock(relay->mu);
+      relay->outputs.clear();
+    }
+  }
+};
+
+CameraHub::CameraHub(CameraOptions options) : impl_(std::make_unique<Impl>()) {
+  gst::init();
+  impl_->options = std::move(options);
+  for (const auto &spec : impl_->options.cameras) {
+    auto r = std::make_shared<Relay>();
+    r->spec = spec;
+    r->safeUrl = redactCredentials(spec.url);
+    (*impl_->relays)[spec.id] = std::move(r);
+  }
+  impl_->context.reset(g_main_context_new());
+  impl_->loop.reset(g_main_loop_new(impl_->context.get(), FALSE));
+  impl_->worker = std::thread([impl = impl_.get()] {
+    g_main_context_push_thread_default(impl->context.get());
+    g_main_loop_run(impl->loop.get());
+    g_main_context_pop_thread_default(impl->context.get());
+  });
+  try {
+    impl_->runOnWorker([impl = impl_.get()] { impl->setUp(); });
+  } catch (...) {
+    impl_->runOnWorker([impl = impl_.get()] { impl->tearDown(); });
+    g_main_loop_quit(impl_->loop.get());
+    impl_->worker.join();
+    throw;
+  }
+}
+
+CameraHub::~CameraHub() {
+  try {
+    impl_->runOnWorker([impl = impl_.get()] { impl->tearDown(); });
+  } catch (const std::exception &e) {
+    impl_->log->error("cameras: stopping: {}", e.what());
+  }
+  g_main_loop_quit(impl_->loop.get());
+  impl_->worker.join();
+}
+
+int CameraHub::port() const {
+  return impl_->boundPort.load();
+}
+
+std::string CameraHub::serveUrl(const std::string &cameraId) const {
+  return fmt::format("rtsp://{}:{}/cam/{}", impl_->options.host, port(), cameraId);
+}
+
+std::vector<wire::CameraStatus> CameraHub::takeChanges() {
+  std::lock_guard lock(impl_->changesMu);
+  return std::exchange(impl_->changes, {});
+}
+
+void CameraHub::onChange(std::function<void(const wire::CameraStatus &)> callback) {
+  std::lock_guard lock(impl_->changesMu);
+  impl_->callback = std::move(callback);
+}
+
+std::vector<wire::CameraStatus> CameraHub::statuses() const {
+  std::vector<wire::CameraStatus> out;
+  for (auto &[id, r] : *impl_->relays) out.push_back(impl_->statusOf(*r));
+  return out;
+}
+
+std::optional<wire::CameraStatus> CameraHub::status(const std::string &cameraId) const {
+  auto it = impl_->relays->find(cameraId);
+  if (it == impl_->relays->end()) return std::nullopt;
+  return impl_->statusOf(*it->second);
+}
+
+int CameraHub::attempts(const std::string &cameraId) const {
+  auto it = impl_->relays->find(cameraId);
+  if (it == impl_->relays->end()) return 0;
+  std::lock_guard lock(it->second->mu);
+  return it->second->attempts;
+}
+
+std::optional<std::vector<std::uint8_t>> CameraHub::snapshot(const std::string &cameraId,
+                                                             int timeoutMs) const {
+  auto it = impl_->relays->find(cameraId);
+  if (it == impl_->relays->end()) return std::nullopt;
+  std::vector<gst::MiniPtr<GstSample>> gop;
+  gst::MiniPtr<GstCaps> caps;
+  {
+    std::lock_guard lock(it->second->mu);
+    if (it->second->gop.empty() || !it->second->caps) return std::nullopt;
+    for (auto &s : it->second->gop) gop.emplace_back(gst_sample_ref(s.get()));
+    caps.reset(gst_caps_ref(it->second->caps.get()));
+  }
+  try {
+    // Decoding happens only here, on the caller's thread, for this one picture.
+    auto pipeline = gst::parseLaunch(
+        "appsrc name=src format=time max-bytes=0 ! h264parse ! avdec_h264 ! videoconvert "
+        "! jpegenc quality=85 ! appsink name=sink sync=false");
+    auto src = gst::byName(pipeline.get(), "src");
+    auto sink = gst::byName(pipeline.get(), "sink");
+    gst_app_src_set_caps(GST_APP_SRC(src.get()), caps.get());
+    GstClockTime pts = 0;
+    for (auto &s : gop) {
+      GstBuffer *copy = gst_buffer_copy(gst_sample_get_buffer(s.get()));
+      GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = pts;
+      GST_BUFFER_DURATION(copy) = GST_SECOND / 25;
+      pts += GST_SECOND / 25;
+      gst_app_src_push_buffer(GST_APP_SRC(src.get()), copy);
+    }
+    gst_app_src_end_of_stream(GST_APP_SRC(src.get()));
+    struct Stopper {
+      GstElement *p;
+      ~Stopper() { gst_element_set_state(p, GST_STATE_NULL); }
+    } stopper{pipeline.get()};
+    if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return std::nullopt;
+    gst::MiniPtr<GstSample> last;
+    auto deadline = nowSteadyMs() + timeoutMs;
+    while (nowSteadyMs() < deadline) {
+      gst::MiniPtr<GstSample> s(gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 100 * GST_MSECOND));
+      if (s) {
+        last = std::move(s);
+        continue;
+      }
+      if (gst_app_sink_is_eos(GST_APP_SINK(sink.get()))) break;
+    }
+    if (!last) return std::nullopt;
+    GstBuffer *jpeg = gst_sample_get_buffer(last.get());
+    GstMapInfo map;
+    if (!jpeg || !gst_buffer_map(jpeg, &map, GST_MAP_READ)) return std::nullopt;
+    std::vector<std::uint8_t> out(map.data, map.data + map.size);
+    gst_buffer_unmap(jpeg, &map);
+    return out;
+  } catch (const Error &e) {
+    impl_->log->warn("camera {}: snapshot failed: {}", cameraId, e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace liandong::ingest

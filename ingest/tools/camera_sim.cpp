@@ -1,0 +1,295 @@
+// liandong-camera-sim: a camera simulator for tests and the demo. A real
+// RTSP server (gst-rtsp-server) serving N cameras at
+// rtsp://HOST:PORT/cam/<n> (n = 1..N), each a videotestsrc with a running
+// clock overlay, encoded to H.264 (x264enc, or openh264enc where x264 is not
+// installed). Commands, one a line, on stdin or on a FIFO (--control):
+//   drop N     stop serving camera N (its sessions are closed, DESCRIBE gets 404)
+//   stall N    keep the sessions but send no frames
+//   freeze N   frames go on with one still picture
+//   black N    frames go on, all black
+//   restore N  back to normal
+//   sessions   print the session counts
+// Prints "listening on rtsp://..." when ready and one line per RTSP session
+// opened or closed with the counts per camera ("cam/1 sessions: active 1,
+// total 1"), which the tests read to prove that the node holds exactly one
+// upstream connection per camera.
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "liandong/core/daemon.h"
+#include "liandong/core/errors.h"
+#include "liandong/ingest/gst_util.h"
+
+using namespace liandong;
+namespace gst = liandong::ingest::gst;
+
+namespace {
+
+struct Camera {
+  int n = 0;
+  std::string path;
+  gst::GObjectPtr<GstRTSPMediaFactory> factory;  // our reference (the mount points hold another)
+  bool mounted = true;
+  bool stalled = false, frozen = false, black = false;
+  int active = 0, total = 0;
+  std::vector<gst::Ptr<GstElement>> media;  // the pipelines of the current media (normally one: shared)
+};
+
+struct Sim {
+  gst::GObjectPtr<GstRTSPServer> server;
+  gst::GObjectPtr<GstRTSPMountPoints> mounts;
+  std::vector<Camera> cameras;
+  std::map<GstRTSPClient *, std::set<int>> clientCameras;  // camera numbers each client plays
+  GMainLoop *loop = nullptr;
+  std::string pending;  // partial command line
+};
+
+Sim *g_sim = nullptr;
+
+void say(const std::string &line) {
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+}
+
+void printSessions(const Camera &c) {
+  say(fmt::format("{} sessions: active {}, total {}", c.path.substr(1), c.active, c.total));
+}
+
+// Applies the camera's stall/freeze/black flags to its live media.
+void apply(Camera &c) {
+  for (auto &bin : c.media) {
+    gst::Ptr<GstElement> src(gst_bin_get_by_name(GST_BIN(bin.get()), "src"));
+    gst::Ptr<GstElement> overlay(gst_bin_get_by_name(GST_BIN(bin.get()), "overlay"));
+    gst::Ptr<GstElement> valve(gst_bin_get_by_name(GST_BIN(bin.get()), "valve"));
+    if (src) gst_util_set_object_arg(G_OBJECT(src.get()), "pattern", c.black ? "black" : "smpte");
+    if (overlay) g_object_set(overlay.get(), "silent", c.black || c.frozen ? TRUE : FALSE, nullptr);
+    if (valve) g_object_set(valve.get(), "drop", c.stalled ? TRUE : FALSE, nullptr);
+  }
+}
+
+Camera *cameraOfPath(const char *abspath) {
+  if (!abspath) return nullptr;
+  for (auto &c : g_sim->cameras)
+    if (c.path == abspath) return &c;
+  return nullptr;
+}
+
+void onMediaUnprepared(GstRTSPMedia *media, gpointer data) {
+  auto &c = g_sim->cameras[GPOINTER_TO_INT(data)];
+  gst::Ptr<GstElement> bin(gst_rtsp_media_get_element(media));
+  std::erase_if(c.media, [&](const gst::Ptr<GstElement> &e) { return e.get() == bin.get(); });
+}
+
+void onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, gpointer data) {
+  auto &c = g_sim->cameras[GPOINTER_TO_INT(data)];
+  c.media.emplace_back(gst_rtsp_media_get_element(media));
+  g_signal_connect(media, "unprepared", G_CALLBACK(onMediaUnprepared), data);
+  apply(c);
+}
+
+void onPlay(GstRTSPClient *client, GstRTSPContext *ctx, gpointer) {
+  auto *c = cameraOfPath(ctx && ctx->uri ? ctx->uri->abspath : nullptr);
+  if (!c) return;
+  if (!g_sim->clientCameras[client].insert(c->n).second) return;  // a repeated PLAY of one session
+  ++c->active;
+  ++c->total;
+  printSessions(*c);
+}
+
+void forgetClient(GstRTSPClient *client) {
+  auto it = g_sim->clientCameras.find(client);
+  if (it == g_sim->clientCameras.end()) return;
+  for (int n : it->second) {
+    auto &c = g_sim->cameras[n - 1];
+    --c.active;
+    printSessions(c);
+  }
+  g_sim->clientCameras.erase(it);
+}
+
+void onClosed(GstRTSPClient *client, gpointer) {
+  forgetClient(client);
+}
+
+void onClientConnected(GstRTSPServer *, GstRTSPClient *client, gpointer) {
+  g_signal_connect(client, "play-request", G_CALLBACK(onPlay), nullptr);
+  g_signal_connect(client, "closed", G_CALLBACK(onClosed), nullptr);
+}
+
+GstRTSPFilterResult dropClientsOf(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+  int n = GPOINTER_TO_INT(data);
+  auto it = g_sim->clientCameras.find(client);
+  if (it == g_sim->clientCameras.end() || !it->second.count(n)) return GST_RTSP_FILTER_KEEP;
+  return GST_RTSP_FILTER_REMOVE;
+}
+
+void command(const std::string &line) {
+  std::istringstream in(line);
+  std::string verb;
+  int n = 0;
+  in >> verb >> n;
+  if (verb.empty()) return;
+  if (verb == "sessions") {
+    for (auto &c : g_sim->cameras) printSessions(c);
+    return;
+  }
+  if (verb == "quit") {
+    g_main_loop_quit(g_sim->loop);
+    return;
+  }
+  if (n < 1 || n > static_cast<int>(g_sim->cameras.size())) {
+    say(fmt::format("error: no camera {} (in \"{}\")", n, line));
+    return;
+  }
+  auto &c = g_sim->cameras[n - 1];
+  if (verb == "drop") {
+    if (c.mounted) {
+      gst_rtsp_mount_points_remove_factory(g_sim->mounts.get(), c.path.c_str());
+      c.mounted = false;
+    }
+    gst_rtsp_server_client_filter(g_sim->server.get(), dropClientsOf, GINT_TO_POINTER(n));
+  } else if (verb == "stall") {
+    c.stalled = true;
+  } else if (verb == "freeze") {
+    c.frozen = true;
+  } else if (verb == "black") {
+    c.black = true;
+  } else if (verb == "restore") {
+    c.stalled = c.frozen = c.black = false;
+    if (!c.mounted) {
+      gst_rtsp_mount_points_add_factory(g_sim->mounts.get(), c.path.c_str(),
+                                        GST_RTSP_MEDIA_FACTORY(g_object_ref(c.factory.get())));
+      c.mounted = true;
+    }
+  } else {
+    say(fmt::format("error: unknown command \"{}\" (drop, stall, freeze, black, restore N; sessions; quit)",
+                    verb));
+    return;
+  }
+  apply(c);
+  say(fmt::format("cam/{} {}", n, verb == "restore" ? "restored" : verb == "drop" ? "dropped" : verb));
+}
+
+gboolean onInput(gint fd, GIOCondition, gpointer) {
+  char buf[512];
+  auto got = ::read(fd, buf, sizeof buf);
+  if (got <= 0) return G_SOURCE_REMOVE;  // stdin closed: keep serving, stop listening to it
+  g_sim->pending.append(buf, static_cast<std::size_t>(got));
+  std::size_t nl;
+  while ((nl = g_sim->pending.find('\n')) != std::string::npos) {
+    auto line = g_sim->pending.substr(0, nl);
+    g_sim->pending.erase(0, nl + 1);
+    command(line);
+  }
+  if (g_sim->pending.size() > 4096) g_sim->pending.clear();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean onStopSignal(gpointer loop) {
+  g_main_loop_quit(static_cast<GMainLoop *>(loop));
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"Liandong camera simulator: N RTSP cameras with a running clock"};
+  std::string host = "127.0.0.1", control, encoder = "auto";
+  int port = 8554, count = 1, width = 640, height = 360, fps = 15, bitrateKbps = 1000;
+  app.add_option("--host", host, "address to listen on");
+  app.add_option("--port", port, "RTSP port (0 = any free port)");
+  app.add_option("--cameras", count, "number of cameras")->check(CLI::Range(1, 1000));
+  app.add_option("--width", width)->check(CLI::Range(16, 7680));
+  app.add_option("--height", height)->check(CLI::Range(16, 4320));
+  app.add_option("--fps", fps)->check(CLI::Range(1, 120));
+  app.add_option("--bitrate-kbps", bitrateKbps)->check(CLI::Range(16, 100000));
+  app.add_option("--encoder", encoder, "x264, openh264 or auto")
+      ->check(CLI::IsMember({"auto", "x264", "openh264"}));
+  app.add_option("--control", control, "also read commands from this FIFO (created if absent)");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    gst::init();
+    if (encoder == "auto") encoder = gst::hasElement("x264enc") ? "x264" : "openh264";
+    std::string enc =
+        encoder == "x264"
+            ? fmt::format("x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={}",
+                          bitrateKbps, fps)
+            : fmt::format("openh264enc bitrate={} gop-size={}", bitrateKbps * 1000, fps);
+    if (!gst::hasElement(encoder == "x264" ? "x264enc" : "openh264enc"))
+      throw Error("the " + encoder + " encoder is not installed");
+    Sim sim;
+    g_sim = &sim;
+    gst::LoopPtr loop(g_main_loop_new(nullptr, FALSE));
+    sim.loop = loop.get();
+    sim.server.reset(gst_rtsp_server_new());
+    auto service = std::to_string(port);
+    g_object_set(sim.server.get(), "address", host.c_str(), "service", service.c_str(), nullptr);
+    sim.mounts.reset(gst_rtsp_server_get_mount_points(sim.server.get()));
+    sim.cameras.resize(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      auto &c = sim.cameras[static_cast<std::size_t>(i)];
+      c.n = i + 1;
+      c.path = fmt::format("/cam/{}", c.n);
+      auto launch = fmt::format(
+          "( videotestsrc name=src is-live=true pattern=smpte ! "
+          "video/x-raw,width={},height={},framerate={}/1 "
+          "! clockoverlay name=overlay text=\"cam {}\" time-format=\"%Y-%m-%d %H:%M:%S\" halignment=left "
+          "valignment=top shaded-background=true ! videoconvert ! {} ! h264parse ! valve name=valve "
+          "! rtph264pay name=pay0 pt=96 config-interval=-1 )",
+          width, height, fps, c.n, enc);
+      c.factory.reset(gst_rtsp_media_factory_new());
+      gst_rtsp_media_factory_set_launch(c.factory.get(), launch.c_str());
+      gst_rtsp_media_factory_set_shared(c.factory.get(), TRUE);
+      g_signal_connect(c.factory.get(), "media-configure", G_CALLBACK(onMediaConfigure), GINT_TO_POINTER(i));
+      gst_rtsp_mount_points_add_factory(sim.mounts.get(), c.path.c_str(),
+                                        GST_RTSP_MEDIA_FACTORY(g_object_ref(c.factory.get())));
+    }
+    g_signal_connect(sim.server.get(), "client-connected", G_CALLBACK(onClientConnected), nullptr);
+    auto id = gst_rtsp_server_attach(sim.server.get(), nullptr);
+    if (id == 0) throw Error(fmt::format("cannot listen on {}:{}", host, port));
+    g_unix_fd_add(0, G_IO_IN, onInput, nullptr);
+    int controlFd = -1;
+    if (!control.empty()) {
+      if (::mkfifo(control.c_str(), 0600) != 0 && errno != EEXIST)
+        throw SystemError("mkfifo " + control, errno);
+      // O_RDWR: the open never waits for a writer, and the FIFO never reads
+      // end-of-file when a writer closes.
+      controlFd = ::open(control.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+      if (controlFd < 0) throw SystemError("open " + control, errno);
+      g_unix_fd_add(controlFd, G_IO_IN, onInput, nullptr);
+    }
+    g_unix_signal_add(SIGINT, onStopSignal, loop.get());
+    g_unix_signal_add(SIGTERM, onStopSignal, loop.get());
+    say(fmt::format("listening on rtsp://{}:{}/cam/1..{} ({}x{} {} fps, {} kb/s, {})", host,
+                    gst_rtsp_server_get_bound_port(sim.server.get()), count, width, height, fps, bitrateKbps,
+                    encoder));
+    g_main_loop_run(loop.get());
+    gst_rtsp_server_client_filter(
+        sim.server.get(), [](GstRTSPServer *, GstRTSPClient *, gpointer) { return GST_RTSP_FILTER_REMOVE; },
+        nullptr);
+    g_source_remove(id);
+    if (controlFd >= 0) ::close(controlFd);
+    for (auto &c : sim.cameras) c.media.clear();
+    g_sim = nullptr;
+    say("stopped");
+    return 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "liandong-camera-sim: %s\n", e.what());
+    return kExitFailure;
+  }
+}

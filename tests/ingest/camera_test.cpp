@@ -1,0 +1,326 @@
+// Tests of the camera relay (ingest/camera_relay.h) with real pipelines
+// against the real liandong-camera-sim process: the `cameras:` configuration
+// and its errors, credentials masked, the live state, several viewers (in
+// this process and a gst-launch-1.0 process) on ONE upstream session counted
+// by the simulator, a snapshot, a stall and a dropped camera with its
+// reconnect, and wrong or unreachable URLs that go offline with a reason
+// without holding up the other camera. Timeouts are generous on purpose.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "liandong/core/config.h"
+#include "liandong/core/errors.h"
+#include "liandong/ingest/camera_relay.h"
+#include "liandong/ingest/gst_util.h"
+#include "process.h"
+
+using namespace liandong;
+using namespace liandong::ingest;
+using liandong::testing::freeTcpPort;
+using liandong::testing::Process;
+using liandong::testing::waitUntil;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+const std::string kBin = LIANDONG_BINARY_DIR;
+
+std::string configError(const std::string &yaml) {
+  try {
+    auto cfg = ConfigNode::loadString(yaml, "node.yaml");
+    readCameraOptions(cfg);
+    cfg.rejectUnknown();
+  } catch (const ConfigError &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A temporary folder removed with the test.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("liandong-camera-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  static int &counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+// The simulator process with its control FIFO.
+struct Simulator {
+  TempDir dir;
+  int port = freeTcpPort();
+  std::unique_ptr<Process> process;
+  explicit Simulator(int cameras) {
+    process = std::make_unique<Process>(
+        kBin + "/ingest/liandong-camera-sim",
+        std::vector<std::string>{"--port", std::to_string(port), "--cameras", std::to_string(cameras),
+                                 "--fps", "15", "--width", "320", "--height", "240", "--bitrate-kbps", "300",
+                                 "--control", (dir.path / "control").string()},
+        (dir.path / "sim.log").string());
+    if (!process->waitForOutput("listening on", 20000))
+      throw Error("the camera simulator did not start: " + process->output());
+  }
+  std::string url(int n) const {
+    return "rtsp://127.0.0.1:" + std::to_string(port) + "/cam/" + std::to_string(n);
+  }
+  void send(const std::string &line) const {
+    int fd = ::open((dir.path / "control").c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd < 0) throw SystemError("open the simulator's control FIFO", errno);
+    auto text = line + "\n";
+    auto n = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    if (n != static_cast<ssize_t>(text.size())) throw Error("short write to the control FIFO");
+  }
+  std::string output() const { return process->output(); }
+};
+
+CameraOptions hubOptions(std::vector<CameraSpec> cameras) {
+  CameraOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.stallAfterS = 2;
+  o.offlineAfterS = 8;
+  o.reconnectMinS = 0.2;
+  o.reconnectMaxS = 1;
+  o.cameras = std::move(cameras);
+  return o;
+}
+
+CameraSpec camera(std::string id, std::string url) {
+  CameraSpec c;
+  c.id = std::move(id);
+  c.url = std::move(url);
+  c.latencyMs = 100;
+  return c;
+}
+
+wire::CameraState stateOf(const CameraHub &hub, const std::string &id) {
+  auto s = hub.status(id);
+  return s ? s->state() : wire::CAMERA_UNKNOWN;
+}
+
+bool waitForState(const CameraHub &hub, const std::string &id, wire::CameraState state,
+                  int timeoutMs = 20000) {
+  return waitUntil([&] { return stateOf(hub, id) == state; }, timeoutMs);
+}
+
+// A viewer in this process: rtspsrc -> decode -> count decoded frames.
+struct Viewer {
+  gst::Ptr<GstElement> pipeline;
+  std::atomic<int> frames{0};
+  explicit Viewer(const std::string &url) {
+    pipeline =
+        gst::parseLaunch("rtspsrc location=" + url +
+                         " protocols=tcp latency=100 ! rtph264depay ! avdec_h264 ! fakesink name=sink");
+    auto sink = gst::byName(pipeline.get(), "sink");
+    gst::Ptr<GstPad> pad(gst_element_get_static_pad(sink.get(), "sink"));
+    gst_pad_add_probe(
+        pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+          ++*static_cast<std::atomic<int> *>(data);
+          return GST_PAD_PROBE_OK;
+        },
+        &frames, nullptr);
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  }
+  ~Viewer() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
+  // The error the viewer's pipeline posted, if any.
+  std::string error() const {
+    gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+    gst::MiniPtr<GstMessage> msg(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+    if (!msg) return "";
+    GError *raw = nullptr;
+    gst_message_parse_error(msg.get(), &raw, nullptr);
+    gst::ErrorPtr err(raw);
+    return err ? err->message : "error";
+  }
+};
+
+int countOf(const std::string &text, const std::string &what) {
+  int n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(CameraConfig, ReadsTheCamerasSection) {
+  auto cfg = ConfigNode::loadString(R"(cameras:
+  host: 0.0.0.0
+  port: 8554
+  stall_after_s: 2
+  offline_after_s: 8
+  devices:
+    - {id: pyu-gate-1, url: "rtsp://admin:secret@192.0.2.10:554/Streaming/Channels/101", transport: auto, latency_ms: 150, latitude: 22.94, longitude: 113.38}
+    - {id: pyu_2, url: "rtsp://192.0.2.11/live"}
+)",
+                                    "node.yaml");
+  auto o = readCameraOptions(cfg);
+  cfg.rejectUnknown();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->host, "0.0.0.0");
+  EXPECT_EQ(o->stallAfterS, 2);
+  EXPECT_EQ(o->offlineAfterS, 8);
+  EXPECT_EQ(o->reconnectMaxS, 30);
+  ASSERT_EQ(o->cameras.size(), 2u);
+  EXPECT_EQ(o->cameras[0].transport, CameraTransport::Auto);
+  EXPECT_EQ(o->cameras[0].latencyMs, 150);
+  EXPECT_EQ(o->cameras[1].transport, CameraTransport::Tcp);
+  EXPECT_FALSE(readCameraOptions(ConfigNode::loadString("logging: {level: info}\n", "node.yaml")));
+}
+
+TEST(CameraConfig, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(configError("cameras:\n  devices: []\n"),
+            "node.yaml:2: cameras.devices: no camera is configured");
+  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: \"a/b\", url: \"rtsp://h/x\"}\n"),
+              HasSubstr("node.yaml:3: cameras.devices[0].id:"));
+  EXPECT_THAT(
+      configError(
+          "cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\"}\n    - {id: a, url: \"rtsp://h/y\"}\n"),
+      HasSubstr("listed twice"));
+  auto badUrl = configError("cameras:\n  devices:\n    - {id: a, url: \"http://u:secret@h/x\"}\n");
+  EXPECT_THAT(badUrl, HasSubstr("node.yaml:3: cameras.devices[0].url:"));
+  EXPECT_THAT(badUrl, Not(HasSubstr("secret")));
+  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", transport: sctp}\n"),
+              HasSubstr("cameras.devices[0].transport"));
+  EXPECT_THAT(configError("cameras:\n  stall_after_s: 5\n  offline_after_s: 4\n  devices:\n    - {id: a, "
+                          "url: \"rtsp://h/x\"}\n"),
+              HasSubstr("node.yaml:3: cameras.offline_after_s:"));
+  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", colour: red}\n"),
+              HasSubstr("cameras.devices[0].colour"));
+}
+
+TEST(CameraConfig, CredentialsAreMasked) {
+  EXPECT_EQ(redactCredentials("rtsp://admin:12345@10.0.0.5:554/h264"), "rtsp://***@10.0.0.5:554/h264");
+  EXPECT_EQ(redactCredentials("cannot reach rtsp://u:p@a/x or rtsps://only@b/y"),
+            "cannot reach rtsp://***@a/x or rtsps://***@b/y");
+  EXPECT_EQ(redactCredentials("rtsp://10.0.0.5/a@b"), "rtsp://10.0.0.5/a@b");
+}
+
+TEST(CameraRelay, OneUpstreamSessionServesManyViewers) {
+  Simulator sim(2);
+  CameraHub hub(hubOptions({camera("gate", sim.url(1)), camera("bridge", sim.url(2))}));
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
+  ASSERT_TRUE(waitForState(hub, "bridge", wire::CAMERA_LIVE)) << sim.output();
+  auto changes = hub.takeChanges();
+  ASSERT_GE(changes.size(), 4u);  // connecting and live for each
+  EXPECT_EQ(changes[0].state(), wire::CAMERA_CONNECTING);
+
+  // Two viewers here and one gst-launch-1.0 process, all on the node.
+  Viewer a(hub.serveUrl("gate")), b(hub.serveUrl("gate"));
+  TempDir dir;
+  Process launch("/usr/bin/gst-launch-1.0",
+                 {"-q", "rtspsrc", "location=" + hub.serveUrl("gate"), "protocols=tcp", "!", "rtph264depay",
+                  "!", "avdec_h264", "!", "fakesink", "num-buffers=20"},
+                 (dir.path / "launch.log").string());
+  EXPECT_TRUE(waitUntil([&] { return a.frames >= 15 && b.frames >= 15; }, 30000))
+      << a.frames << " and " << b.frames << " frames; " << a.error() << b.error();
+  EXPECT_EQ(launch.wait(30000), 0) << launch.output();
+
+  // The simulator saw exactly one session on camera 1: the node's.
+  auto out = sim.output();
+  EXPECT_THAT(out, HasSubstr("cam/1 sessions: active 1, total 1"));
+  EXPECT_THAT(out, Not(HasSubstr("cam/1 sessions: active 2")));
+  EXPECT_THAT(out, Not(HasSubstr("cam/1 sessions: active 1, total 2")));
+
+  auto s = hub.status("gate");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state(), wire::CAMERA_LIVE);
+  EXPECT_GT(s->fps(), 5);
+  EXPECT_GT(s->bitrate_kbps(), 10);
+  EXPECT_GT(s->last_frame_at_us(), 0);
+  EXPECT_EQ(hub.attempts("gate"), 1);
+
+  auto jpeg = hub.snapshot("gate");
+  ASSERT_TRUE(jpeg);
+  ASSERT_GT(jpeg->size(), 1000u);
+  EXPECT_EQ((*jpeg)[0], 0xFF);
+  EXPECT_EQ((*jpeg)[1], 0xD8);
+  EXPECT_EQ((*jpeg)[jpeg->size() - 2], 0xFF);
+  EXPECT_EQ((*jpeg)[jpeg->size() - 1], 0xD9);
+}
+
+TEST(CameraRelay, StallIsDetectedAndClearsWithoutReconnecting) {
+  Simulator sim(1);
+  CameraHub hub(hubOptions({camera("gate", sim.url(1))}));
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
+  sim.send("stall 1");
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_STALLED));
+  EXPECT_THAT(hub.status("gate")->detail(), HasSubstr("no frame"));
+  sim.send("restore 1");
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE));
+  EXPECT_EQ(hub.attempts("gate"), 1);
+  // Each change once: no state repeats itself in the queue.
+  auto changes = hub.takeChanges();
+  for (std::size_t i = 1; i < changes.size(); ++i) EXPECT_NE(changes[i].state(), changes[i - 1].state());
+}
+
+TEST(CameraRelay, DroppedCameraGoesOfflineAndReconnects) {
+  Simulator sim(2);
+  CameraHub hub(hubOptions({camera("gate", sim.url(1)), camera("bridge", sim.url(2))}));
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
+  ASSERT_TRUE(waitForState(hub, "bridge", wire::CAMERA_LIVE)) << sim.output();
+  sim.send("drop 1");
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_OFFLINE)) << sim.output();
+  EXPECT_FALSE(hub.status("gate")->detail().empty());
+  // The node keeps trying (404 while the camera is dropped); the other camera is unaffected.
+  EXPECT_TRUE(waitUntil([&] { return hub.attempts("gate") >= 3; }, 20000));
+  EXPECT_EQ(stateOf(hub, "bridge"), wire::CAMERA_LIVE);
+  sim.send("restore 1");
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE, 30000)) << sim.output();
+  EXPECT_EQ(hub.attempts("bridge"), 1);
+  // One session at a time, even across the reconnect.
+  EXPECT_THAT(sim.output(), Not(HasSubstr("cam/1 sessions: active 2")));
+  // A viewer gets pictures again after the reconnect.
+  Viewer v(hub.serveUrl("gate"));
+  EXPECT_TRUE(waitUntil([&] { return v.frames >= 10; }, 30000)) << v.error();
+}
+
+TEST(CameraRelay, WrongOrUnreachableUrlsAreOfflineWithAReason) {
+  Simulator sim(1);
+  int closedPort = freeTcpPort();
+  CameraHub hub(hubOptions({
+      camera("good", sim.url(1)),
+      camera("nowhere", "rtsp://admin:topsecret@127.0.0.1:" + std::to_string(closedPort) + "/cam/1"),
+      camera("wrongpath", "rtsp://127.0.0.1:" + std::to_string(sim.port) + "/cam/99"),
+  }));
+  ASSERT_TRUE(waitForState(hub, "good", wire::CAMERA_LIVE)) << sim.output();
+  ASSERT_TRUE(waitForState(hub, "nowhere", wire::CAMERA_OFFLINE));
+  ASSERT_TRUE(waitForState(hub, "wrongpath", wire::CAMERA_OFFLINE));
+  auto nowhere = hub.status("nowhere")->detail();
+  EXPECT_FALSE(nowhere.empty());
+  EXPECT_THAT(nowhere, Not(HasSubstr("topsecret")));
+  EXPECT_FALSE(hub.status("wrongpath")->detail().empty());
+  for (const auto &c : hub.takeChanges()) EXPECT_THAT(c.detail(), Not(HasSubstr("topsecret")));
+  // The good camera stayed live all along, with one session upstream.
+  EXPECT_EQ(hub.attempts("good"), 1);
+  EXPECT_EQ(stateOf(hub, "good"), wire::CAMERA_LIVE);
+  EXPECT_EQ(countOf(sim.output(), "cam/1 sessions: active 1"), 1) << sim.output();
+  // A viewer of the offline camera gets an answer (503), not a hang.
+  Viewer v(hub.serveUrl("nowhere"));
+  EXPECT_TRUE(waitUntil([&] { return !v.error().empty(); }, 20000));
+  EXPECT_EQ(v.frames, 0);
+}
