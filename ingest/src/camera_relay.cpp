@@ -445,7 +445,9 @@ struct CameraHub::Impl {
       attempt = ++r.attempts;
     }
     r.attemptStartedMs = nowSteadyMs();
-    setState(r, wire::CAMERA_CONNECTING, attempt > 1 ? fmt::format("attempt {}", attempt) : "");
+    // An offline camera stays offline while it is retried: one event per
+    // outage (and one per new reason), not two per attempt.
+    if (r.state != wire::CAMERA_OFFLINE) setState(r, wire::CAMERA_CONNECTING, "");
     try {
       auto pipeline = gst::parseLaunch(
           "rtspsrc name=src ! rtph264depay ! h264parse config-interval=-1 "
@@ -503,6 +505,7 @@ struct CameraHub::Impl {
       auto sinceFrame = now - lastFrame;
       switch (r.state) {
         case wire::CAMERA_CONNECTING:
+        case wire::CAMERA_OFFLINE:  // being retried
           if (frameThisAttempt && sinceFrame < stallMs) {
             r.failures = 0;
             setState(r, wire::CAMERA_LIVE, "");
