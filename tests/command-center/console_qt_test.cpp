@@ -1,0 +1,399 @@
+// Tests of the Qt Quick console (liandong-console-qt): the incident queue
+// model under QAbstractItemModelTester, Mapbox Vector Tile decoding on a tile
+// built here, and end to end under Xvfb — a real centre with PostGIS, an
+// incident opened over the query API, the console's screenshot checked for
+// the map, a marker in the incident's warning colour and the queue row; then
+// the verify button pressed through the UI and found in the audit log.
+#include <QAbstractItemModelTester>
+#include <QCoreApplication>
+#include <QImage>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "incident_model.h"
+#include "liandong/core/curve_keys.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/link/query.h"
+#include "liandong/map/map_view.h"
+#include "liandong/map/mvt.h"
+#include "pg_fixture.h"
+#include "process.h"
+
+using namespace liandong;
+using namespace liandong::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+wire::IncidentReport incident(const std::string &id, wire::ResponseLevel level, std::int64_t openedUs,
+                              const std::string &state = "reported", std::uint32_t version = 1) {
+  wire::IncidentReport r;
+  r.set_incident_id(id);
+  r.set_title("事件 " + id);
+  r.set_level(level);
+  r.set_colour(wire::COLOUR_ORANGE);
+  r.set_state(state);
+  r.set_lead_tier(wire::TIER_COUNTY);
+  r.set_version(version);
+  r.set_opened_at_us(openedUs);
+  return r;
+}
+
+std::vector<std::string> order(const console::IncidentModel &m) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < m.rowCount(); ++i) ids.push_back(m.idAt(i).toStdString());
+  return ids;
+}
+
+}  // namespace
+
+TEST(IncidentModel, SortsByLevelThenAgeUnderTheModelTester) {
+  console::IncidentModel model;
+  QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  model.reset({incident("a", wire::LEVEL_IV, 100), incident("b", wire::LEVEL_II, 300),
+               incident("c", wire::LEVEL_IV, 50)});
+  EXPECT_EQ(order(model), (std::vector<std::string>{"b", "c", "a"}));
+  // A new level I goes first; a raised level moves a row up; an update in place keeps it.
+  model.upsert(incident("d", wire::LEVEL_I, 400));
+  EXPECT_EQ(order(model), (std::vector<std::string>{"d", "b", "c", "a"}));
+  model.upsert(incident("a", wire::LEVEL_II, 100, "verified", 2));
+  EXPECT_EQ(order(model), (std::vector<std::string>{"d", "a", "b", "c"}));
+  model.upsert(incident("a", wire::LEVEL_II, 100, "responding", 3));
+  EXPECT_EQ(order(model), (std::vector<std::string>{"d", "a", "b", "c"}));
+  EXPECT_EQ(model.data(model.index(1), console::IncidentModel::StateRole).toString(), "responding");
+  // An older version never overwrites a newer one.
+  model.upsert(incident("a", wire::LEVEL_IV, 100, "reported", 1));
+  EXPECT_EQ(model.data(model.index(1), console::IncidentModel::VersionRole).toInt(), 3);
+  // Closed ones sink to the bottom.
+  model.upsert(incident("d", wire::LEVEL_I, 400, "closed", 2));
+  EXPECT_EQ(order(model), (std::vector<std::string>{"a", "b", "c", "d"}));
+  model.remove("b");
+  model.remove("nothing");
+  EXPECT_EQ(order(model), (std::vector<std::string>{"a", "c", "d"}));
+  EXPECT_EQ(model.count(), 3);
+
+  auto roles = model.roleNames();
+  for (const char *name : {"incidentId", "title", "levelText", "colour", "state", "leadTier", "openedAt"})
+    EXPECT_TRUE(roles.values().contains(QByteArray(name))) << name;
+  auto idx = model.index(0);
+  EXPECT_EQ(model.data(idx, console::IncidentModel::LevelTextRole).toString(), QStringLiteral("Ⅱ"));
+  EXPECT_EQ(model.data(idx, console::IncidentModel::ColourRole).toString(), "orange");
+  EXPECT_EQ(model.data(idx, console::IncidentModel::LeadTierRole).toString(), "county");
+  EXPECT_EQ(model.rowOf("c"), 1);
+  EXPECT_EQ(model.rowOf("zz"), -1);
+}
+
+// ---- Mapbox Vector Tile 2.1 encoding, for the decoder's tests ----
+namespace {
+using google::protobuf::io::CodedOutputStream;
+using google::protobuf::io::StringOutputStream;
+
+std::uint32_t zz(std::int32_t v) {
+  return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);
+}
+std::string field(std::uint32_t number, const std::string &bytes) {
+  std::string out;
+  {
+    StringOutputStream s(&out);
+    CodedOutputStream o(&s);
+    o.WriteTag(number << 3 | 2);
+    o.WriteVarint32(static_cast<std::uint32_t>(bytes.size()));
+    o.WriteString(bytes);
+  }
+  return out;
+}
+std::string varintField(std::uint32_t number, std::uint64_t v) {
+  std::string out;
+  {
+    StringOutputStream s(&out);
+    CodedOutputStream o(&s);
+    o.WriteTag(number << 3);
+    o.WriteVarint64(v);
+  }
+  return out;
+}
+std::string packed(const std::vector<std::uint32_t> &vs) {
+  std::string out;
+  {
+    StringOutputStream s(&out);
+    CodedOutputStream o(&s);
+    for (auto v : vs) o.WriteVarint32(v);
+  }
+  return out;
+}
+std::uint32_t cmd(std::uint32_t id, std::uint32_t count) {
+  return id | count << 3;
+}
+
+// A tile with a `regions` layer (a square with a square hole, tier county)
+// and an `incidents` layer (two points: red and blue).
+std::string sampleTile() {
+  std::string regions = varintField(15, 2) + field(1, "regions") + varintField(5, 4096);
+  std::string polygon =
+      varintField(1, 7) + field(2, packed({0, 0, 1, 1})) + varintField(3, 3) +
+      field(4, packed({cmd(1, 1), zz(100), zz(100),   cmd(2, 3), zz(1000), zz(0),    zz(0),     zz(1000),
+                       zz(-1000), zz(0),   cmd(7, 1), cmd(1, 1), zz(400),  zz(-600), cmd(2, 3), zz(0),
+                       zz(200),   zz(200), zz(0),     zz(0),     zz(-200), cmd(7, 1)}));
+  regions += field(2, polygon) + field(3, "tier") + field(3, "approximate") + field(4, field(1, "county")) +
+             field(4, varintField(7, 1));
+  std::string incidents = varintField(15, 2) + field(1, "incidents") + varintField(5, 4096);
+  std::string points = varintField(3, 1) + field(2, packed({0, 0, 1, 1})) +
+                       field(4, packed({cmd(1, 2), zz(2048), zz(2048), zz(-48), zz(100)}));
+  std::string blue =
+      varintField(3, 1) + field(2, packed({0, 2, 1, 3})) + field(4, packed({cmd(1, 1), zz(10), zz(4000)}));
+  incidents += field(2, points) + field(2, blue) + field(3, "colour") + field(3, "level") +
+               field(4, field(1, "red")) + field(4, varintField(4, 3)) + field(4, field(1, "blue")) +
+               field(4, varintField(6, zz(-4)));
+  return field(3, regions) + field(3, incidents);
+}
+}  // namespace
+
+TEST(MvtDecoder, DecodesPolygonsPointsAndProperties) {
+  auto layers = map::decodeMvt(sampleTile());
+  ASSERT_EQ(layers.size(), 2u);
+  const auto &regions = layers[0];
+  EXPECT_EQ(regions.name, "regions");
+  EXPECT_EQ(regions.extent, 4096u);
+  EXPECT_EQ(regions.version, 2u);
+  ASSERT_EQ(regions.features.size(), 1u);
+  const auto &poly = regions.features[0];
+  EXPECT_EQ(poly.id, 7u);
+  EXPECT_EQ(poly.type, map::GeomType::Polygon);
+  ASSERT_EQ(poly.parts.size(), 2u) << "outer ring and hole";
+  EXPECT_EQ(poly.parts[0], (std::vector<map::MvtPoint>{{100, 100}, {1100, 100}, {1100, 1100}, {100, 1100}}));
+  EXPECT_EQ(poly.parts[1], (std::vector<map::MvtPoint>{{500, 500}, {500, 700}, {700, 700}, {700, 500}}));
+  EXPECT_EQ(poly.text("tier"), "county");
+  EXPECT_EQ(poly.text("approximate"), "true");
+  EXPECT_EQ(poly.text("missing"), "");
+
+  const auto &incidents = layers[1];
+  ASSERT_EQ(incidents.features.size(), 2u);
+  const auto &pts = incidents.features[0];
+  EXPECT_EQ(pts.type, map::GeomType::Point);
+  ASSERT_EQ(pts.parts.size(), 2u) << "a multipoint: one part a point";
+  EXPECT_EQ(pts.parts[0][0], (map::MvtPoint{2048, 2048}));
+  EXPECT_EQ(pts.parts[1][0], (map::MvtPoint{2000, 2148}));
+  EXPECT_EQ(pts.text("colour"), "red");
+  EXPECT_EQ(std::get<std::int64_t>(pts.properties.at("level")), 3);
+  EXPECT_EQ(incidents.features[1].text("colour"), "blue");
+  EXPECT_EQ(std::get<std::int64_t>(incidents.features[1].properties.at("level")), -4);
+  EXPECT_EQ(map::warningColour("red"), QColor(0xe5, 0x1c, 0x23));
+}
+
+TEST(MvtDecoder, RefusesMalformedTilesWithAnError) {
+  EXPECT_TRUE(map::decodeMvt("").empty());
+  auto tile = sampleTile();
+  for (std::size_t cut : {tile.size() - 1, tile.size() / 2, std::size_t{3}})
+    EXPECT_THROW(map::decodeMvt(tile.substr(0, cut)), Error) << "cut at " << cut;
+  // LineTo before any MoveTo; a tag index out of range; an unknown command.
+  auto layerWith = [](const std::string &feature) {
+    return field(
+        3, varintField(15, 2) + field(1, "x") + field(2, feature) + field(3, "k") + field(4, field(1, "v")));
+  };
+  EXPECT_THROW(map::decodeMvt(layerWith(varintField(3, 2) + field(4, packed({cmd(2, 1), 2, 2})))), Error);
+  EXPECT_THROW(map::decodeMvt(layerWith(varintField(3, 1) + field(2, packed({0, 5})) +
+                                        field(4, packed({cmd(1, 1), 2, 2})))),
+               Error);
+  EXPECT_THROW(map::decodeMvt(layerWith(varintField(3, 1) + field(4, packed({cmd(3, 1), 2, 2})))), Error);
+  EXPECT_THROW(map::decodeMvt(layerWith(varintField(3, 1) + field(4, packed({cmd(1, 5), 2, 2})))), Error);
+}
+
+// ---- End to end: a real centre, the console under Xvfb ----
+namespace {
+
+struct Deployment {
+  fs::path dir;
+  std::string db;
+  int intake = freeTcpPort(), updates = freeTcpPort(), snapshot = freeTcpPort(), queries = freeTcpPort();
+  CurveKeyPair centre = generateCurveKeyPair("centre-t"), console = generateCurveKeyPair("console-t");
+
+  explicit Deployment(const std::string &name) {
+    char tmpl[] = "/tmp/ldconsoleqtXXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+    dir = tmpl;
+    db = PgEnvironment::freshDatabase(name);
+    writeCurveKeyFile(dir / "centre.key", centre);
+    writeCurveKeyFile(dir / "console.key", console);
+    std::string geo = sourceDir() + "/configs/data/geo/";
+    writeFile(dir / "centre.yaml",
+              fmt::format(R"(centre:
+  id: centre-t
+  tier: county
+  region: "440113"
+  intake: tcp://127.0.0.1:{}
+  updates: tcp://127.0.0.1:{}
+  snapshot: tcp://127.0.0.1:{}
+  query: tcp://127.0.0.1:{}
+  keys: centre.key
+database:
+  conninfo: "{}"
+admitted:
+  - {{id: console-t, public_key: '{}'}}
+import:
+  regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
+)",
+                          intake, updates, snapshot, queries, db, console.publicZ85, geo, geo, geo));
+  }
+  ~Deployment() { fs::remove_all(dir); }
+
+  std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
+  void writeConsoleConfig(double lon, double lat) const {
+    writeFile(dir / "console.yaml", fmt::format(R"(console:
+  id: console-t
+  keys: {}
+  user: zhang
+centre:
+  updates: tcp://127.0.0.1:{}
+  snapshot: tcp://127.0.0.1:{}
+  query: tcp://127.0.0.1:{}
+  public_key: '{}'
+map: {{longitude: {}, latitude: {}, zoom: 10}}
+)",
+                                                (dir / "console.key").string(), updates, snapshot, queries,
+                                                centre.publicZ85, lon, lat));
+  }
+  long query(const std::string &sql) const {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<long>();
+  }
+  std::string text(const std::string &sql) const {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<std::string>("");
+  }
+};
+
+wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
+  q.set_session(session);
+  q.set_console("test-console");
+  return client.call(std::move(q));
+}
+
+// Pixels within `tolerance` (per channel) of `colour` in `area`.
+int countNear(const QImage &img, QRect area, QColor colour, int tolerance = 24) {
+  int n = 0;
+  area = area.intersected(img.rect());
+  for (int y = area.top(); y <= area.bottom(); ++y)
+    for (int x = area.left(); x <= area.right(); ++x) {
+      QColor c = img.pixelColor(x, y);
+      if (std::abs(c.red() - colour.red()) <= tolerance &&
+          std::abs(c.green() - colour.green()) <= tolerance &&
+          std::abs(c.blue() - colour.blue()) <= tolerance)
+        ++n;
+    }
+  return n;
+}
+
+std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &shot, int quitAfterMs,
+                                      std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"-a",
+                                "-s",
+                                "-screen 0 1920x1080x24",
+                                d.bin("command-center/console/liandong-console-qt"),
+                                "-c",
+                                (d.dir / "console.yaml").string(),
+                                "--screenshot",
+                                shot,
+                                "--quit-after-ms",
+                                std::to_string(quitAfterMs)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(
+      "/usr/bin/xvfb-run", args, (d.dir / (fs::path(shot).stem().string() + ".log")).string(),
+      std::map<std::string, std::string>{{"LIANDONG_PASSWORD", "correct horse"}, {"QT_QPA_PLATFORM", "xcb"}});
+}
+
+}  // namespace
+
+TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi) {
+  if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
+  Deployment d("consoleqt");
+  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
+                 (d.dir / "centre.log").string());
+  ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
+  run("printf '%s\\n' 'correct horse' | " + d.bin("command-center/server/liandong-admin") + " --db '" + d.db +
+      "' user add zhang --role duty_officer --region 440113");
+
+  // The duty officer opens a red incident in Panyu over the query API.
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  wire::Query login;
+  login.mutable_login()->set_user("zhang");
+  login.mutable_login()->set_password("correct horse");
+  auto session = ask(client, "", login).login().session();
+  wire::Query create;
+  auto *in = create.mutable_create()->mutable_incident();
+  in->set_type("flood");
+  in->set_title("市桥河水位超警戒");
+  in->set_latitude(22.9455);
+  in->set_longitude(113.3665);
+  in->set_level(wire::LEVEL_IV);
+  in->set_colour(wire::COLOUR_RED);
+  auto opened = ask(client, session, create).incident().incident();
+  ASSERT_EQ(opened.state(), "reported");
+  const QColor markerColour = map::warningColour(console::IncidentModel::colourName(opened.colour()));
+  d.writeConsoleConfig(113.3665, 22.9455);
+
+  // 1. Map, marker, queue.
+  const std::string shot = (d.dir / "console.png").string();
+  auto console = startConsole(d, shot, 9000);
+  ASSERT_EQ(console->wait(60000), 0) << console->output();
+  auto out = console->output();
+  EXPECT_NE(out.find("signed in as zhang"), std::string::npos) << out;
+  EXPECT_NE(out.find("quitting: queue 1 incidents"), std::string::npos) << out;
+  QImage img(QString::fromStdString(shot));
+  ASSERT_FALSE(img.isNull()) << out;
+  ASSERT_GE(img.width(), 1200);
+  // The map is the area right of the 420 px queue, below the tool bar.
+  const QRect mapArea(430, 60, img.width() - 440, img.height() - 120);
+  const QColor background(0xe8, 0xee, 0xf2);
+  int drawn = mapArea.width() * mapArea.height() - countNear(img, mapArea, background, 3);
+  EXPECT_GT(drawn, mapArea.width() * mapArea.height() / 20) << "region outlines and fills on the map";
+  // The incident is at the map's centre: a marker of its warning colour there.
+  int marker =
+      countNear(img, QRect(mapArea.center().x() - 40, mapArea.center().y() - 40, 80, 80), markerColour);
+  EXPECT_GT(marker, 100) << "a " << markerColour.name().toStdString() << " marker at the incident's place";
+  // The queue row: its colour bar and level badge in the warning colour.
+  EXPECT_GT(countNear(img, QRect(0, 60, 420, 120), markerColour), 200) << "the incident in the queue";
+  img.save(QString::fromStdString(binaryDir() + "/console-qt-map.png"));
+
+  // 2. Verify through the UI: the script selects the row and presses the button.
+  const std::string shot2 = (d.dir / "console-verify.png").string();
+  auto verify = startConsole(d, shot2, 12000, {"--script", "verify"});
+  ASSERT_EQ(verify->wait(60000), 0) << verify->output();
+  out = verify->output();
+  EXPECT_NE(out.find("script: pressed verify"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: verify done"), std::string::npos) << out;
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE id = '" + opened.incident_id() +
+                    "' AND state = 'verified'"),
+            1);
+  const std::string audit = d.text(
+      "SELECT string_agg(actor || ' ' || console || ' ' || action || ' ' || object, '; ' ORDER BY seq) "
+      "FROM audit_log WHERE actor = 'zhang'");
+  EXPECT_EQ(d.query("SELECT count(*) FROM audit_log WHERE actor = 'zhang' AND action = 'incident.verify' AND "
+                    "object = 'incident/" +
+                    opened.incident_id() + "'"),
+            1)
+      << "the audit log records the console's verify: " << audit;
+  EXPECT_NE(audit.find("console-t incident.verify"), std::string::npos)
+      << "named after the console: " << audit;
+  QImage img2(QString::fromStdString(shot2));
+  ASSERT_FALSE(img2.isNull());
+  img2.save(QString::fromStdString(binaryDir() + "/console-qt-detail.png"));
+  EXPECT_EQ(centre.stop(), 0) << centre.output();
+}
+
+int main(int argc, char **argv) {
+  QCoreApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new PgEnvironment);
+  return RUN_ALL_TESTS();
+}
