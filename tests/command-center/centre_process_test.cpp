@@ -818,7 +818,7 @@ TEST(CentreProcess, AnAlertBecomesAnIncidentTheOfficerRunsOverTheQueryApi) {
   auto ingest = d.startIngest();
   ASSERT_TRUE(d.waitCount("SELECT count(*) FROM incidents WHERE reported_by = 'alert:far-level'", 1, 30000))
       << centre->output();
-  EXPECT_TRUE(centre->waitForOutput("opened (alert from node-t)", 10000)) << centre->output();
+  EXPECT_TRUE(centre->waitForOutput("opened (alert)", 10000)) << centre->output();
 
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,

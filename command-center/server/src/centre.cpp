@@ -418,9 +418,7 @@ struct Centre::Impl {
       wire::Envelope up;
       up.set_kind(src.kind());
       up.set_status(src.status());
-      std::string incident = linkedIncident;
-      if (incident.empty()) incident = incidentOfAlert(src.alert().alert_id());
-      up.set_incident_id(incident.empty() ? src.incident_id() : incident);
+      up.set_incident_id(linkedIncident.empty() ? src.incident_id() : linkedIncident);
       *up.mutable_target_area() = src.target_area();
       *up.mutable_alert() = src.alert();
       parent->publish(std::move(up));
@@ -443,15 +441,6 @@ struct Centre::Impl {
       *down.mutable_directive() = src.directive();
       it->second->publish(std::move(down));
       log->info("directive {} forwarded to {}", src.directive().directive_id(), it->first);
-    }
-  }
-
-  std::string incidentOfAlert(const std::string &alertId) {
-    try {
-      return desk->incidentOfAlert(alertId);
-    } catch (const std::exception &e) {
-      log->warn("alert {}: cannot look up its incident: {}", alertId, firstLine(e.what()));
-      return {};
     }
   }
 
@@ -488,16 +477,17 @@ struct Centre::Impl {
     const auto &src = item.message->envelope;
     linkedIncident.clear();
     bool fromParent = config.parent && src.sender_id() == config.parent->id;
+    // Alerts reach the incident desk in batches (flushAlerts, after each
+    // poll of the intake): an alarm storm is one transaction per batch.
+    if (src.has_alert()) alertBatch.push_back(src);
     try {
       std::optional<IncidentChange> change;
-      if (src.has_alert())
-        change = desk->onAlert(src.alert(), src.incident_id());
-      else if (src.has_incident_report())
+      if (src.has_incident_report())
         change = desk->onReport(src.incident_report(), src.sender_id(), fromParent);
       if (change) {
         linkedIncident = change->incident.incident_id();
-        log->info("incident {} {} ({} from {})", linkedIncident, change->incident.change(),
-                  src.has_alert() ? "alert" : "report", src.sender_id());
+        log->info("incident {} {} (report from {})", linkedIncident, change->incident.change(),
+                  src.sender_id());
         publishIncident(*change, src.sender_id());
       }
     } catch (const std::exception &e) {
@@ -506,7 +496,7 @@ struct Centre::Impl {
       log->warn("message {}:{} from {} did not reach the incident desk: {}", src.sender_id(), src.sequence(),
                 src.sender_id(), firstLine(e.what()));
     }
-    forward(src);
+    if (!src.has_alert()) forward(src);
     if (src.has_directive()) receiveDirective(src);
     if (src.has_alert()) makeCap(src.alert());
     if (src.has_incident_report()) return;  // consoles got the incident as it now stands
@@ -517,6 +507,35 @@ struct Centre::Impl {
     u.set_region_code(item.regionCode);
     u.set_region_name(regionName(item.regionCode));
     clone.publish(std::move(u));
+  }
+
+  // The alerts stored since the last call go through the incident desk in
+  // one batch; then each goes up to the parent with the incident it joined.
+  void flushAlerts() {
+    if (alertBatch.empty()) return;
+    std::vector<wire::Alert> alerts;
+    std::vector<std::string> linked;
+    for (const auto &env : alertBatch) {
+      alerts.push_back(env.alert());
+      linked.push_back(env.incident_id());  // set when a child centre correlated it
+    }
+    std::vector<std::string> incidentOf(alerts.size());
+    try {
+      auto result = desk->onAlerts(alerts, linked);
+      for (const auto &change : result.changes) {
+        log->info("incident {} {} (alert)", change.incident.incident_id(), change.incident.change());
+        publishIncident(change, "");
+      }
+      if (result.incidentOf.size() == alerts.size()) incidentOf = std::move(result.incidentOf);
+    } catch (const std::exception &e) {
+      log->warn("{} alerts did not reach the incident desk: {}", alerts.size(), firstLine(e.what()));
+    }
+    for (std::size_t i = 0; i < alertBatch.size(); ++i) {
+      linkedIncident = incidentOf[i];
+      forward(alertBatch[i]);
+    }
+    linkedIncident.clear();
+    alertBatch.clear();
   }
 
   // Each alert message becomes a CAP 1.2 message (GB/T 35965.1 profile) in
@@ -628,7 +647,8 @@ struct Centre::Impl {
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
   std::unique_ptr<IncidentDesk> desk;
-  std::string linkedIncident;  // the incident the message being stored joined (main thread)
+  std::string linkedIncident;              // the incident the message being stored joined (main thread)
+  std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
   std::mutex pendingMutex;
   std::deque<IncidentChange> pending;            // changes from the query thread
   std::deque<wire::Envelope> pendingDirectives;  // directives issued on the query thread
@@ -652,6 +672,7 @@ void Centre::run(const std::atomic<bool> &stop, double durationS) {
   auto lastStatus = steadyMs(), lastSummary = steadyMs(), lastUpkeep = steadyMs(), lastDeadlines = steadyMs();
   while (!stop && (endAt == 0 || steadyMs() < endAt)) {
     d.receiver->poll(20);
+    d.flushAlerts();
     d.drainPending();
     if (steadyMs() - lastDeadlines >= 2000) {
       d.checkDeadlines();
@@ -672,6 +693,7 @@ void Centre::run(const std::atomic<bool> &stop, double durationS) {
     }
   }
   d.receiver->poll(0);
+  d.flushAlerts();
   d.log->info("stopping: {} readings and {} events stored", d.store.readingsStored(), d.store.eventsStored());
 }
 

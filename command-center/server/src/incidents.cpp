@@ -392,11 +392,4 @@ std::string IncidentDesk::viaCentre(const std::string &incidentId) {
   return rows.empty() ? std::string() : rows[0][0].as<std::string>();
 }
 
-std::string IncidentDesk::incidentOfAlert(const std::string &alertId) {
-  std::lock_guard lock(mutex_);
-  pqxx::work tx(impl_->conn);
-  auto rows = tx.exec_params("SELECT incident_id FROM incident_alerts WHERE alert_id = $1", alertId);
-  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
-}
-
 }  // namespace liandong::server

@@ -137,9 +137,6 @@ public:
   // unknown): directives for centres further down follow it.
   std::string viaCentre(const std::string &incidentId);
 
-  // The incident an alert joined ("" when none).
-  std::string incidentOfAlert(const std::string &alertId);
-
   UserStore &users() { return *users_; }
   std::mutex &mutex() { return mutex_; }  // hold it around users() calls
 
