@@ -383,7 +383,6 @@ void Backend::sitrep(const QString &kind, const QString &body) {
 }
 
 void Backend::setLanguage(const QString &language) {
-  if (language == language_ && (translator_ != nullptr) == (language == QLatin1String("zh_CN"))) return;
   if (translator_) {
     QCoreApplication::removeTranslator(translator_.get());
     translator_.reset();
@@ -398,6 +397,8 @@ void Backend::setLanguage(const QString &language) {
     }
   }
   language_ = language;
+  logging::get("console")->info("language {}{}", language.toStdString(),
+                                translator_ ? " (translation loaded)" : "");
   if (engine_) engine_->retranslate();
   emit languageChanged();
 }

@@ -170,6 +170,7 @@ ApplicationWindow {
                                 Label {
                                     Layout.fillWidth: true
                                     text: row.title
+                                    color: row.highlighted ? "white" : "#212121"
                                     font.pixelSize: 15
                                     elide: Text.ElideRight
                                 }
@@ -177,7 +178,7 @@ ApplicationWindow {
                                     Layout.fillWidth: true
                                     text: root.stateText(row.state) + " · " + root.colourText(row.colour) + " · "
                                           + qsTr("led by %1").arg(root.tierText(row.leadTier)) + " · " + root.clock(row.openedAt)
-                                    color: "#546e7a"
+                                    color: row.highlighted ? "#eceff1" : "#546e7a"
                                     font.pixelSize: 12
                                     elide: Text.ElideRight
                                 }
