@@ -26,11 +26,40 @@ Rule readRule(const ConfigNode &n) {
   if (r.id.empty() || r.id.find_first_of(" \t\n/") != std::string::npos)
     n.fail("id", "must be a non-empty word without spaces or '/'");
   r.name = n.str("name", r.id);
-  auto kind = n.choice("kind", {"threshold", "rate_of_rise", "accumulation"}, "threshold");
-  r.kind = kind == "threshold"      ? RuleKind::Threshold
-           : kind == "rate_of_rise" ? RuleKind::RateOfRise
-                                    : RuleKind::Accumulation;
+  auto kind = n.choice("kind", {"threshold", "rate_of_rise", "accumulation", "distinct_count", "correlation"},
+                       "threshold");
+  r.kind = kind == "threshold"        ? RuleKind::Threshold
+           : kind == "rate_of_rise"   ? RuleKind::RateOfRise
+           : kind == "accumulation"   ? RuleKind::Accumulation
+           : kind == "distinct_count" ? RuleKind::DistinctCount
+                                      : RuleKind::Correlation;
+  if (r.kind == RuleKind::Correlation) {
+    // all_of: [rule ids], within_m, colour (and optionally response).
+    r.quantity = n.str("quantity", "");
+    r.allOf = n.strings("all_of");
+    if (r.allOf.size() < 2) n.fail("all_of", "a correlation needs at least two rule ids");
+    r.withinM = n.number("within_m");
+    if (!(r.withinM > 0 && r.withinM <= 100000)) n.fail("within_m", "must be more than 0 and at most 100000");
+    auto colour = n.choice("colour", {"blue", "yellow", "orange", "red"}, "orange");
+    int c = 0;
+    while (colour != kColourKeys[c]) ++c;
+    ColourCondition cond{1, 0, kDefaultResponse[c]};
+    if (n.has("response")) {
+      auto level = parseLevel(n.str("response"));
+      if (!level) n.fail("response", "not a response level (I, II, III or IV)");
+      cond.response = *level;
+    }
+    r.colours[static_cast<std::size_t>(c)] = cond;
+    return r;
+  }
   r.quantity = n.str("quantity");
+  for (const auto &reg : n.list("registered")) {
+    if (r.kind != RuleKind::DistinctCount)
+      reg.fail("sensor", "registered applies to distinct_count rules only");
+    auto occupants = reg.integer("occupants");
+    if (occupants < 0 || occupants > 10000) reg.fail("occupants", "must be 0..10000");
+    r.registered[reg.str("sensor")] = static_cast<int>(occupants);
+  }
   r.sensors = n.strings("sensors");
   r.below = n.choice("direction", {"above", "below"}, "above") == "below";
   r.hysteresis = n.number("hysteresis", 0);
@@ -102,10 +131,23 @@ Rule readRule(const ConfigNode &n) {
 std::vector<Rule> readRules(const ConfigNode &cfg) {
   std::vector<Rule> out;
   std::set<std::string> ids;
-  for (const auto &n : cfg.list("rules")) {
+  auto nodes = cfg.list("rules");
+  for (const auto &n : nodes) {
     auto r = readRule(n);
     if (!ids.insert(r.id).second) n.fail("id", "duplicate rule id " + r.id);
     out.push_back(std::move(r));
+  }
+  // A correlation names rules of this file that are not correlations; its
+  // alerts take the quantity of the first unless it names one.
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto &r = out[i];
+    if (r.kind != RuleKind::Correlation) continue;
+    for (const auto &id : r.allOf) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const Rule &o) { return o.id == id; });
+      if (it == out.end()) nodes[i].fail("all_of", "no rule with id " + id + " in this file");
+      if (it->kind == RuleKind::Correlation) nodes[i].fail("all_of", id + " is a correlation itself");
+      if (r.quantity.empty() && id == r.allOf.front()) r.quantity = it->quantity;
+    }
   }
   cfg.rejectUnknown();
   return out;
@@ -118,7 +160,7 @@ bool sameRule(const Rule &a, const Rule &b) {
   };
   if (a.id != b.id || a.kind != b.kind || a.quantity != b.quantity || a.sensors != b.sensors ||
       a.below != b.below || a.hysteresis != b.hysteresis || a.minDurationS != b.minDurationS ||
-      a.name != b.name)
+      a.name != b.name || a.registered != b.registered || a.allOf != b.allOf || a.withinM != b.withinM)
     return false;
   for (std::size_t c = 0; c < 4; ++c)
     if (cond(a.colours[c]) != cond(b.colours[c])) return false;
@@ -177,7 +219,12 @@ std::vector<AlertChange> RuleEngine::setRules(std::vector<Rule> rules) {
 void RuleEngine::index() {
   anySensor_.clear();
   bySensor_.clear();
+  correlations_.clear();
   for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].kind == RuleKind::Correlation) {
+      correlations_.push_back(i);
+      continue;
+    }
     if (rules_[i].sensors.empty())
       anySensor_[rules_[i].quantity].push_back(i);
     else
@@ -196,14 +243,16 @@ std::vector<AlertChange> RuleEngine::onReading(const wire::Reading &reading) {
   if (!std::isfinite(reading.value())) return out;
   if (!indexed_) {
     for (std::size_t i = 0; i < rules_.size(); ++i)
-      if (ruleApplies(rules_[i], reading)) evaluate(i, reading, out);
-    return out;
-  }
-  if (auto it = anySensor_.find(reading.quantity()); it != anySensor_.end())
-    for (auto i : it->second) evaluate(i, reading, out);
-  if (!bySensor_.empty())
-    if (auto it = bySensor_.find(reading.sensor_id() + '\n' + reading.quantity()); it != bySensor_.end())
+      if (rules_[i].kind != RuleKind::Correlation && ruleApplies(rules_[i], reading))
+        evaluate(i, reading, out);
+  } else {
+    if (auto it = anySensor_.find(reading.quantity()); it != anySensor_.end())
       for (auto i : it->second) evaluate(i, reading, out);
+    if (!bySensor_.empty())
+      if (auto it = bySensor_.find(reading.sensor_id() + '\n' + reading.quantity()); it != bySensor_.end())
+        for (auto i : it->second) evaluate(i, reading, out);
+  }
+  if (!out.empty() && !correlations_.empty()) correlate(reading.observed_at_us(), out);
   return out;
 }
 
@@ -218,9 +267,11 @@ wire::Alert RuleEngine::makeAlert(const Rule &rule, const State &st, const wire:
   a.set_colour(static_cast<wire::WarningColour>(colour + 1));
   a.set_suggested_level(rule.colours[c] ? rule.colours[c]->response : wire::LEVEL_NONE);
   a.set_headline(fmt::format("{} {}{}", rule.name, colourName(a.colour(), true), "预警"));
-  const char *what = rule.kind == RuleKind::Threshold    ? "value"
-                     : rule.kind == RuleKind::RateOfRise ? "rise per hour"
-                                                         : "sum over the window";
+  const char *what = rule.kind == RuleKind::Threshold       ? "value"
+                     : rule.kind == RuleKind::RateOfRise    ? "rise per hour"
+                     : rule.kind == RuleKind::DistinctCount ? "distinct beyond the registered number"
+                     : rule.kind == RuleKind::Correlation   ? "rules active together"
+                                                            : "sum over the window";
   a.set_description(fmt::format("{} {}: {} {:.3g}{} (level {:.3g})", r.sensor_id(), rule.quantity, what,
                                 metric, r.unit().empty() ? "" : " " + r.unit(),
                                 rule.colours[c] ? rule.colours[c]->value : 0.0));
@@ -240,6 +291,8 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
     return;
   }
   st.lastUs = at;
+  st.latitude = r.latitude();
+  st.longitude = r.longitude();
   // The metric per colour (windows may differ per colour).
   int maxWindow = 0;
   for (const auto &c : rule.colours)
@@ -256,6 +309,16 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
   auto metricFor = [&](const ColourCondition &c) -> double {
     switch (rule.kind) {
       case RuleKind::Threshold: return r.value();
+      case RuleKind::DistinctCount: {
+        std::set<double> seen;
+        for (auto it = st.samples.rbegin(); it != st.samples.rend(); ++it) {
+          if (it->atUs <= at - static_cast<std::int64_t>(c.windowS) * 1000000) break;
+          seen.insert(it->value);
+        }
+        auto reg = rule.registered.find(r.sensor_id());
+        return static_cast<double>(seen.size()) - (reg == rule.registered.end() ? 0 : reg->second);
+      }
+      case RuleKind::Correlation: return 0;  // evaluated in correlate()
       case RuleKind::Accumulation: {
         if (c.windowS == maxWindow) return st.sum;
         double s = 0;
@@ -331,6 +394,87 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
       st.active = reached;
       out.push_back({AlertChange::What::Updated, makeAlert(rule, st, r, reached, reachedMetric)});
       ++stats_.updated;
+    }
+  }
+}
+
+namespace {
+double metresBetween(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarthM = 6371008.8, kRad = 3.14159265358979323846 / 180;
+  double dLat = (lat2 - lat1) * kRad, dLon = (lon2 - lon1) * kRad;
+  double h = std::sin(dLat / 2) * std::sin(dLat / 2) +
+             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dLon / 2) * std::sin(dLon / 2);
+  return 2 * kEarthM * std::asin(std::min(1.0, std::sqrt(h)));
+}
+}  // namespace
+
+void RuleEngine::correlate(std::int64_t atUs, std::vector<AlertChange> &out) {
+  // The active states of one rule: (sensor, state).
+  auto active = [&](const std::string &ruleId) {
+    std::vector<std::pair<std::string, const State *>> v;
+    for (auto it = state_.lower_bound({ruleId, ""}); it != state_.end() && it->first.first == ruleId; ++it)
+      if (it->second.active >= 0) v.emplace_back(it->first.second, &it->second);
+    return v;
+  };
+  for (auto ri : correlations_) {
+    const auto &rule = rules_[ri];
+    int colour = 0;
+    while (!rule.colours[static_cast<std::size_t>(colour)]) ++colour;
+    // Anchors: sensors of the first rule with a partner of every other rule nearby.
+    std::map<std::string, std::pair<const State *, std::vector<std::string>>> satisfied;
+    for (const auto &[sensor, anchor] : active(rule.allOf.front())) {
+      std::vector<std::string> partners;
+      bool all = true;
+      for (std::size_t k = 1; k < rule.allOf.size() && all; ++k) {
+        bool found = false;
+        for (const auto &[other, st] : active(rule.allOf[k]))
+          if (metresBetween(anchor->latitude, anchor->longitude, st->latitude, st->longitude) <=
+              rule.withinM) {
+            partners.push_back(other);
+            found = true;
+            break;
+          }
+        all = found;
+      }
+      if (all) satisfied[sensor] = {anchor, partners};
+    }
+    auto reading = [&](const std::string &sensor, const State *anchor) {
+      wire::Reading r;
+      r.set_sensor_id(sensor);
+      r.set_quantity(rule.quantity);
+      r.set_observed_at_us(atUs);
+      if (anchor) {
+        r.set_latitude(anchor->latitude);
+        r.set_longitude(anchor->longitude);
+      }
+      return r;
+    };
+    for (const auto &[sensor, what] : satisfied) {
+      auto &st = state_[{rule.id, sensor}];
+      if (st.active >= 0) continue;
+      st.active = colour;
+      st.alertId = fmt::format("{}/{}/{}/{}", source_, rule.id, sensor, atUs);
+      st.onsetUs = atUs;
+      st.latitude = what.first->latitude;
+      st.longitude = what.first->longitude;
+      auto alert = makeAlert(rule, st, reading(sensor, what.first), colour, 1);
+      std::string with;
+      for (const auto &p : what.second) with += (with.empty() ? "" : ", ") + p;
+      alert.set_description(fmt::format("{}: {} with {} within {:.0f} m", sensor,
+                                        fmt::join(rule.allOf, " and "), with, rule.withinM));
+      out.push_back({AlertChange::What::Raised, std::move(alert)});
+      ++stats_.raised;
+    }
+    for (auto it = state_.lower_bound({rule.id, ""}); it != state_.end() && it->first.first == rule.id;
+         ++it) {
+      auto &st = it->second;
+      if (st.active < 0 || satisfied.count(it->first.second)) continue;
+      auto alert = makeAlert(rule, st, reading(it->first.second, &st), st.active, 0);
+      alert.set_cleared(true);
+      out.push_back({AlertChange::What::Cleared, std::move(alert)});
+      ++stats_.cleared;
+      st.active = -1;
+      st.alertId.clear();
     }
   }
 }

@@ -22,10 +22,13 @@ int main(int argc, char **argv) {
   for (const auto &f : files) {
     try {
       auto rules = alerts::loadRules(f);
-      int kinds[3] = {0, 0, 0};
+      int kinds[5] = {0, 0, 0, 0, 0};
       for (const auto &r : rules) ++kinds[static_cast<int>(r.kind)];
       std::cout << f << ": " << rules.size() << " rules (" << kinds[0] << " threshold, " << kinds[1]
-                << " rate of rise, " << kinds[2] << " accumulation) OK\n";
+                << " rate of rise, " << kinds[2] << " accumulation";
+      if (kinds[3]) std::cout << ", " << kinds[3] << " distinct count";
+      if (kinds[4]) std::cout << ", " << kinds[4] << " correlation";
+      std::cout << ") OK\n";
     } catch (const Error &e) {
       std::fprintf(stderr, "liandong-rules: %s\n", e.what());
       status = kExitConfig;

@@ -2,6 +2,7 @@
 // minimum duration, an alarm storm deduplicated into one alert, the national
 // rainstorm signals on their window boundaries, rate of rise, readings out of
 // order and clock jumps, hot reload keeping state; the YAML loader's errors.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -261,4 +262,126 @@ TEST(Rules, TheIndexAndTheNaiveLoopAgree) {
     e.onReading(r);
     EXPECT_EQ(static_cast<int>(e.stats().evaluations - before), expect) << sensor << " " << quantity;
   }
+}
+
+// 群租: a flat's door opened by more distinct cards in a day than it has
+// registered occupants.
+TEST(Rules, OvercrowdingCountsDistinctCardsBeyondTheRegisteredOccupants) {
+  auto e = engine(R"(rules:
+  - id: overcrowding
+    name: 出租屋群租
+    kind: distinct_count
+    quantity: door_card
+    window_s: 86400
+    levels: {yellow: 3, orange: 6}
+    registered:
+      - {sensor: flat-301, occupants: 2}
+      - {sensor: flat-302, occupants: 6}
+)");
+  std::vector<AlertChange> changes;
+  auto t = kT0;
+  auto open = [&](const std::string &flat, double card) {
+    t += kMin;
+    for (auto &c : e.onReading(reading(flat, "door_card", card, t))) changes.push_back(c);
+  };
+  // Four people come and go all day at 301: the same cards again and again.
+  for (int round = 0; round < 20; ++round)
+    for (double card : {1001, 1002, 1003, 1004}) open("flat-301", card);
+  EXPECT_TRUE(changes.empty()) << "4 distinct cards = 2 beyond 2 registered: below yellow";
+  open("flat-301", 1005);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].what, AlertChange::What::Raised);
+  EXPECT_EQ(changes[0].alert.colour(), wire::COLOUR_YELLOW);
+  EXPECT_NE(changes[0].alert.description().find("distinct"), std::string::npos);
+  for (double card : {1006, 1007, 1008}) open("flat-301", card);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].alert.colour(), wire::COLOUR_ORANGE) << "8 cards, 6 beyond 2";
+  // 302 has six registered: eight cards is only two beyond.
+  for (double card : {1, 2, 3, 4, 5, 6, 7, 8}) open("flat-302", card);
+  EXPECT_EQ(changes.size(), 2u);
+  // A day later the old cards have left the window: cleared.
+  t += 24 * 60 * kMin;
+  open("flat-301", 1001);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[2].what, AlertChange::What::Cleared);
+}
+
+// Level rising AND heavy rain within 2 km: one correlated alert while both hold.
+TEST(Rules, CorrelationNeedsBothAlertsNearEachOther) {
+  auto e = engine(R"(rules:
+  - {id: rise, kind: rate_of_rise, quantity: water_level, window_s: 600, levels: {yellow: 0.5}}
+  - {id: rain, quantity: rainfall, levels: {yellow: 20}}
+  - id: flood-risk
+    name: 涨水叠加强降雨
+    kind: correlation
+    all_of: [rise, rain]
+    within_m: 2000
+    colour: orange
+)");
+  auto at = [](wire::Reading r, double lat, double lon) {
+    r.set_latitude(lat);
+    r.set_longitude(lon);
+    return r;
+  };
+  std::vector<AlertChange> changes;
+  auto feed = [&](const wire::Reading &r) {
+    for (auto &c : e.onReading(r)) changes.push_back(c);
+  };
+  auto t = kT0;
+  // Rain 5 km away from the gauge: no correlation.
+  feed(at(reading("rain-far", "rainfall", 30, t), 22.99, 113.365));
+  for (int i = 0; i <= 10; ++i)
+    feed(at(reading("gauge", "water_level", 1.0 + 0.02 * i, t + i * kMin), 22.945, 113.365));
+  auto correlated = [&] {
+    int n = 0;
+    for (const auto &c : changes)
+      n += c.alert.rule_id() == "flood-risk" && c.what == AlertChange::What::Raised;
+    return n;
+  };
+  EXPECT_EQ(correlated(), 0);
+  // Rain 1 km away: the correlated alert, anchored at the gauge, of the flood's quantity.
+  feed(at(reading("rain-near", "rainfall", 25, t + 11 * kMin), 22.954, 113.365));
+  ASSERT_EQ(correlated(), 1);
+  const auto &raised = *std::find_if(changes.begin(), changes.end(),
+                                     [](const AlertChange &c) { return c.alert.rule_id() == "flood-risk"; });
+  EXPECT_EQ(raised.alert.source_id(), "gauge");
+  EXPECT_EQ(raised.alert.quantity(), "water_level");
+  EXPECT_EQ(raised.alert.colour(), wire::COLOUR_ORANGE);
+  EXPECT_EQ(raised.alert.suggested_level(), wire::LEVEL_II);
+  EXPECT_NE(raised.alert.description().find("rain-near"), std::string::npos);
+  // More rain changes nothing; the rain stopping clears it.
+  feed(at(reading("rain-near", "rainfall", 26, t + 12 * kMin), 22.954, 113.365));
+  EXPECT_EQ(correlated(), 1);
+  feed(at(reading("rain-near", "rainfall", 0, t + 13 * kMin), 22.954, 113.365));
+  EXPECT_TRUE(std::any_of(changes.begin(), changes.end(), [](const AlertChange &c) {
+    return c.alert.rule_id() == "flood-risk" && c.what == AlertChange::What::Cleared;
+  }));
+  EXPECT_EQ(e.activeAlerts(), 2u) << "the rise and the far rain remain";
+}
+
+TEST(Rules, CorrelationAndOvercrowdingLoaderErrors) {
+  auto error = [](const std::string &yaml) {
+    try {
+      loadRulesFromString(yaml, "rules.yaml");
+    } catch (const ConfigError &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(
+      error("rules:\n  - {id: c, kind: correlation, all_of: [a], within_m: 100}\n").find("at least two"),
+      std::string::npos);
+  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n"
+                  "  - {id: c, kind: correlation, all_of: [a, b], within_m: 100}\n")
+                .find("rules.yaml:3: rules[1].all_of: no rule with id b"),
+            std::string::npos);
+  EXPECT_NE(
+      error("rules:\n  - {id: a, quantity: q, levels: {red: 1}, registered: [{sensor: s, occupants: 2}]}\n")
+          .find("registered applies to distinct_count rules only"),
+      std::string::npos);
+  EXPECT_NE(
+      error("rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n  - {id: b, quantity: q, levels: {red: 1}}\n"
+            "  - {id: c, kind: correlation, all_of: [a, b], within_m: -5}\n")
+          .find("within_m"),
+      std::string::npos);
 }

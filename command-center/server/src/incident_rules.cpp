@@ -110,7 +110,7 @@ TypeMap::TypeMap() {
   map_["smoke"] = "fire";
   map_["temperature"] = "fire";
   for (const char *q : {"panic", "intrusion", "alarm"}) map_[q] = "public_security";
-  for (const char *q : {"door", "occupancy", "overcrowding"}) map_[q] = "rental_housing";
+  for (const char *q : {"door", "door_card", "occupancy", "overcrowding"}) map_[q] = "rental_housing";
   map_["camera"] = "equipment";
 }
 

@@ -6,7 +6,12 @@
 //   rate_of_rise  the rise per hour over a window (units/h);
 //   accumulation  the sum over a rolling window, a window per colour (the
 //                 national rainstorm signals: blue 50 mm in 12 h, yellow 50 mm
-//                 in 6 h, orange 50 mm in 3 h, red 100 mm in 3 h).
+//                 in 6 h, orange 50 mm in 3 h, red 100 mm in 3 h);
+//   distinct_count  how many distinct values (card numbers at a flat's door)
+//                 a sensor reported over a window, beyond its registered
+//                 number (occupants) — overcrowding, 群租;
+//   correlation   other rules' alerts active together within a distance
+//                 (level rising AND heavy rain within 2 km).
 // One alert per (rule, sensor) episode: raised once, updated only when its
 // colour changes, cleared when the condition ends — so an alarm storm of
 // 10,000 readings yields one alert that updates, not 10,000 alerts. Rules are
@@ -28,7 +33,7 @@
 
 namespace liandong::alerts {
 
-enum class RuleKind { Threshold, RateOfRise, Accumulation };
+enum class RuleKind { Threshold, RateOfRise, Accumulation, DistinctCount, Correlation };
 
 // What one colour needs: a value (threshold: the reading; rate_of_rise: units
 // per hour; accumulation: the window's sum), over a window for the window kinds.
@@ -49,6 +54,12 @@ struct Rule {
   std::array<std::optional<ColourCondition>, 4> colours;
   double hysteresis = 0;  // a colour ends only this far back past its level
   int minDurationS = 0;   // a colour must hold this long before it is raised
+  // distinct_count: the registered number per sensor (0 when not listed).
+  std::map<std::string, int> registered;
+  // correlation: the rules whose alerts must be active together, the first
+  // one's sensor anchoring the alert, each other within `withinM` of it.
+  std::vector<std::string> allOf;
+  double withinM = 0;
 };
 
 // Loads rules from YAML (a top-level `rules:` list). Throws ConfigError
@@ -88,8 +99,9 @@ private:
     double value;
   };
   struct State {
-    std::deque<Sample> samples;  // window kinds
-    double sum = 0;              // accumulation: sum of `samples`
+    std::deque<Sample> samples;          // window kinds
+    double latitude = 0, longitude = 0;  // where the sensor last reported from
+    double sum = 0;                      // accumulation: sum of `samples`
     std::int64_t lastUs = 0;
     int active = -1;   // colour index raised, -1 none
     int pending = -1;  // colour waiting for its minimum duration
@@ -99,6 +111,8 @@ private:
   };
   void index();
   void evaluate(std::size_t ruleIndex, const wire::Reading &r, std::vector<AlertChange> &out);
+  // Correlation rules, after other alerts changed; `atUs` is the time of the reading that changed them.
+  void correlate(std::int64_t atUs, std::vector<AlertChange> &out);
   wire::Alert makeAlert(const Rule &rule, const State &st, const wire::Reading &r, int colour,
                         double metric) const;
 
@@ -106,6 +120,7 @@ private:
   std::vector<Rule> rules_;
   std::unordered_map<std::string, std::vector<std::size_t>> anySensor_;  // quantity -> rules for every sensor
   std::unordered_map<std::string, std::vector<std::size_t>> bySensor_;   // sensor '\n' quantity -> rules
+  std::vector<std::size_t> correlations_;                                // correlation rules
   std::map<std::pair<std::string, std::string>, State> state_;           // (rule id, sensor) -> state
   bool indexed_ = true;
   EngineStats stats_;
