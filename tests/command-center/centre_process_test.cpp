@@ -742,6 +742,64 @@ TEST(CentreProcess, MqttDevicesReachTheCentreThroughABroker) {
   broker.stop();
 }
 
+// Rental housing and public security through MQTT, end to end: the device
+// simulator's door cards, smoke detectors and panic button reach the centre
+// through a real broker and node; the node's rules find the overcrowded flat
+// (群租), the smoke and the panic, and the centre opens one incident of each type.
+TEST(CentreProcess, RentalHousingAndPanicButtonsBecomeIncidents) {
+  Deployment d("mqttsim");
+  int brokerPort = freeTcpPort();
+  writeFile(d.dir / "mosquitto.conf",
+            fmt::format("listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n", brokerPort));
+  Process broker("/usr/sbin/mosquitto", {"-c", (d.dir / "mosquitto.conf").string()},
+                 (d.dir / "broker.log").string());
+  writeFile(d.dir / "sim-rules.yaml", R"(rules:
+  - {id: overcrowding, name: 出租屋群租, kind: distinct_count, quantity: door_card, window_s: 3600,
+     levels: {yellow: 4}}
+  - {id: smoke, name: 出租屋烟感, quantity: smoke, levels: {red: {value: 1, response: IV}}}
+  - {id: panic, name: 一键报警, quantity: panic, levels: {orange: {value: 1, response: IV}}}
+)");
+  writeFile(d.dir / "sim-node.yaml", d.nodeHeader("outbox-sim") + fmt::format(R"(rules: sim-rules.yaml
+mqtt:
+  port: {}
+  devices:
+    - {{kind: door, topic: "panyu/rental/+/door/+", quantity: door_card, id_pointer: "", value_pointer: /card,
+       time_pointer: /ts,
+       latitude: 22.94, longitude: 113.38}}
+    - {{kind: smoke, topic: "panyu/rental/+/smoke/+", quantity: smoke, id_pointer: "", id_prefix: "smoke-",
+       value_pointer: /alarm, time_pointer: /ts, latitude: 22.941, longitude: 113.381}}
+    - {{kind: panic, topic: "panyu/security/+/panic/+", quantity: panic, id_pointer: "", id_prefix: "panic-",
+       value_pointer: /pressed, time_pointer: /ts, latitude: 22.95, longitude: 113.36}}
+)",
+                                                                              brokerPort));
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "sim-node.yaml").string()},
+               (d.dir / "sim-node.log").string());
+  ASSERT_TRUE(node.waitForOutput("MQTT connected", 20000)) << node.output() << broker.output();
+  Process devices(d.bin("ingest/liandong-mqtt-devices"),
+                  {"--port", std::to_string(brokerPort), "--interval-ms", "20", "--overcrowd-after-s", "1",
+                   "--smoke-after-s", "1", "--panic-after-s", "2"},
+                  (d.dir / "devices.log").string());
+  ASSERT_TRUE(devices.waitForOutput("connected to", 20000)) << devices.output();
+  for (const char *type : {"rental_housing", "fire", "public_security"})
+    EXPECT_TRUE(
+        d.waitCount(std::string("SELECT count(*) FROM incidents WHERE type = '") + type + "'", 1, 30000))
+        << type << "\n"
+        << node.output() << centre->output();
+  EXPECT_TRUE(devices.waitForOutput("panic button pressed", 10000));
+  EXPECT_EQ(devices.stop(), 0) << devices.output();
+  EXPECT_EQ(node.stop(), 0) << node.output();
+  EXPECT_EQ(centre->stop(), 0);
+  broker.stop();
+  // The overcrowded flat is the simulator's first: b01-101; tenants' doors stay quiet.
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents i JOIN incident_alerts a ON a.incident_id = i.id "
+                    "WHERE i.type = 'rental_housing' AND a.alert_id LIKE '%/overcrowding/b01-101/%'"),
+            1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE type = 'rental_housing'"), 1);
+  EXPECT_GT(d.query("SELECT count(DISTINCT sensor_id) FROM readings WHERE quantity = 'door_card'"), 5);
+}
+
 // The console's map comes from the centre, never from the database: vector
 // tiles and "which cameras see this point" over the CURVE query endpoint.
 TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {
