@@ -800,6 +800,45 @@ mqtt:
   EXPECT_GT(d.query("SELECT count(DISTINCT sensor_id) FROM readings WHERE quantity = 'door_card'"), 5);
 }
 
+// Rules in the centre: the same engine and rule file as at the edge, run on
+// every stored reading — here a node without rules of its own, and a
+// correlation across two of its gauges that no single node would see.
+TEST(CentreProcess, RulesInTheCentreRaiseAlertsThatBecomeIncidents) {
+  Deployment d("centrerules");
+  writeFile(d.dir / "centre-rules.yaml", R"(rules:
+  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: -100}}
+  - {id: g2-rain, name: 降雨, quantity: rainfall, sensors: [g2], levels: {blue: -100}}
+  - {id: both, name: 水位与降雨叠加, kind: correlation, all_of: [g1-level, g2-rain], within_m: 20000, colour: orange}
+)");
+  auto text = readFile(d.dir / "centre.yaml");
+  text += "rules: centre-rules.yaml\n";
+  writeFile(d.dir / "centre.yaml", text);
+  auto node = readFile(d.dir / "node.yaml");
+  node.replace(node.find("rules: rules.yaml\n"), 18, "");
+  writeFile(d.dir / "node.yaml", node);
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  EXPECT_NE(centre->output().find("3 centre rules loaded"), std::string::npos) << centre->output();
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM events WHERE kind = 'alert' AND sender_id = 'centre-t' AND "
+                  "payload->'alert'->>'rule_id' = 'both'",
+                  1, 30000))
+      << centre->output();
+  EXPECT_TRUE(
+      d.waitCount("SELECT count(*) FROM incidents WHERE reported_by = 'alert:g1-level' AND colour = 'orange' "
+                  "AND level = 2",
+                  1, 20000))
+      << "the correlated alert joins the gauge's flood incident and raises it";
+  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'alert' AND sender_id = 'node-t'"), 0)
+      << "the node has no rules now";
+  // A broken rule file is refused with its line; the loaded rules stay.
+  writeFile(d.dir / "centre-rules.yaml", "rules:\n  - {id: x, quantity: q, levels: {red: 1}, colour: red}\n");
+  EXPECT_TRUE(centre->waitForOutput("centre rules not reloaded", 10000)) << centre->output();
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+}
+
 // The console's map comes from the centre, never from the database: vector
 // tiles and "which cameras see this point" over the CURVE query endpoint.
 TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "liandong/alerts/cap.h"
+#include "liandong/alerts/rules.h"
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
@@ -480,6 +481,7 @@ struct Centre::Impl {
     // Alerts reach the incident desk in batches (flushAlerts, after each
     // poll of the intake): an alarm storm is one transaction per batch.
     if (src.has_alert()) alertBatch.push_back(src);
+    if (src.has_reading()) runRules(src.reading(), item.regionCode);
     try {
       std::optional<IncidentChange> change;
       if (src.has_incident_report())
@@ -507,6 +509,65 @@ struct Centre::Impl {
     u.set_region_code(item.regionCode);
     u.set_region_name(regionName(item.regionCode));
     clone.publish(std::move(u));
+  }
+
+  // The centre's own rules on a stored reading: each alert change is stored
+  // (unsequenced, from this centre), shown, and goes through the incident
+  // desk and up like an alert from a node.
+  void runRules(const wire::Reading &reading, const std::string &regionCode) {
+    if (engine.ruleCount() == 0) return;
+    for (auto &c : engine.onReading(reading)) {
+      wire::Envelope env;
+      env.set_sender_id(config.id);
+      env.set_sender_tier(config.tier);
+      env.set_sender_region(config.region);
+      env.set_sent_at_us(nowUs());
+      env.set_kind(c.what == alerts::AlertChange::What::Raised    ? wire::KIND_REPORT
+                   : c.what == alerts::AlertChange::What::Updated ? wire::KIND_UPDATE
+                                                                  : wire::KIND_CANCEL);
+      env.mutable_target_area()->set_latitude(c.alert.latitude());
+      env.mutable_target_area()->set_longitude(c.alert.longitude());
+      *env.mutable_alert() = std::move(c.alert);
+      try {
+        store.storeOwn(env, regionCode);
+      } catch (const std::exception &e) {
+        log->warn("centre alert {} not stored: {}", env.alert().alert_id(), firstLine(e.what()));
+      }
+      log->info("centre rule alert {} {}", env.alert().alert_id(),
+                env.alert().cleared() ? "cleared" : "raised");
+      makeCap(env.alert());
+      wire::StateUpdate u;
+      u.set_what("alert");
+      u.set_key("alert/" + env.alert().alert_id());
+      *u.mutable_source() = env;
+      u.set_region_code(regionCode);
+      u.set_region_name(regionName(regionCode));
+      clone.publish(std::move(u));
+      alertBatch.push_back(std::move(env));
+    }
+  }
+
+  // Reloads the centre's rules when their file changed (every few seconds).
+  void reloadRules() {
+    if (config.rulesFile.empty()) return;
+    std::error_code ec;
+    auto t = std::filesystem::last_write_time(config.rulesFile, ec);
+    if (ec || t == rulesTime) return;
+    rulesTime = t;
+    try {
+      auto cleared = engine.setRules(alerts::loadRules(config.rulesFile));
+      log->info("{} centre rules loaded from {}", engine.ruleCount(), config.rulesFile.string());
+      for (auto &c : cleared) {
+        wire::Envelope env;
+        env.set_sender_id(config.id);
+        env.set_sent_at_us(nowUs());
+        env.set_kind(wire::KIND_CANCEL);
+        *env.mutable_alert() = std::move(c.alert);
+        alertBatch.push_back(std::move(env));
+      }
+    } catch (const std::exception &e) {
+      log->error("centre rules not reloaded, the previous ones stay: {}", firstLine(e.what()));
+    }
   }
 
   // The alerts stored since the last call go through the incident desk in
@@ -649,6 +710,8 @@ struct Centre::Impl {
   std::unique_ptr<IncidentDesk> desk;
   std::string linkedIncident;              // the incident the message being stored joined (main thread)
   std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
+  alerts::RuleEngine engine{config.id};    // the centre's own rules (main thread)
+  std::filesystem::file_time_type rulesTime{};
   std::mutex pendingMutex;
   std::deque<IncidentChange> pending;            // changes from the query thread
   std::deque<wire::Envelope> pendingDirectives;  // directives issued on the query thread
@@ -657,6 +720,7 @@ struct Centre::Impl {
 };
 
 Centre::Centre(CentreConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  impl_->reloadRules();
   const auto &c = impl_->config;
   impl_->log->info(
       "centre {} ({}) ready: intake {}, console updates {} and snapshots {}, queries {}, {} peers admitted",
@@ -675,6 +739,7 @@ void Centre::run(const std::atomic<bool> &stop, double durationS) {
     d.flushAlerts();
     d.drainPending();
     if (steadyMs() - lastDeadlines >= 2000) {
+      d.reloadRules();
       d.checkDeadlines();
       lastDeadlines = steadyMs();
     }

@@ -1,6 +1,7 @@
 // Reading a centre's YAML configuration (see centre_config.h).
 #include "liandong/server/centre_config.h"
 
+#include "liandong/alerts/rules.h"
 #include "liandong/alerts/warning.h"
 #include "liandong/core/config.h"
 #include "liandong/core/daemon.h"
@@ -101,6 +102,15 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     if (out.summaryIntervalS < 1) parent->fail("summary_interval_s", "must be at least 1");
   }
   for (const auto &child : cfg.list("children")) out.children.push_back(peerCentre(child));
+  if (cfg.has("rules")) {
+    // Rules in the centre: the same engine and file format as at the edge.
+    out.rulesFile = cfg.path("rules");
+    try {
+      alerts::loadRules(out.rulesFile);
+    } catch (const std::exception &e) {
+      cfg.fail("rules", e.what());
+    }
+  }
   if (auto inc = cfg.optionalChild("incidents")) {
     auto &ic = out.incidents;
     auto level = alerts::parseLevel(inc->str("report_up_level", "IV"));

@@ -312,6 +312,29 @@ void PgIntakeStore::afterCommit(const std::vector<link::IncomingMessage> &) {
   lastStored_.clear();
 }
 
+void PgIntakeStore::storeOwn(const wire::Envelope &env, const std::string &regionCode) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(env, &json, opts).ok())
+    throw ProtocolError("cannot render the centre's own message as JSON");
+  try {
+    if (!peerConn_ || !peerConn_->is_open()) peerConn_ = std::make_unique<pqxx::connection>(conninfo_);
+    pqxx::work tx(*peerConn_);
+    tx.exec_params(
+        "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
+        "VALUES ($1, 0, $2, to_timestamp($3::double precision / 1e6), nullif($4, ''), nullif($5, ''), "
+        "$6::jsonb)",
+        env.sender_id(), kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(), regionCode,
+        json);
+    tx.commit();
+    ++events_;
+  } catch (const std::exception &) {
+    peerConn_.reset();
+    throw;
+  }
+}
+
 void PgIntakeStore::setPeerState(const std::string &peerId, const std::string &state) {
   // Called on the receiver's thread while a commit may be running on the
   // committer's: use a connection of its own.

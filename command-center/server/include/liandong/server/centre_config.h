@@ -62,6 +62,7 @@ struct CentreConfig {
   int summaryIntervalS = 60;
   std::vector<PeerCentre> children;  // the tier below: directives go down
   IncidentConfig incidents;
+  std::filesystem::path rulesFile;  // alert rules run on every stored reading (optional)
   std::string logLevel = "info";
   int statusIntervalS = 10;
 };

@@ -51,6 +51,10 @@ public:
   // Records a peer's link state (alive / lost) in `link_peers`.
   void setPeerState(const std::string &peerId, const std::string &state);
 
+  // Stores a message the centre made itself (an alert of its own rules) in
+  // `events`, unsequenced; receiver thread. Throws on a database error.
+  void storeOwn(const wire::Envelope &envelope, const std::string &regionCode);
+
   std::uint64_t readingsStored() const { return readings_.load(); }
   std::uint64_t eventsStored() const { return events_.load(); }
 
