@@ -122,8 +122,13 @@ int main(int argc, char **argv) {
     if (config.modbus) modbus = std::make_unique<ingest::ModbusSource>(*config.modbus);
     std::unique_ptr<ingest::CameraHub> cameras;
     std::map<std::string, std::pair<double, double>> cameraPlaces;  // id -> latitude, longitude
+    std::map<std::string, wire::CameraState> cameraStates;          // id -> its latest state
+    std::int64_t lastCameraReading = 0;
     if (config.cameras) {
-      for (const auto &c : config.cameras->cameras) cameraPlaces[c.id] = {c.latitude, c.longitude};
+      for (const auto &c : config.cameras->cameras) {
+        cameraPlaces[c.id] = {c.latitude, c.longitude};
+        cameraStates[c.id] = wire::CAMERA_CONNECTING;
+      }
       cameras = std::make_unique<ingest::CameraHub>(*config.cameras);
     }
     std::vector<ingest::SimulatedSensor> sensors;
@@ -197,8 +202,9 @@ int main(int argc, char **argv) {
         for (auto &r : mqtt->take()) publishReading(std::move(r));
       if (modbus)
         for (auto &r : modbus->take()) publishReading(std::move(r));
-      if (cameras)
+      if (cameras) {
         for (auto &status : cameras->takeChanges()) {  // changes of state only, not every frame
+          cameraStates[status.camera_id()] = status.state();
           wire::Envelope env;
           env.set_kind(wire::KIND_SENSOR_STATUS);
           auto [lat, lon] = cameraPlaces[status.camera_id()];
@@ -207,6 +213,28 @@ int main(int argc, char **argv) {
           *env.mutable_camera_status() = std::move(status);
           sender.publish(std::move(env));
         }
+        // Every few seconds each camera's state as a reading (camera_state:
+        // 0 live, 1 connecting, 2 stalled, 3 offline): an availability
+        // series in PostGIS, and what camera-health rules (with a minimum
+        // duration) watch.
+        if (steadyMs() - lastCameraReading >= 5000) {
+          for (const auto &[id, state] : cameraStates) {
+            wire::Reading r;
+            r.set_sensor_id(id);
+            r.set_quantity("camera_state");
+            r.set_value(state == wire::CAMERA_LIVE      ? 0
+                        : state == wire::CAMERA_STALLED ? 2
+                        : state == wire::CAMERA_OFFLINE ? 3
+                                                        : 1);
+            r.set_observed_at_us(nowUs());
+            auto [lat, lon] = cameraPlaces[id];
+            r.set_latitude(lat);
+            r.set_longitude(lon);
+            publishReading(std::move(r));
+          }
+          lastCameraReading = steadyMs();
+        }
+      }
       if (sl651) {
         for (auto &r : sl651->poll(20)) publishReading(std::move(r));
       } else {

@@ -839,6 +839,49 @@ TEST(CentreProcess, RulesInTheCentreRaiseAlertsThatBecomeIncidents) {
   EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 
+// Camera health as a rule: a camera the node cannot reach reports
+// camera_state 3 (offline) every 5 s; a rule with a minimum duration turns
+// a camera down for that long into an alert, and the centre into an
+// equipment incident — while the CameraStatus change is stored as an event.
+TEST(CentreProcess, ACameraThatStaysDownBecomesAnEquipmentIncident) {
+  Deployment d("camdown");
+  int closedPort = freeTcpPort();  // nothing listens there
+  writeFile(d.dir / "cam-rules.yaml", R"(rules:
+  - {id: camera-down, name: 视频中断, quantity: camera_state, min_duration_s: 4, levels: {yellow: 3}}
+)");
+  writeFile(d.dir / "cam-node.yaml", d.nodeHeader("outbox-cam") + fmt::format(R"(rules: cam-rules.yaml
+cameras:
+  port: 0
+  stall_after_s: 1
+  offline_after_s: 2
+  reconnect_min_s: 1
+  reconnect_max_s: 2
+  devices:
+    - {{id: shiqiao-bridge, url: "rtsp://admin:secret@127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+)",
+                                                                              closedPort));
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "cam-node.yaml").string()},
+               (d.dir / "cam-node.log").string());
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM incidents WHERE type = 'equipment' AND reported_by = "
+                  "'alert:camera-down'",
+                  1, 60000))
+      << node.output() << centre->output();
+  EXPECT_GE(d.query("SELECT count(*) FROM events WHERE kind = 'camera_status' AND "
+                    "payload->'camera_status'->>'camera_id' = 'shiqiao-bridge'"),
+            1);
+  EXPECT_GE(
+      d.query(
+          "SELECT count(*) FROM readings WHERE sensor_id = 'shiqiao-bridge' AND quantity = 'camera_state' "
+          "AND value = 3"),
+      1);
+  EXPECT_EQ(node.stop(), 0) << node.output();
+  EXPECT_EQ(node.output().find("secret"), std::string::npos) << "credentials never in the log";
+  EXPECT_EQ(centre->stop(), 0);
+}
+
 // The console's map comes from the centre, never from the database: vector
 // tiles and "which cameras see this point" over the CURVE query endpoint.
 TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {

@@ -112,6 +112,7 @@ TypeMap::TypeMap() {
   for (const char *q : {"panic", "intrusion", "alarm"}) map_[q] = "public_security";
   for (const char *q : {"door", "door_card", "occupancy", "overcrowding"}) map_[q] = "rental_housing";
   map_["camera"] = "equipment";
+  map_["camera_state"] = "equipment";
 }
 
 std::string TypeMap::typeFor(std::string_view quantity) const {
