@@ -12,7 +12,7 @@ std::vector<SimulatedSensorSpec> readSimulatedSensors(const ConfigNode &node) {
     SimulatedSensorSpec spec;
     spec.id = s.str("id");
     spec.name = s.str("name", spec.id);
-    spec.model = s.choice("model", {"tide", "rain", "constant"}, "constant");
+    spec.model = s.choice("model", {"tide", "rain", "typhoon", "constant"}, "constant");
     spec.quantity = s.str("quantity");
     spec.unit = s.str("unit");
     spec.latitude = s.number("latitude");
@@ -41,6 +41,25 @@ wire::Reading SimulatedSensor::sample(std::int64_t nowUs) {
   if (spec_.model == "tide") {
     // Semi-diurnal tide compressed to `period_s`, plus sensor noise.
     value = spec_.base + spec_.amplitude * std::sin(2 * std::numbers::pi * t / spec_.periodS) + noise(rng_);
+  } else if (spec_.model == "typhoon") {
+    // A typhoon passing over the gauge in `period_s` (then the next one):
+    // outer rain bands in bursts, the eyewall at `amplitude` mm/h, the calm
+    // of the eye, the second eyewall, then tapering bands.
+    if (startUs_ == 0) startUs_ = nowUs;
+    double x = std::fmod(static_cast<double>(nowUs - startUs_) / 1e6 / spec_.periodS, 1.0);
+    std::uniform_real_distribution<double> u(0, 1);
+    double rate;
+    if (x < 0.3)
+      rate = spec_.amplitude * 0.3 * (u(rng_) < 0.6 ? u(rng_) : 0.0);  // outer bands
+    else if (x < 0.45)
+      rate = spec_.amplitude * (0.3 + 0.7 * (x - 0.3) / 0.15);  // the eyewall comes
+    else if (x < 0.5)
+      rate = spec_.amplitude * 0.05;  // the eye
+    else if (x < 0.65)
+      rate = spec_.amplitude * (1.0 - 0.5 * (x - 0.5) / 0.15);  // the second eyewall
+    else
+      rate = spec_.amplitude * 0.5 * (1.0 - (x - 0.65) / 0.35) * (u(rng_) < 0.7 ? 1.0 : 0.3);
+    value = std::max(0.0, rate * spec_.intervalMs / 3.6e6 + noise(rng_));
   } else if (spec_.model == "rain") {
     // Bursts: the rate changes now and then; the reading is the amount in this interval.
     std::uniform_real_distribution<double> u(0, 1);

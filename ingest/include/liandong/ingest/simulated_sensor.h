@@ -18,7 +18,7 @@ struct SimulatedSensorSpec {
   std::string name;
   std::string quantity;  // water_level, rainfall, battery_voltage
   std::string unit;
-  std::string model;  // tide, rain, constant
+  std::string model;  // tide, rain, typhoon, constant
   double latitude = 0;
   double longitude = 0;
   int intervalMs = 1000;
@@ -44,7 +44,8 @@ private:
   SimulatedSensorSpec spec_;
   std::mt19937 rng_;
   std::int64_t nextAtUs_ = 0;
-  double rainRate_ = 0;  // mm/h of the current burst
+  double rainRate_ = 0;       // mm/h of the current burst
+  std::int64_t startUs_ = 0;  // typhoon: when this sensor's first passage began
 };
 
 }  // namespace liandong::ingest
