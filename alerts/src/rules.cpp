@@ -60,6 +60,12 @@ Rule readRule(const ConfigNode &n) {
     if (occupants < 0 || occupants > 10000) reg.fail("occupants", "must be 0..10000");
     r.registered[reg.str("sensor")] = static_cast<int>(occupants);
   }
+  if (n.has("registered_quantity")) {
+    if (r.kind != RuleKind::DistinctCount)
+      n.fail("registered_quantity", "applies to distinct_count rules only");
+    r.registeredQuantity = n.str("registered_quantity");
+    if (r.registeredQuantity == r.quantity) n.fail("registered_quantity", "must differ from quantity");
+  }
   r.sensors = n.strings("sensors");
   r.below = n.choice("direction", {"above", "below"}, "above") == "below";
   r.hysteresis = n.number("hysteresis", 0);
@@ -160,7 +166,8 @@ bool sameRule(const Rule &a, const Rule &b) {
   };
   if (a.id != b.id || a.kind != b.kind || a.quantity != b.quantity || a.sensors != b.sensors ||
       a.below != b.below || a.hysteresis != b.hysteresis || a.minDurationS != b.minDurationS ||
-      a.name != b.name || a.registered != b.registered || a.allOf != b.allOf || a.withinM != b.withinM)
+      a.name != b.name || a.registered != b.registered || a.registeredQuantity != b.registeredQuantity ||
+      a.allOf != b.allOf || a.withinM != b.withinM)
     return false;
   for (std::size_t c = 0; c < 4; ++c)
     if (cond(a.colours[c]) != cond(b.colours[c])) return false;
@@ -178,7 +185,9 @@ std::vector<Rule> loadRulesFromString(const std::string &yaml, const std::string
 }
 
 bool ruleApplies(const Rule &rule, const wire::Reading &reading) {
-  if (rule.quantity != reading.quantity()) return false;
+  if (rule.quantity != reading.quantity() &&
+      (rule.registeredQuantity.empty() || rule.registeredQuantity != reading.quantity()))
+    return false;
   return rule.sensors.empty() ||
          std::find(rule.sensors.begin(), rule.sensors.end(), reading.sensor_id()) != rule.sensors.end();
 }
@@ -225,10 +234,14 @@ void RuleEngine::index() {
       correlations_.push_back(i);
       continue;
     }
-    if (rules_[i].sensors.empty())
-      anySensor_[rules_[i].quantity].push_back(i);
-    else
-      for (const auto &s : rules_[i].sensors) bySensor_[s + '\n' + rules_[i].quantity].push_back(i);
+    std::vector<std::string> quantities{rules_[i].quantity};
+    if (!rules_[i].registeredQuantity.empty()) quantities.push_back(rules_[i].registeredQuantity);
+    for (const auto &q : quantities) {
+      if (rules_[i].sensors.empty())
+        anySensor_[q].push_back(i);
+      else
+        for (const auto &s : rules_[i].sensors) bySensor_[s + '\n' + q].push_back(i);
+    }
   }
 }
 
@@ -285,6 +298,12 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
   const auto &rule = rules_[ruleIndex];
   ++stats_.evaluations;
   auto &st = state_[{rule.id, r.sensor_id()}];
+  if (!rule.registeredQuantity.empty() && r.quantity() == rule.registeredQuantity) {
+    // The register changed (a tenant registered or left): the next door
+    // reading is measured against it.
+    st.registered = static_cast<int>(std::lround(std::max(0.0, r.value())));
+    return;
+  }
   auto at = r.observed_at_us();
   if (st.lastUs != 0 && at < st.lastUs) {
     ++stats_.outOfOrder;  // a late or replayed reading, or the sensor's clock went back
@@ -316,7 +335,8 @@ void RuleEngine::evaluate(std::size_t ruleIndex, const wire::Reading &r, std::ve
           seen.insert(it->value);
         }
         auto reg = rule.registered.find(r.sensor_id());
-        return static_cast<double>(seen.size()) - (reg == rule.registered.end() ? 0 : reg->second);
+        int registered = st.registered >= 0 ? st.registered : reg == rule.registered.end() ? 0 : reg->second;
+        return static_cast<double>(seen.size()) - registered;
       }
       case RuleKind::Correlation: return 0;  // evaluated in correlate()
       case RuleKind::Accumulation: {

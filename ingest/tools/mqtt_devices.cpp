@@ -3,6 +3,8 @@
 // gateways would, for the demo and the tests:
 //   panyu/rental/<building>/door/<flat>    {"card": N, "ts": s}  door access, one card per opening
 //   panyu/rental/<building>/smoke/<flat>   {"alarm": bool, "ts": s}
+//   panyu/rental/<building>/tenants/<flat> {"count": n, "event": "register"|"depart"|"list", "ts": s}
+//                                          the flat's registered tenants (登记人数), on each change
 //   panyu/security/<site>/panic/<button>   {"pressed": bool, "ts": s}
 //   panyu/security/<site>/intrusion/<zone> {"alarm": 0|1, "ts": s}
 // Each flat's registered tenants come and go; after --overcrowd-after-s one
@@ -113,6 +115,13 @@ int main(int argc, char **argv) {
   };
   bool smoked = false, panicked = false;
   long long published = 0;
+  // The tenant register: every flat's count once, then registrations and departures.
+  auto tenants = [&](const Flat &f, const char *event) {
+    publish(fmt::format("{}/rental/{}/tenants/{}", prefix, f.building, f.id),
+            fmt::format(R"({{"count": {}, "event": "{}", "ts": {}}})", f.tenants.size(), event, seconds()));
+  };
+  for (const auto &f : all) tenants(f, "list");
+  auto lastRegisterChange = std::chrono::steady_clock::now();
   // Smoke detectors and intrusion zones report their quiet state once.
   for (const auto &f : all) {
     publish(fmt::format("{}/rental/{}/smoke/{}", prefix, f.building, f.id),
@@ -149,6 +158,18 @@ int main(int argc, char **argv) {
       std::printf("panic button pressed at shiqiao-market\n");
       std::fflush(stdout);
       panicked = true;
+    }
+    // Now and then someone registers at or leaves a flat (never the overcrowded one).
+    if (all.size() > 1 && std::chrono::steady_clock::now() - lastRegisterChange > std::chrono::seconds(15)) {
+      auto &f = all[1 + rng() % (all.size() - 1)];
+      if (f.tenants.size() < 4 && rng() % 2 == 0) {
+        f.tenants.push_back(++card);
+        tenants(f, "register");
+      } else if (f.tenants.size() > 1) {
+        f.tenants.pop_back();
+        tenants(f, "depart");
+      }
+      lastRegisterChange = std::chrono::steady_clock::now();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(intervalMs));
   }

@@ -385,3 +385,37 @@ TEST(Rules, CorrelationAndOvercrowdingLoaderErrors) {
           .find("within_m"),
       std::string::npos);
 }
+
+// The tenant register moves the overcrowding threshold: a registration
+// raises it, a departure lowers it; the next door reading is measured anew.
+TEST(Rules, OvercrowdingFollowsTheTenantRegister) {
+  auto e = engine(R"(rules:
+  - id: overcrowding
+    kind: distinct_count
+    quantity: door_card
+    registered_quantity: tenants
+    window_s: 86400
+    levels: {yellow: 2}
+)");
+  std::vector<AlertChange> changes;
+  auto t = kT0;
+  auto feed = [&](const std::string &quantity, double v) {
+    t += kMin;
+    for (auto &c : e.onReading(reading("flat-7", quantity, v, t))) changes.push_back(c);
+  };
+  feed("tenants", 3);
+  for (double card : {1, 2, 3, 4}) feed("door_card", card);
+  EXPECT_TRUE(changes.empty()) << "4 cards, 3 registered";
+  feed("tenants", 2);  // one left
+  feed("door_card", 4);
+  ASSERT_EQ(changes.size(), 1u) << "4 cards, 2 registered: 2 beyond";
+  EXPECT_EQ(changes[0].what, AlertChange::What::Raised);
+  feed("tenants", 4);  // two registered
+  feed("door_card", 1);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].what, AlertChange::What::Cleared);
+  EXPECT_THROW(loadRulesFromString(
+                   "rules:\n  - {id: a, quantity: q, registered_quantity: t, levels: {red: 1}}\n", "r.yaml"),
+               ConfigError)
+      << "registered_quantity is for distinct_count rules";
+}

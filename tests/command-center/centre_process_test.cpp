@@ -754,8 +754,8 @@ TEST(CentreProcess, RentalHousingAndPanicButtonsBecomeIncidents) {
   Process broker("/usr/sbin/mosquitto", {"-c", (d.dir / "mosquitto.conf").string()},
                  (d.dir / "broker.log").string());
   writeFile(d.dir / "sim-rules.yaml", R"(rules:
-  - {id: overcrowding, name: 出租屋群租, kind: distinct_count, quantity: door_card, window_s: 3600,
-     levels: {yellow: 4}}
+  - {id: overcrowding, name: 出租屋群租, kind: distinct_count, quantity: door_card, registered_quantity: tenants,
+     window_s: 3600, levels: {yellow: 4}}
   - {id: smoke, name: 出租屋烟感, quantity: smoke, levels: {red: {value: 1, response: IV}}}
   - {id: panic, name: 一键报警, quantity: panic, levels: {orange: {value: 1, response: IV}}}
 )");
@@ -766,6 +766,8 @@ mqtt:
     - {{kind: door, topic: "panyu/rental/+/door/+", quantity: door_card, id_pointer: "", value_pointer: /card,
        time_pointer: /ts,
        latitude: 22.94, longitude: 113.38}}
+    - {{kind: tenants, topic: "panyu/rental/+/tenants/+", quantity: tenants, id_pointer: "", value_pointer: /count,
+       time_pointer: /ts, latitude: 22.94, longitude: 113.38}}
     - {{kind: smoke, topic: "panyu/rental/+/smoke/+", quantity: smoke, id_pointer: "", id_prefix: "smoke-",
        value_pointer: /alarm, time_pointer: /ts, latitude: 22.941, longitude: 113.381}}
     - {{kind: panic, topic: "panyu/security/+/panic/+", quantity: panic, id_pointer: "", id_prefix: "panic-",
@@ -798,6 +800,7 @@ mqtt:
             1);
   EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE type = 'rental_housing'"), 1);
   EXPECT_GT(d.query("SELECT count(DISTINCT sensor_id) FROM readings WHERE quantity = 'door_card'"), 5);
+  EXPECT_GT(d.query("SELECT count(*) FROM readings WHERE quantity = 'tenants'"), 5) << "the tenant register";
 }
 
 // Rules in the centre: the same engine and rule file as at the edge, run on

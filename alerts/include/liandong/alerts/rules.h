@@ -54,8 +54,12 @@ struct Rule {
   std::array<std::optional<ColourCondition>, 4> colours;
   double hysteresis = 0;  // a colour ends only this far back past its level
   int minDurationS = 0;   // a colour must hold this long before it is raised
-  // distinct_count: the registered number per sensor (0 when not listed).
+  // distinct_count: the registered number per sensor (0 when not listed),
+  // or, when `registeredQuantity` is set, the latest reading of that quantity
+  // from the same sensor (a building's tenant register: registrations and
+  // departures change it).
   std::map<std::string, int> registered;
+  std::string registeredQuantity;
   // correlation: the rules whose alerts must be active together, the first
   // one's sensor anchoring the alert, each other within `withinM` of it.
   std::vector<std::string> allOf;
@@ -101,6 +105,7 @@ private:
   struct State {
     std::deque<Sample> samples;          // window kinds
     double latitude = 0, longitude = 0;  // where the sensor last reported from
+    int registered = -1;                 // distinct_count: from registeredQuantity (-1: not heard)
     double sum = 0;                      // accumulation: sum of `samples`
     std::int64_t lastUs = 0;
     int active = -1;   // colour index raised, -1 none
