@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace liandong::testing {
 
@@ -45,12 +47,18 @@ TcpProxy::~TcpProxy() {
   ::close(listenFd_);
 }
 
+void TcpProxy::settle() {
+  auto start = rounds_.load();
+  while (rounds_.load() < start + 2 && !stop_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 void TcpProxy::blackhole() {
   mode_ = Mode::Blackhole;
+  settle();  // a round already polling for data must not forward what arrives next
 }
 void TcpProxy::reset() {
   mode_ = Mode::Refuse;
   resetRequested_ = true;
+  settle();
 }
 void TcpProxy::restore() {
   mode_ = Mode::Forward;
@@ -69,7 +77,7 @@ void TcpProxy::run() {
     pairs.clear();
   };
   char buf[65536];
-  while (!stop_) {
+  for (; !stop_; ++rounds_) {
     if (resetRequested_.exchange(false)) closeAll();
     std::vector<pollfd> fds{{listenFd_, POLLIN, 0}};
     bool forwarding = mode_ == Mode::Forward;

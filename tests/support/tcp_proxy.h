@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +32,10 @@ private:
   std::atomic<bool> resetRequested_{false};
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<std::uint64_t> rounds_{0};  // loop rounds completed by the proxy thread
+  // Returns once a round that began after the last mode change has finished,
+  // so nothing more is forwarded under the old mode.
+  void settle();
   std::thread thread_;
 };
 
