@@ -184,6 +184,15 @@ std::vector<Rule> loadRulesFromString(const std::string &yaml, const std::string
   return readRules(ConfigNode::loadString(yaml, name));
 }
 
+std::optional<std::vector<AlertChange>> RuleFile::reloadIfChanged(RuleEngine &engine) {
+  if (path_.empty()) return std::nullopt;
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(path_, ec);
+  if (ec || t == time_) return std::nullopt;
+  time_ = t;
+  return engine.setRules(loadRules(path_));
+}
+
 bool ruleApplies(const Rule &rule, const wire::Reading &reading) {
   if (rule.quantity != reading.quantity() &&
       (rule.registeredQuantity.empty() || rule.registeredQuantity != reading.quantity()))

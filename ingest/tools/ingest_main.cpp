@@ -147,17 +147,13 @@ int main(int argc, char **argv) {
     std::uint32_t seed = 1;
     for (const auto &spec : config.sensors) sensors.emplace_back(spec, seed++);
     alerts::RuleEngine engine(config.sender.senderId);
-    std::filesystem::file_time_type rulesTime{};
+    alerts::RuleFile ruleFile(config.rulesFile);
     auto reloadRules = [&] {
-      if (config.rulesFile.empty()) return;
-      std::error_code ec;
-      auto t = std::filesystem::last_write_time(config.rulesFile, ec);
-      if (ec || t == rulesTime) return;
-      rulesTime = t;
       try {
-        auto cleared = engine.setRules(alerts::loadRules(config.rulesFile));
+        auto cleared = ruleFile.reloadIfChanged(engine);
+        if (!cleared) return;
         log->info("{} edge rules loaded from {}", engine.ruleCount(), config.rulesFile.string());
-        for (auto &c : cleared) {
+        for (auto &c : *cleared) {
           wire::Envelope env;
           env.set_kind(wire::KIND_CANCEL);
           *env.mutable_alert() = std::move(c.alert);

@@ -3,7 +3,12 @@
 // rainstorm signals on their window boundaries, rate of rise, readings out of
 // order and clock jumps, hot reload keeping state; the YAML loader's errors.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -418,4 +423,37 @@ TEST(Rules, OvercrowdingFollowsTheTenantRegister) {
                    "rules:\n  - {id: a, quantity: q, registered_quantity: t, levels: {red: 1}}\n", "r.yaml"),
                ConfigError)
       << "registered_quantity is for distinct_count rules";
+}
+
+// A watched rule file: loaded on the first call, again only when it changed;
+// a broken edit is refused and the loaded rules stay.
+TEST(Rules, RuleFileReloadsOnlyWhenTheFileChanges) {
+  auto path = std::filesystem::temp_directory_path() / ("ld-rules-" + std::to_string(::getpid()) + ".yaml");
+  auto write = [&](const std::string &text, int secondsLater) {
+    {
+      std::ofstream out(path);
+      out << text;
+    }
+    static auto base = std::filesystem::last_write_time(path);
+    std::filesystem::last_write_time(path, base + std::chrono::seconds(secondsLater));
+  };
+  write("rules:\n  - {id: a, quantity: water_level, levels: {red: 2}}\n", 0);
+  RuleEngine e("node-1");
+  RuleFile file(path);
+  auto first = file.reloadIfChanged(e);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(e.ruleCount(), 1u);
+  EXPECT_FALSE(file.reloadIfChanged(e)) << "unchanged";
+  EXPECT_EQ(e.onReading(reading("g", "water_level", 3, kT0)).size(), 1u);
+  write("rules:\n  - {id: b, quantity: water_level, levels: {red: 2}}\n", 1);
+  auto second = file.reloadIfChanged(e);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 1u) << "rule a's alert is cleared with it";
+  EXPECT_EQ((*second)[0].what, AlertChange::What::Cleared);
+  write("rules:\n  - {id: c, quantity: water_level, levels: {red: 2}, colour: red}\n", 2);
+  EXPECT_THROW(file.reloadIfChanged(e), ConfigError);
+  EXPECT_EQ(e.ruleCount(), 1u) << "the broken edit left the loaded rules";
+  EXPECT_FALSE(file.reloadIfChanged(e)) << "tried again only once it changes again";
+  EXPECT_FALSE(RuleFile("").reloadIfChanged(e)) << "no file configured";
+  std::filesystem::remove(path);
 }

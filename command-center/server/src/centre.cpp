@@ -549,15 +549,11 @@ struct Centre::Impl {
 
   // Reloads the centre's rules when their file changed (every few seconds).
   void reloadRules() {
-    if (config.rulesFile.empty()) return;
-    std::error_code ec;
-    auto t = std::filesystem::last_write_time(config.rulesFile, ec);
-    if (ec || t == rulesTime) return;
-    rulesTime = t;
     try {
-      auto cleared = engine.setRules(alerts::loadRules(config.rulesFile));
+      auto cleared = ruleFile.reloadIfChanged(engine);
+      if (!cleared) return;
       log->info("{} centre rules loaded from {}", engine.ruleCount(), config.rulesFile.string());
-      for (auto &c : cleared) {
+      for (auto &c : *cleared) {
         wire::Envelope env;
         env.set_sender_id(config.id);
         env.set_sent_at_us(nowUs());
@@ -711,7 +707,7 @@ struct Centre::Impl {
   std::string linkedIncident;              // the incident the message being stored joined (main thread)
   std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
   alerts::RuleEngine engine{config.id};    // the centre's own rules (main thread)
-  std::filesystem::file_time_type rulesTime{};
+  alerts::RuleFile ruleFile{config.rulesFile};
   std::mutex pendingMutex;
   std::deque<IncidentChange> pending;            // changes from the query thread
   std::deque<wire::Envelope> pendingDirectives;  // directives issued on the query thread

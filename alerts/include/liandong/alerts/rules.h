@@ -131,6 +131,23 @@ private:
   EngineStats stats_;
 };
 
+// A rule file watched for changes (a node's or a centre's `rules:`).
+class RuleFile {
+public:
+  explicit RuleFile(std::filesystem::path path) : path_(std::move(path)) {}
+  // When the file changed since the last call (the first call always loads
+  // it), loads it into `engine` and returns the alerts the change cleared;
+  // nothing when unchanged or no file is configured. Throws ConfigError for a
+  // broken file (the engine keeps its rules; the file is tried again once it
+  // changes again).
+  std::optional<std::vector<AlertChange>> reloadIfChanged(RuleEngine &engine);
+  const std::filesystem::path &path() const { return path_; }
+
+private:
+  std::filesystem::path path_;
+  std::filesystem::file_time_type time_{};
+};
+
 // The reference the bench compares against: every rule checked for every
 // reading (same semantics, no index).
 bool ruleApplies(const Rule &rule, const wire::Reading &reading);
