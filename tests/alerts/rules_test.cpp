@@ -65,6 +65,16 @@ const char *kLevels = R"(rules:
     guaranteed_level: 2.4  # 保证水位: red
 )";
 
+// The loader's error for `yaml` (read as rules.yaml), or "no error".
+std::string loaderError(const std::string &yaml) {
+  try {
+    loadRulesFromString(yaml, "rules.yaml");
+  } catch (const ConfigError &e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST(Rules, ThresholdWithHysteresisEdges) {
@@ -216,34 +226,27 @@ TEST(Rules, HotReloadKeepsTheStateOfUnchangedRulesAndClearsChangedOnes) {
 }
 
 TEST(Rules, LoaderErrorsNameFileLineAndKey) {
-  auto error = [](const std::string &yaml) {
-    try {
-      loadRulesFromString(yaml, "rules.yaml");
-    } catch (const ConfigError &e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(error("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n")
+  EXPECT_NE(loaderError("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n")
                 .find("rules.yaml:5: rules[0].colour: unknown key"),
             std::string::npos)
-      << error("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n");
-  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, levels: {yellow: 3, red: 2}}\n").find("is not beyond"),
-            std::string::npos);
-  EXPECT_NE(error("rules:\n  - {id: a, kind: accumulation, quantity: q, levels: {red: 2}}\n")
+      << loaderError("rules:\n  - id: a\n    quantity: q\n    levels: {red: 1}\n    colour: red\n");
+  EXPECT_NE(
+      loaderError("rules:\n  - {id: a, quantity: q, levels: {yellow: 3, red: 2}}\n").find("is not beyond"),
+      std::string::npos);
+  EXPECT_NE(loaderError("rules:\n  - {id: a, kind: accumulation, quantity: q, levels: {red: 2}}\n")
                 .find("needs a window"),
             std::string::npos);
-  EXPECT_NE(
-      error("rules:\n  - {id: a, quantity: q, levels: {red: 2}}\n  - {id: a, quantity: q, levels: {red: "
-            "2}}\n")
-          .find("duplicate rule id a"),
-      std::string::npos);
-  EXPECT_NE(error("rules:\n  - {id: a, quantity: q}\n").find("no colour level"), std::string::npos);
-  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, kind: magic, levels: {red: 1}}\n").find("kind"),
+  EXPECT_NE(loaderError(
+                "rules:\n  - {id: a, quantity: q, levels: {red: 2}}\n  - {id: a, quantity: q, levels: {red: "
+                "2}}\n")
+                .find("duplicate rule id a"),
             std::string::npos);
-  EXPECT_NE(
-      error("rules:\n  - {id: a, quantity: q, levels: {red: {value: 1, response: V}}}\n").find("response"),
-      std::string::npos);
+  EXPECT_NE(loaderError("rules:\n  - {id: a, quantity: q}\n").find("no colour level"), std::string::npos);
+  EXPECT_NE(loaderError("rules:\n  - {id: a, quantity: q, kind: magic, levels: {red: 1}}\n").find("kind"),
+            std::string::npos);
+  EXPECT_NE(loaderError("rules:\n  - {id: a, quantity: q, levels: {red: {value: 1, response: V}}}\n")
+                .find("response"),
+            std::string::npos);
 }
 
 TEST(Rules, TheIndexAndTheNaiveLoopAgree) {
@@ -365,28 +368,22 @@ TEST(Rules, CorrelationNeedsBothAlertsNearEachOther) {
 }
 
 TEST(Rules, CorrelationAndOvercrowdingLoaderErrors) {
-  auto error = [](const std::string &yaml) {
-    try {
-      loadRulesFromString(yaml, "rules.yaml");
-    } catch (const ConfigError &e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(
-      error("rules:\n  - {id: c, kind: correlation, all_of: [a], within_m: 100}\n").find("at least two"),
-      std::string::npos);
-  EXPECT_NE(error("rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n"
-                  "  - {id: c, kind: correlation, all_of: [a, b], within_m: 100}\n")
+  EXPECT_NE(loaderError("rules:\n  - {id: c, kind: correlation, all_of: [a], within_m: 100}\n")
+                .find("at least two"),
+            std::string::npos);
+  EXPECT_NE(loaderError("rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n"
+                        "  - {id: c, kind: correlation, all_of: [a, b], within_m: 100}\n")
                 .find("rules.yaml:3: rules[1].all_of: no rule with id b"),
             std::string::npos);
   EXPECT_NE(
-      error("rules:\n  - {id: a, quantity: q, levels: {red: 1}, registered: [{sensor: s, occupants: 2}]}\n")
+      loaderError(
+          "rules:\n  - {id: a, quantity: q, levels: {red: 1}, registered: [{sensor: s, occupants: 2}]}\n")
           .find("registered applies to distinct_count rules only"),
       std::string::npos);
   EXPECT_NE(
-      error("rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n  - {id: b, quantity: q, levels: {red: 1}}\n"
-            "  - {id: c, kind: correlation, all_of: [a, b], within_m: -5}\n")
+      loaderError(
+          "rules:\n  - {id: a, quantity: q, levels: {red: 1}}\n  - {id: b, quantity: q, levels: {red: 1}}\n"
+          "  - {id: c, kind: correlation, all_of: [a, b], within_m: -5}\n")
           .find("within_m"),
       std::string::npos);
 }

@@ -17,52 +17,16 @@
 #include "liandong/mapping/regions.h"
 #include "liandong/server/audit.h"
 #include "liandong/server/incidents.h"
+#include "panyu_database.h"
 #include "pg_fixture.h"
 
 using namespace liandong;
 using namespace liandong::server;
+using liandong::testing::copyOfPanyu;
 using liandong::testing::PgEnvironment;
+using liandong::testing::scalar;
 
 namespace {
-
-std::string geo(const std::string &f) {
-  return liandong::testing::sourceDir() + "/configs/data/geo/" + f;
-}
-
-// Guangdong's province and cities, Guangzhou's counties and Panyu's towns
-// with derived polygons, prepared once; each test copies it by template.
-void preparePanyu() {
-  static bool done = [] {
-    auto ci = PgEnvironment::freshDatabase("storm_base");
-    pqxx::connection c(ci);
-    mapping::MigrationRunner(c).migrate();
-    for (auto f : {"province-440000.geojson", "cities-440000.geojson", "counties-440100.geojson"})
-      EXPECT_TRUE(mapping::importRegionsGeoJson(c, geo(f)).errors.empty()) << f;
-    EXPECT_TRUE(mapping::importTownsCsv(c, geo("towns-440100.csv")).errors.empty());
-    EXPECT_GT(mapping::deriveTownPolygons(c, "440113"), 10);
-    return true;
-  }();
-  (void)done;
-}
-
-std::string copyOfPanyu(const std::string &name) {
-  preparePanyu();
-  {
-    pqxx::connection admin(PgEnvironment::conninfo());
-    pqxx::nontransaction tx(admin);
-    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name));
-    tx.exec("CREATE DATABASE " + tx.quote_name(name) + " TEMPLATE storm_base");
-  }
-  auto ci = PgEnvironment::conninfo();
-  auto pos = ci.find("dbname=liandong");
-  return ci.substr(0, pos) + "dbname=" + name + ci.substr(pos + 15);
-}
-
-long scalar(const std::string &db, const std::string &sql) {
-  pqxx::connection c(db);
-  pqxx::work tx(c);
-  return tx.exec1(sql)[0].as<long>();
-}
 
 struct Point {
   double lon, lat;
