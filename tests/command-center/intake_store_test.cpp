@@ -1,7 +1,8 @@
 // Tests of the PostgreSQL intake store: readings go in by COPY, a batch that
 // repeats stored rows falls back to the conflict-skipping path and stores
 // nothing twice, positions are located in their county, and the watermark is
-// written in the same transaction.
+// written in the same transaction; recording segments are indexed once
+// (resends harmless) and their gaps listed by camera_recording_gaps().
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -28,6 +29,24 @@ link::IncomingMessage reading(std::uint64_t seq, double lon = 113.365, double la
   r->set_observed_at_us(1'763'800'000'000'000 + static_cast<std::int64_t>(seq));
   r->set_longitude(lon);
   r->set_latitude(lat);
+  return m;
+}
+
+// A finished recording segment of camera "gate" from t0 + a s to t0 + b s.
+constexpr std::int64_t kT0 = 1'763'800'000'000'000;
+link::IncomingMessage segment(std::uint64_t seq, int a, int b, bool removed = false) {
+  link::IncomingMessage m;
+  m.peerId = "node";
+  m.envelope.set_sender_id("node");
+  m.envelope.set_sequence(seq);
+  m.envelope.set_kind(wire::KIND_UPDATE);
+  auto *s = m.envelope.mutable_recording_segment();
+  s->set_camera_id("gate");
+  s->set_start_us(kT0 + a * 1'000'000LL);
+  s->set_end_us(kT0 + b * 1'000'000LL);
+  s->set_path("/rec/gate/" + std::to_string(kT0 + a * 1'000'000LL) + ".mp4");
+  s->set_bytes(1000);
+  s->set_removed(removed);
   return m;
 }
 
@@ -114,6 +133,45 @@ TEST(IntakeStore, FailedCommitWritesNothing) {
   EXPECT_THROW(store.commit(batch, {{"node", 2}}), std::exception);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM readings"), 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM link_watermarks"), 0);
+}
+
+TEST(IntakeStore, RecordingSegmentsAreIndexedWithTheirGaps) {
+  auto db = preparedDatabase("store6");
+  server::PgIntakeStore store(db, {});
+  // 0-60 and 60-120 s (continuous within a tolerance), an outage, 150-210 s.
+  std::vector<link::IncomingMessage> batch{segment(1, 0, 60), segment(2, 60, 120), segment(3, 150, 210)};
+  store.commit(batch, {{"node", 3}});
+  // The node announces a segment again (e.g. after a restart): harmless.
+  std::vector<link::IncomingMessage> again{segment(4, 60, 120)};
+  store.commit(again, {{"node", 4}});
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM camera_segments"), 3);
+  EXPECT_EQ(scalar(db, "SELECT sum(bytes) FROM camera_segments WHERE camera_id = 'gate'"), 3000);
+  auto gaps = [&](int from, int to) {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    std::vector<std::pair<long, long>> out;
+    for (const auto &row : tx.exec_params(
+             "SELECT (extract(epoch FROM gap_start) * 1e6)::bigint - $2, (extract(epoch FROM gap_end) * "
+             "1e6)::bigint "
+             "- $2 FROM camera_recording_gaps('gate', to_timestamp($1::double precision / 1e6), "
+             "to_timestamp($3::double precision / 1e6))",
+             static_cast<double>(kT0 + from * 1'000'000LL), kT0, static_cast<double>(kT0 + to * 1'000'000LL)))
+      out.emplace_back(row[0].as<long>() / 1'000'000, row[1].as<long>() / 1'000'000);
+    return out;
+  };
+  using Gaps = std::vector<std::pair<long, long>>;
+  EXPECT_EQ(gaps(10, 200), (Gaps{{120, 150}})) << "the outage, and nothing at the split at 60 s";
+  EXPECT_EQ(gaps(-30, 240), (Gaps{{-30, 0}, {120, 150}, {210, 240}}));
+  EXPECT_EQ(gaps(20, 50), Gaps{});
+  // Retention deleted the first file on the node: its time is a gap now.
+  std::vector<link::IncomingMessage> removed{segment(5, 0, 60, true)};
+  store.commit(removed, {{"node", 5}});
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM camera_segments WHERE removed_at IS NOT NULL"), 1);
+  EXPECT_EQ(gaps(10, 200), (Gaps{{10, 60}, {120, 150}}));
+  // A segment that ends before it starts is refused on its own.
+  auto bad = segment(6, 10, 5);
+  ASSERT_TRUE(store.validate(bad).has_value());
+  EXPECT_FALSE(store.validate(segment(7, 5, 10)).has_value());
 }
 
 int main(int argc, char **argv) {

@@ -35,6 +35,7 @@ std::string stateKind(const wire::Envelope &env) {
     case wire::Envelope::kIncidentReport: return "incident";
     case wire::Envelope::kDirective: return "directive";
     case wire::Envelope::kSummary: return "summary";
+    case wire::Envelope::kRecordingSegment: return "recording_segment";
     default: return "event";
   }
 }
@@ -117,6 +118,14 @@ pqxx::connection &PgIntakeStore::connection() {
                  "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
                  "''), $7::jsonb) "
                  "ON CONFLICT DO NOTHING RETURNING 1");
+  // The recording index: a resent segment changes nothing; a removal marks it.
+  conn_->prepare(
+      "upsert_segment",
+      "INSERT INTO camera_segments (sender_id, camera_id, path, start_at, end_at, bytes, removed_at) "
+      "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), "
+      "to_timestamp($5::double precision / 1e6), $6, CASE WHEN $7 THEN now() END) "
+      "ON CONFLICT (camera_id, path) DO UPDATE SET removed_at = coalesce(camera_segments.removed_at, "
+      "EXCLUDED.removed_at)");
   conn_->prepare("upsert_watermark",
                  "INSERT INTO link_watermarks (sender_id, sequence, updated_at) VALUES ($1, $2, now()) "
                  "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, "
@@ -176,6 +185,11 @@ std::optional<std::string> fieldWithNul(const google::protobuf::Message &msg, co
 std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &message) {
   if (auto field = fieldWithNul(message.envelope, ""))
     return "has a NUL character in " + *field + ", which the database cannot store";
+  if (message.envelope.has_recording_segment()) {
+    const auto &seg = message.envelope.recording_segment();
+    if (seg.camera_id().empty() || seg.path().empty()) return "is a recording segment without camera or path";
+    if (seg.end_us() < seg.start_us()) return "is a recording segment that ends before it starts";
+  }
   return std::nullopt;
 }
 
@@ -281,6 +295,12 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
       auto res = tx.exec_prepared("ins_event", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
                                   kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(),
                                   env.target_area().region_code(), json);
+      if (!res.empty() && env.has_recording_segment()) {
+        const auto &seg = env.recording_segment();
+        tx.exec_prepared("upsert_segment", env.sender_id(), seg.camera_id(), seg.path(),
+                         static_cast<double>(seg.start_us()), static_cast<double>(seg.end_us()),
+                         static_cast<std::int64_t>(seg.bytes()), seg.removed());
+      }
       if (!res.empty()) {
         ++events;
         stored.push_back({&m, env.target_area().region_code()});
