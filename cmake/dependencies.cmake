@@ -18,3 +18,5 @@ pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
 find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Qml Quick Test LinguistTools)
 # Cameras (ingest): GStreamer 1.22, its app library and gst-rtsp-server.
 pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-app-1.0 gstreamer-rtsp-server-1.0)
+# Camera probing and clip export (ingest): FFmpeg's libraries (remux, no re-encode).
+pkg_check_modules(AV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)

@@ -32,7 +32,9 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -46,6 +48,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 #include "liandong/ingest/gst_util.h"
+#include "liandong/ingest/picture_health.h"
 
 namespace liandong::ingest {
 
@@ -92,6 +95,11 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
   CameraOptions o;
   o.host = n->str("host", "127.0.0.1");
   if (o.host.empty()) n->fail("host", "must not be empty");
+  // Consoles need an address they can reach: a wildcard listen address is not one.
+  bool wildcard = o.host == "0.0.0.0" || o.host == "::" || o.host == "[::]";
+  o.advertiseHost = n->str("advertise_host", wildcard ? "127.0.0.1" : o.host);
+  if (o.advertiseHost.empty() || o.advertiseHost.find_first_of("/@ ") != std::string::npos)
+    n->fail("advertise_host", "must be a host name or address");
   auto port = n->integer("port", 8554);
   if (port < 0 || port > 65535) n->fail("port", "must be 0..65535");
   o.port = static_cast<int>(port);
@@ -105,6 +113,35 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
   o.reconnectMaxS = n->number("reconnect_max_s", 30);
   if (!(o.reconnectMaxS >= o.reconnectMinS && o.reconnectMaxS <= 3600))
     n->fail("reconnect_max_s", "must be reconnect_min_s..3600");
+  if (auto pic = n->optionalChild("picture")) {
+    o.pictureCheckS = pic->number("check_s", 1);
+    if (!(o.pictureCheckS == 0 || (o.pictureCheckS >= 0.2 && o.pictureCheckS <= 600)))
+      pic->fail("check_s", "must be 0 (off) or 0.2..600");
+    o.picture.frozenAfterS = pic->number("frozen_after_s", 10);
+    if (!(o.picture.frozenAfterS >= 1 && o.picture.frozenAfterS <= 86400))
+      pic->fail("frozen_after_s", "must be 1..86400");
+    o.picture.tamperAfterS = pic->number("tamper_after_s", 5);
+    if (!(o.picture.tamperAfterS >= 0 && o.picture.tamperAfterS <= 86400))
+      pic->fail("tamper_after_s", "must be 0..86400");
+  }
+  if (auto rec = n->optionalChild("recording")) {
+    RecordingOptions r;
+    r.dir = rec->path("dir");
+    r.segmentS = rec->number("segment_s", 60);
+    if (!(r.segmentS >= 1 && r.segmentS <= 3600)) rec->fail("segment_s", "must be 1..3600");
+    r.keepHours = rec->number("keep_hours", 0);
+    if (!(r.keepHours >= 0 && r.keepHours <= 24 * 3660))
+      rec->fail("keep_hours", "must be 0 (no limit)..87840");
+    auto quotaMb = rec->number("quota_mb", 0);
+    if (!(quotaMb >= 0 && quotaMb <= 1e9)) rec->fail("quota_mb", "must be 0 (no quota)..1000000000");
+    r.quotaBytes = static_cast<std::uint64_t>(quotaMb * 1024 * 1024);
+    r.highWaterPct = rec->number("high_water_pct", 95);
+    if (!(r.highWaterPct > 0 && r.highWaterPct <= 100)) rec->fail("high_water_pct", "must be 1..100");
+    r.lowWaterPct = rec->number("low_water_pct", std::max(1.0, r.highWaterPct - 5));
+    if (!(r.lowWaterPct > 0 && r.lowWaterPct < r.highWaterPct))
+      rec->fail("low_water_pct", "must be above 0 and below high_water_pct");
+    o.recording = std::move(r);
+  }
   std::set<std::string> ids;
   for (const auto &d : n->list("devices")) {
     CameraSpec c;
@@ -125,6 +162,11 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
     c.longitude = d.number("longitude", 0);
     if (!(std::abs(c.latitude) <= 90)) d.fail("latitude", "must be -90..90");
     if (!(std::abs(c.longitude) <= 180)) d.fail("longitude", "must be -180..180");
+    c.record = d.boolean("record", true);
+    c.segmentS = d.number("segment_s", 0);
+    if (!(c.segmentS == 0 || (c.segmentS >= 1 && c.segmentS <= 3600))) d.fail("segment_s", "must be 1..3600");
+    if ((d.has("record") || d.has("segment_s")) && !o.recording)
+      d.fail(d.has("record") ? "record" : "segment_s", "needs cameras.recording (with its dir)");
     o.cameras.push_back(std::move(c));
   }
   if (o.cameras.empty()) n->fail("devices", "no camera is configured");
@@ -143,6 +185,40 @@ struct Output {
   GstCaps *lastCaps = nullptr;  // identity of the caps last set on appsrc (the relay holds them)
 };
 
+// One recording of a camera: appsrc ! h264parse ! splitmuxsink, fed the
+// relay's access units (from a keyframe on) while the camera is live, one MP4
+// file per fragment under <dir>/<camera>/<start µs>.mp4. Closed (EOS, so the
+// last file is finished) when the camera stops being live; a new recording
+// starts when it is live again, so an outage is a gap between files.
+struct Recorder {
+  std::string cameraId;
+  std::filesystem::path dir;  // <recordings>/<camera>
+  gst::Ptr<GstElement> pipeline;
+  gst::Ptr<GstElement> appsrc;
+  gst::SourcePtr busWatch;  // worker
+
+  // the relay's streaming thread (pushes) and splitmuxsink's (names), under mu
+  std::mutex mu;
+  bool started = false;                        // a keyframe has been pushed
+  GstClockTime basePts = GST_CLOCK_TIME_NONE;  // upstream PTS of that keyframe: running time 0
+  std::int64_t baseUs = 0;                     // wall clock of running time 0
+  std::map<std::string, std::int64_t> open;    // files being written -> start µs
+};
+
+struct Relay;
+
+// The low-rate decoded sub-sample of a camera for picture health: only
+// keyframes (at most one per check interval) are decoded, to a small GRAY8
+// picture: appsrc ! h264parse ! avdec_h264 ! videoscale ! appsink. Runs while
+// the camera is live; the relay itself never decodes.
+struct Inspector {
+  Relay *relay = nullptr;
+  gst::Ptr<GstElement> pipeline;
+  gst::Ptr<GstElement> appsrc;
+  gst::SourcePtr busWatch;  // worker
+  PictureHealth health;     // the decoder's streaming thread only
+};
+
 struct Relay {
   CameraSpec spec;
   std::string safeUrl;  // spec.url with the credentials masked: the only form logged
@@ -151,7 +227,10 @@ struct Relay {
   gst::Ptr<GstElement> pipeline;
   gst::SourcePtr busWatch;
   gst::SourcePtr retryTimer;
-  int failures = 0;  // consecutive failed attempts (the back-off exponent)
+  std::vector<std::shared_ptr<Recorder>> closing;  // recordings finishing their last file
+  std::int64_t recordRetryMs = 0;                  // after a recording failed, not before this
+  std::int64_t inspectRetryMs = 0;                 // the same for the picture-health decoder
+  int failures = 0;                                // consecutive failed attempts (the back-off exponent)
   std::int64_t attemptStartedMs = 0;
   wire::CameraState state = wire::CAMERA_UNKNOWN;
   std::string detail;
@@ -167,6 +246,11 @@ struct Relay {
   std::vector<gst::MiniPtr<GstSample>> gop;  // keyframe first
   std::size_t gopBytes = 0;
   std::vector<Output> outputs;
+  std::shared_ptr<Recorder> recorder;    // the one being fed (worker sets it)
+  std::shared_ptr<Inspector> inspector;  // the picture-health decoder being fed (worker sets it)
+  std::int64_t lastInspectedUs = 0;      // when a keyframe last went to it
+  std::int64_t inspectEveryUs = 1'000'000;
+  std::string picture;  // its latest finding ("", "frozen", "black", ...)
   wire::CameraState publishedState = wire::CAMERA_UNKNOWN;
   std::string publishedDetail;
 };
@@ -184,6 +268,44 @@ void pushLocked(Relay &r, Output &out, GstBuffer *buffer) {
   GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
   gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), copy);  // takes the copy
+}
+
+// Upstream streaming thread: one access unit into a recording. Times are
+// the upstream's (rtspsrc maps the camera's RTP clock onto ours), made to
+// start at 0 at the recording's first keyframe.
+void record(Recorder &rec, GstBuffer *buffer, bool keyframe, std::int64_t arrivedUs) {
+  std::lock_guard lock(rec.mu);
+  if (!rec.started) {
+    if (!keyframe) return;  // a file must start with a keyframe
+    rec.started = true;
+    rec.basePts = GST_BUFFER_PTS(buffer);
+    rec.baseUs = arrivedUs;
+  }
+  GstBuffer *copy = gst_buffer_copy(buffer);
+  auto pts = GST_BUFFER_PTS(buffer), dts = GST_BUFFER_DTS(buffer);
+  if (GST_CLOCK_TIME_IS_VALID(rec.basePts) && GST_CLOCK_TIME_IS_VALID(pts) && pts >= rec.basePts) {
+    GST_BUFFER_PTS(copy) = pts - rec.basePts;
+    GST_BUFFER_DTS(copy) =
+        GST_CLOCK_TIME_IS_VALID(dts) && dts >= rec.basePts ? dts - rec.basePts : GST_CLOCK_TIME_NONE;
+  } else {  // no usable upstream time: the arrival time
+    GST_BUFFER_PTS(copy) =
+        static_cast<GstClockTime>(std::max<std::int64_t>(0, arrivedUs - rec.baseUs)) * 1000;
+    GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+  }
+  gst_app_src_push_buffer(GST_APP_SRC(rec.appsrc.get()), copy);  // takes the copy
+}
+
+// splitmuxsink's streaming thread: the name of the next file, from the
+// wall-clock time of its first frame.
+gchar *onFormatLocation(GstElement *, guint, GstSample *first, gpointer data) {
+  auto &rec = *static_cast<Recorder *>(data);
+  std::lock_guard lock(rec.mu);
+  GstBuffer *b = first ? gst_sample_get_buffer(first) : nullptr;
+  auto start = rec.baseUs;
+  if (b && GST_BUFFER_PTS_IS_VALID(b)) start += static_cast<std::int64_t>(GST_BUFFER_PTS(b) / 1000);
+  auto path = (rec.dir / segmentFileName(start)).string();
+  rec.open[path] = start;
+  return g_strdup(path.c_str());
 }
 
 // Upstream streaming thread: one access unit (a frame) arrived.
@@ -214,6 +336,36 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
     r.gopBytes = 0;
   }
   for (auto &out : r.outputs) pushLocked(r, out, buffer);
+  if (r.recorder) record(*r.recorder, buffer, keyframe, r.lastFrameUs);
+  if (r.inspector && keyframe && r.lastFrameUs - r.lastInspectedUs >= r.inspectEveryUs) {
+    r.lastInspectedUs = r.lastFrameUs;
+    GstBuffer *copy = gst_buffer_copy(buffer);
+    GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+    gst_app_src_push_buffer(GST_APP_SRC(r.inspector->appsrc.get()), copy);  // takes the copy
+  }
+  return GST_FLOW_OK;
+}
+
+// The decoder's streaming thread: one small grey picture to judge.
+GstFlowReturn onInspected(GstAppSink *sink, gpointer data) {
+  auto &in = *static_cast<Inspector *>(data);
+  gst::MiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
+  if (!sample) return GST_FLOW_EOS;
+  GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+  GstStructure *st = gst_caps_get_structure(gst_sample_get_caps(sample.get()), 0);
+  int width = 0, height = 0;
+  if (!buffer || !st || !gst_structure_get_int(st, "width", &width) ||
+      !gst_structure_get_int(st, "height", &height))
+    return GST_FLOW_OK;
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_OK;
+  int stride = (width + 3) & ~3;  // GRAY8 rows are 4-byte aligned in GStreamer
+  std::string finding;
+  if (map.size >= static_cast<gsize>(stride) * static_cast<gsize>(height))
+    finding = in.health.onPicture(map.data, width, height, stride, nowUs());
+  gst_buffer_unmap(buffer, &map);
+  std::lock_guard lock(in.relay->mu);
+  in.relay->picture = finding;
   return GST_FLOW_OK;
 }
 
@@ -310,7 +462,13 @@ struct CameraHub::Impl {
   std::atomic<int> boundPort{0};
   mutable std::mutex changesMu;
   std::vector<wire::CameraStatus> changes;
+  std::vector<wire::RecordingSegment> segments;  // closed or removed files, under changesMu
   std::function<void(const wire::CameraStatus &)> callback;
+
+  // worker: retention runs when files were added (at most every 2 s), every
+  // minute (age), and when the filesystem passes the high-water mark.
+  bool retentionDue = false;
+  std::int64_t lastRetentionMs = 0, lastDiskCheckMs = 0;
 
   // Runs fn on the worker thread and waits; its exception comes back here.
   void runOnWorker(std::function<void()> fn) {
@@ -336,6 +494,295 @@ struct CameraHub::Impl {
     result.get();
   }
 
+  // ---- picture health (worker) ----
+
+  void startInspector(Relay &r) {
+    if (options.pictureCheckS <= 0 || r.inspector || nowSteadyMs() < r.inspectRetryMs) return;
+    gst::MiniPtr<GstCaps> caps;
+    {
+      std::lock_guard lock(r.mu);
+      if (!r.caps) return;
+      caps.reset(gst_caps_ref(r.caps.get()));
+    }
+    auto in = std::make_shared<Inspector>();
+    in->relay = &r;
+    in->health = PictureHealth(options.picture);
+    try {
+      // One thread, no frame threading: a keyframe comes out as it goes in.
+      auto pipeline = gst::parseLaunch(
+          "appsrc name=src is-live=true format=time do-timestamp=true max-bytes=4000000 ! h264parse "
+          "! avdec_h264 max-threads=1 ! videoconvert ! videoscale "
+          "! video/x-raw,format=GRAY8,width=160,height=120 ! appsink name=sink sync=false max-buffers=2 "
+          "drop=true");
+      in->appsrc = gst::byName(pipeline.get(), "src");
+      gst_util_set_object_arg(G_OBJECT(in->appsrc.get()), "leaky-type", "downstream");
+      gst_app_src_set_caps(GST_APP_SRC(in->appsrc.get()), caps.get());
+      auto sink = gst::byName(pipeline.get(), "sink");
+      GstAppSinkCallbacks callbacks{};
+      callbacks.new_sample = onInspected;
+      gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, in.get(), nullptr);
+      gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+      in->busWatch.reset(gst_bus_create_watch(bus.get()));
+      g_source_set_callback(in->busWatch.get(),
+                            reinterpret_cast<GSourceFunc>(
+                                reinterpret_cast<void (*)()>(+[](GstBus *, GstMessage *msg, gpointer p) {
+                                  auto [self, relay] = *static_cast<std::pair<Impl *, Relay *> *>(p);
+                                  if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR)
+                                    return gboolean(G_SOURCE_CONTINUE);
+                                  GError *raw = nullptr;
+                                  gst_message_parse_error(msg, &raw, nullptr);
+                                  gst::ErrorPtr err(raw);
+                                  self->log->warn("camera {}: picture check stopped: {}", relay->spec.id,
+                                                  err ? err->message : "error");
+                                  relay->inspectRetryMs = nowSteadyMs() + 10000;
+                                  self->stopInspector(*relay);  // destroys this watch: nothing after it
+                                  return gboolean(G_SOURCE_REMOVE);
+                                })),
+                            new std::pair<Impl *, Relay *>(this, &r),
+                            [](gpointer p) { delete static_cast<std::pair<Impl *, Relay *> *>(p); });
+      g_source_attach(in->busWatch.get(), context.get());
+      in->pipeline = std::move(pipeline);
+      if (gst_element_set_state(in->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        gst_element_set_state(in->pipeline.get(), GST_STATE_NULL);
+        throw Error("the picture-check pipeline did not start");
+      }
+      std::lock_guard lock(r.mu);
+      r.inspector = std::move(in);
+      r.lastInspectedUs = 0;
+      r.inspectEveryUs = static_cast<std::int64_t>(options.pictureCheckS * 1e6);
+      r.picture.clear();
+    } catch (const Error &e) {
+      log->error("camera {}: no picture check: {}", r.spec.id, e.what());
+      r.inspectRetryMs = nowSteadyMs() + 10000;
+    }
+  }
+
+  void stopInspector(Relay &r) {
+    std::shared_ptr<Inspector> in;
+    {
+      std::lock_guard lock(r.mu);
+      in = std::exchange(r.inspector, nullptr);
+      r.picture.clear();
+    }
+    if (!in) return;
+    in->busWatch.reset();
+    gst_element_set_state(in->pipeline.get(), GST_STATE_NULL);  // joins its streaming thread
+  }
+
+  // ---- recording (worker) ----
+
+  struct RecorderBus {
+    Impl *self;
+    Relay *relay;
+    Recorder *rec;
+  };
+
+  void startRecorder(Relay &r) {
+    if (!options.recording || !r.spec.record || r.recorder || nowSteadyMs() < r.recordRetryMs) return;
+    gst::MiniPtr<GstCaps> caps;
+    {
+      std::lock_guard lock(r.mu);
+      if (!r.caps) return;  // no stream yet: the next tick tries again
+      caps.reset(gst_caps_ref(r.caps.get()));
+    }
+    auto rec = std::make_shared<Recorder>();
+    rec->cameraId = r.spec.id;
+    rec->dir = options.recording->dir / r.spec.id;
+    try {
+      std::error_code ec;
+      std::filesystem::create_directories(rec->dir, ec);
+      if (ec) throw Error("cannot create " + rec->dir.string() + ": " + ec.message());
+      auto pipeline = gst::parseLaunch(
+          "appsrc name=src is-live=true format=time max-bytes=16000000 "
+          "! h264parse ! video/x-h264,stream-format=avc,alignment=au ! splitmuxsink name=mux");
+      auto mux = gst::byName(pipeline.get(), "mux");
+      double segmentS = r.spec.segmentS > 0 ? r.spec.segmentS : options.recording->segmentS;
+      // Robust muxing: mp4mux rewrites its index every second into space
+      // reserved up front, so a file cut short by a crash or power loss
+      // still plays up to the last second.
+      auto muxer = gst::sinkRef(gst_element_factory_make("mp4mux", nullptr));
+      if (!muxer) throw Error("mp4mux is not installed");
+      g_object_set(muxer.get(), "reserved-moov-update-period", static_cast<guint64>(GST_SECOND), nullptr);
+      g_object_set(mux.get(), "max-size-time", static_cast<guint64>(segmentS * GST_SECOND), "muxer",
+                   muxer.get(), "use-robust-muxing", TRUE, nullptr);
+      g_signal_connect(mux.get(), "format-location-full", G_CALLBACK(onFormatLocation), rec.get());
+      rec->appsrc = gst::byName(pipeline.get(), "src");
+      // A disk that cannot keep up loses old frames rather than growing memory.
+      gst_util_set_object_arg(G_OBJECT(rec->appsrc.get()), "leaky-type", "downstream");
+      gst_app_src_set_caps(GST_APP_SRC(rec->appsrc.get()), caps.get());
+      gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+      rec->busWatch.reset(gst_bus_create_watch(bus.get()));
+      g_source_set_callback(
+          rec->busWatch.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onRecorderBus)),
+          new RecorderBus{this, &r, rec.get()}, [](gpointer p) { delete static_cast<RecorderBus *>(p); });
+      g_source_attach(rec->busWatch.get(), context.get());
+      rec->pipeline = std::move(pipeline);
+      if (gst_element_set_state(rec->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        gst_element_set_state(rec->pipeline.get(), GST_STATE_NULL);
+        throw Error("the recording pipeline did not start");
+      }
+      std::lock_guard lock(r.mu);
+      r.recorder = std::move(rec);
+    } catch (const Error &e) {
+      log->error("camera {}: cannot record: {}", r.spec.id, e.what());
+      r.recordRetryMs = nowSteadyMs() + 10000;
+    }
+  }
+
+  // Ends the recording being fed: EOS finishes its last file. With `wait`,
+  // here and now (bounded); otherwise its bus watch finishes it.
+  void closeRecorder(Relay &r, bool wait) {
+    std::shared_ptr<Recorder> rec;
+    {
+      std::lock_guard lock(r.mu);
+      rec = std::move(r.recorder);
+      r.recorder.reset();
+    }
+    if (rec) {
+      gst_app_src_end_of_stream(GST_APP_SRC(rec->appsrc.get()));
+      r.closing.push_back(std::move(rec));
+    }
+    if (!wait) return;
+    for (auto &c : std::exchange(r.closing, {})) {
+      c->busWatch.reset();
+      gst::Ptr<GstBus> bus(gst_element_get_bus(c->pipeline.get()));
+      auto deadline = nowSteadyMs() + 10000;
+      while (nowSteadyMs() < deadline) {
+        gst::MiniPtr<GstMessage> msg(gst_bus_timed_pop(bus.get(), 100 * GST_MSECOND));
+        if (msg && recorderMessage(r, *c, msg.get())) break;
+      }
+      gst_element_set_state(c->pipeline.get(), GST_STATE_NULL);
+    }
+  }
+
+  // A message of a recording; true when the recording is over (EOS or error).
+  bool recorderMessage(Relay &r, Recorder &rec, GstMessage *msg) {
+    switch (GST_MESSAGE_TYPE(msg)) {
+      case GST_MESSAGE_ELEMENT: {
+        const GstStructure *st = gst_message_get_structure(msg);
+        if (!st || !gst_structure_has_name(st, "splitmuxsink-fragment-closed")) return false;
+        const char *location = gst_structure_get_string(st, "location");
+        GstClockTime rt = GST_CLOCK_TIME_NONE;
+        gst_structure_get_clock_time(st, "running-time", &rt);
+        if (location) segmentClosed(rec, location, rt);
+        return false;
+      }
+      case GST_MESSAGE_EOS: return true;
+      case GST_MESSAGE_ERROR: {
+        GError *raw = nullptr;
+        gst_message_parse_error(msg, &raw, nullptr);
+        gst::ErrorPtr err(raw);
+        log->error("camera {}: recording failed: {}", rec.cameraId, err ? err->message : "error");
+        r.recordRetryMs = nowSteadyMs() + 5000;
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  static gboolean onRecorderBus(GstBus *, GstMessage *msg, gpointer data) {
+    auto d = *static_cast<RecorderBus *>(data);  // a copy: finishing destroys this watch
+    try {
+      if (!d.self->recorderMessage(*d.relay, *d.rec, msg)) return G_SOURCE_CONTINUE;
+      gst_element_set_state(d.rec->pipeline.get(), GST_STATE_NULL);
+      std::shared_ptr<Recorder> keep;  // destroyed last, after it left the lists
+      {
+        std::lock_guard lock(d.relay->mu);
+        if (d.relay->recorder.get() == d.rec) keep = std::exchange(d.relay->recorder, nullptr);
+      }
+      auto &closing = d.relay->closing;
+      for (auto it = closing.begin(); it != closing.end(); ++it)
+        if (it->get() == d.rec) {
+          keep = std::move(*it);
+          closing.erase(it);
+          break;
+        }
+    } catch (const std::exception &e) {
+      d.self->log->error("camera {}: recording: {}", d.relay->spec.id, e.what());
+    }
+    return G_SOURCE_REMOVE;
+  }
+
+  void segmentClosed(Recorder &rec, const std::string &location, GstClockTime runningTime) {
+    wire::RecordingSegment seg;
+    {
+      std::lock_guard lock(rec.mu);
+      auto it = rec.open.find(location);
+      seg.set_start_us(it != rec.open.end() ? it->second : rec.baseUs);
+      if (it != rec.open.end()) rec.open.erase(it);
+      auto end = GST_CLOCK_TIME_IS_VALID(runningTime)
+                     ? rec.baseUs + static_cast<std::int64_t>(runningTime / 1000)
+                     : nowUs();
+      seg.set_end_us(std::max(end, seg.start_us()));
+    }
+    std::error_code ec;
+    auto bytes = std::filesystem::file_size(location, ec);
+    seg.set_camera_id(rec.cameraId);
+    seg.set_path(location);
+    seg.set_bytes(ec ? 0 : bytes);
+    log->info("camera {}: recorded {} ({:.1f} s, {} bytes)", rec.cameraId, location,
+              (seg.end_us() - seg.start_us()) / 1e6, seg.bytes());
+    std::lock_guard lock(changesMu);
+    segments.push_back(std::move(seg));
+    retentionDue = true;
+  }
+
+  // worker, from evaluate(): retention when due.
+  void retention(std::int64_t now) {
+    if (!options.recording) return;
+    const auto &ro = *options.recording;
+    bool due = (retentionDue && now - lastRetentionMs >= 2000) || now - lastRetentionMs >= 60000;
+    if (!due && now - lastDiskCheckMs >= 5000) {
+      lastDiskCheckMs = now;
+      auto used = filesystemUsedPct(ro.dir);
+      due = used && *used > ro.highWaterPct;
+    }
+    if (!due) return;
+    retentionDue = false;
+    lastRetentionMs = now;
+    std::set<std::filesystem::path> open;
+    auto collect = [&](Recorder &rec) {
+      std::lock_guard lock(rec.mu);
+      for (auto &[path, start] : rec.open) open.insert(path);
+    };
+    for (auto &[id, r] : *relays) {
+      std::shared_ptr<Recorder> active;
+      {
+        std::lock_guard lock(r->mu);
+        active = r->recorder;
+      }
+      if (active) collect(*active);
+      for (auto &c : r->closing) collect(*c);
+    }
+    auto purged = applyRetention(ro, nowUs(), open, [&] { return filesystemUsedPct(ro.dir).value_or(0); });
+    if (purged.empty()) return;
+    std::uint64_t bytes = 0;
+    std::map<PurgeReason, int> byReason;
+    for (const auto &p : purged) {
+      bytes += p.file.bytes;
+      ++byReason[p.reason];
+    }
+    for (auto &[why, n] : byReason)
+      (why == PurgeReason::HighWater
+           ? log->warn("recordings: {} segment(s) deleted by the {} rule", n, purgeReasonName(why))
+           : log->info("recordings: {} segment(s) deleted by the {} rule", n, purgeReasonName(why)));
+    std::lock_guard lock(changesMu);
+    for (const auto &p : purged) {
+      wire::RecordingSegment seg;
+      seg.set_camera_id(p.file.cameraId);
+      seg.set_start_us(p.file.startUs);
+      seg.set_end_us(std::max(p.file.startUs, p.file.modifiedUs));
+      seg.set_path(p.file.path.string());
+      seg.set_bytes(p.file.bytes);
+      seg.set_removed(true);
+      segments.push_back(std::move(seg));
+    }
+  }
+
+  std::string serveUrl(const std::string &id) const {
+    return fmt::format("rtsp://{}:{}/cam/{}", options.advertiseHost, boundPort.load(), id);
+  }
+
   wire::CameraStatus statusOf(const Relay &r) const {
     wire::CameraStatus s;
     s.set_camera_id(r.spec.id);
@@ -345,6 +792,7 @@ struct CameraHub::Impl {
     s.set_last_frame_at_us(r.lastFrameUs);
     s.set_fps(r.fps);
     s.set_bitrate_kbps(r.kbps);
+    s.set_serve_url(serveUrl(r.spec.id));
     return s;
   }
 
@@ -353,6 +801,15 @@ struct CameraHub::Impl {
     if (r.state == state && r.detail == detail) return;
     r.state = state;
     r.detail = std::move(detail);
+    // Recorded and its picture checked while live only: an outage is a gap
+    // between two files, and a reconnected camera is judged afresh.
+    if (state == wire::CAMERA_LIVE) {
+      startRecorder(r);
+      startInspector(r);
+    } else {
+      closeRecorder(r, false);
+      stopInspector(r);
+    }
     {
       std::lock_guard lock(r.mu);
       r.publishedState = r.state;
@@ -514,8 +971,16 @@ struct CameraHub::Impl {
           }
           break;
         case wire::CAMERA_LIVE:
-          if (sinceFrame >= stallMs)
+          if (sinceFrame >= stallMs) {
             setState(r, wire::CAMERA_STALLED, fmt::format("no frame for {:g} s", options.stallAfterS));
+          } else {
+            std::string picture;
+            {
+              std::lock_guard lock(r.mu);
+              picture = r.picture;
+            }
+            setState(r, wire::CAMERA_LIVE, picture);  // frozen, black, tamper: a change is an event
+          }
           break;
         case wire::CAMERA_STALLED:
           if (sinceFrame < stallMs)
@@ -525,7 +990,12 @@ struct CameraHub::Impl {
           break;
         default: break;
       }
+      if (r.state == wire::CAMERA_LIVE) {  // after a failed recording or picture check
+        startRecorder(r);
+        startInspector(r);
+      }
     }
+    retention(now);
   }
 
   // worker
@@ -580,6 +1050,8 @@ struct CameraHub::Impl {
     for (auto &[id, relay] : *relays) {
       relay->retryTimer.reset();
       stopPipeline(*relay);
+      closeRecorder(*relay, true);
+      stopInspector(*relay);
       std::lock_guard lock(relay->mu);
       relay->outputs.clear();
     }
@@ -627,7 +1099,22 @@ int CameraHub::port() const {
 }
 
 std::string CameraHub::serveUrl(const std::string &cameraId) const {
-  return fmt::format("rtsp://{}:{}/cam/{}", impl_->options.host, port(), cameraId);
+  return impl_->serveUrl(cameraId);
+}
+
+std::vector<wire::RecordingSegment> CameraHub::takeSegments() {
+  std::lock_guard lock(impl_->changesMu);
+  return std::exchange(impl_->segments, {});
+}
+
+void CameraHub::closeRecordings(bool resume) {
+  impl_->runOnWorker([impl = impl_.get(), resume] {
+    for (auto &[id, relay] : *impl->relays) {
+      if (!resume) relay->recordRetryMs = std::numeric_limits<std::int64_t>::max();
+      impl->closeRecorder(*relay, true);
+      if (resume && relay->state == wire::CAMERA_LIVE) impl->startRecorder(*relay);
+    }
+  });
 }
 
 std::vector<wire::CameraStatus> CameraHub::takeChanges() {

@@ -7,6 +7,8 @@
 //   stall N    keep the sessions but send no frames
 //   freeze N   frames go on with one still picture
 //   black N    frames go on, all black
+//   cover N    frames go on, a flat grey picture with the clock (a covered lens)
+//   move N     frames go on, the picture turned upside down (the view moved)
 //   restore N  back to normal
 //   sessions   print the session counts
 // Prints "listening on rtsp://..." when ready and one line per RTSP session
@@ -56,7 +58,7 @@ struct Camera {
   std::string path;
   gst::GObjectPtr<GstRTSPMediaFactory> factory;  // our reference (the mount points hold another)
   bool mounted = true;
-  bool stalled = false, frozen = false, black = false;
+  bool stalled = false, frozen = false, black = false, covered = false, moved = false;
   int active = 0, total = 0;
   std::vector<gst::Ptr<GstElement>> media;  // the pipelines of the current media (normally one: shared)
 };
@@ -87,7 +89,15 @@ void apply(Camera &c) {
     gst::Ptr<GstElement> src(gst_bin_get_by_name(GST_BIN(bin.get()), "src"));
     gst::Ptr<GstElement> overlay(gst_bin_get_by_name(GST_BIN(bin.get()), "overlay"));
     gst::Ptr<GstElement> valve(gst_bin_get_by_name(GST_BIN(bin.get()), "valve"));
-    if (src) gst_util_set_object_arg(G_OBJECT(src.get()), "pattern", c.black ? "black" : "smpte");
+    gst::Ptr<GstElement> flip(gst_bin_get_by_name(GST_BIN(bin.get()), "flip"));
+    if (src) {
+      g_object_set(src.get(), "foreground-color", 0xff808080u, nullptr);  // grey, for solid-color
+      gst_util_set_object_arg(G_OBJECT(src.get()), "pattern",
+                              c.black     ? "black"
+                              : c.covered ? "solid-color"
+                                          : "smpte");
+    }
+    if (flip) gst_util_set_object_arg(G_OBJECT(flip.get()), "method", c.moved ? "rotate-180" : "none");
     if (overlay) g_object_set(overlay.get(), "silent", c.black || c.frozen ? TRUE : FALSE, nullptr);
     if (valve) g_object_set(valve.get(), "drop", c.stalled ? TRUE : FALSE, nullptr);
   }
@@ -186,16 +196,21 @@ void command(const std::string &line) {
     c.frozen = true;
   } else if (verb == "black") {
     c.black = true;
+  } else if (verb == "cover") {
+    c.covered = true;
+  } else if (verb == "move") {
+    c.moved = true;
   } else if (verb == "restore") {
-    c.stalled = c.frozen = c.black = false;
+    c.stalled = c.frozen = c.black = c.covered = c.moved = false;
     if (!c.mounted) {
       gst_rtsp_mount_points_add_factory(g_sim->mounts.get(), c.path.c_str(),
                                         GST_RTSP_MEDIA_FACTORY(g_object_ref(c.factory.get())));
       c.mounted = true;
     }
   } else {
-    say(fmt::format("error: unknown command \"{}\" (drop, stall, freeze, black, restore N; sessions; quit)",
-                    verb));
+    say(fmt::format(
+        "error: unknown command \"{}\" (drop, stall, freeze, black, cover, move, restore N; sessions; quit)",
+        verb));
     return;
   }
   apply(c);
@@ -265,7 +280,7 @@ int main(int argc, char **argv) {
       c.path = fmt::format("/cam/{}", c.n);
       auto launch = fmt::format(
           "( videotestsrc name=src is-live=true pattern=smpte ! "
-          "video/x-raw,width={},height={},framerate={}/1 "
+          "video/x-raw,width={},height={},framerate={}/1 ! videoflip name=flip method=none "
           "! clockoverlay name=overlay text=\"cam {}\" time-format=\"%Y-%m-%d %H:%M:%S\" halignment=left "
           "valignment=top shaded-background=true ! videoconvert ! {} ! h264parse ! valve name=valve "
           "! rtph264pay name=pay0 pt=96 config-interval=-1 )",

@@ -5,7 +5,10 @@
 // are relayed and re-served over RTSP; each change of a camera's health
 // state goes to the centre as a CameraStatus. Its edge rules (`rules:`)
 // raise alerts locally, so a cut link still produces them (they wait in the
-// outbox); the rule file is reloaded when it changes.
+// outbox); the rule file is reloaded when it changes. Cameras are recorded
+// in segments when `cameras.recording` is set; each finished segment goes to
+// the centre's index as a RecordingSegment. `--probe URL` only prints what a
+// camera sends (codec, resolution, fps, bitrate) and exits.
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -24,6 +27,7 @@
 #include "liandong/ingest/camera_relay.h"
 #include "liandong/ingest/modbus_source.h"
 #include "liandong/ingest/mqtt_source.h"
+#include "liandong/ingest/probe.h"
 #include "liandong/ingest/simulated_sensor.h"
 #include "liandong/ingest/sl651_server.h"
 
@@ -107,10 +111,31 @@ int main(int argc, char **argv) {
   CLI::App app{"Liandong ingest node: sensors and cameras to the command centre"};
   std::string configFile, logLevel;
   double duration = 0;
-  app.add_option("-c,--config", configFile, "node configuration (YAML)")->required();
+  std::string probeUrl;
+  auto *configOpt = app.add_option("-c,--config", configFile, "node configuration (YAML)");
+  app.add_option("--probe", probeUrl,
+                 "print codec, resolution, fps and bitrate of each stream of a camera URL, then exit")
+      ->excludes(configOpt);
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error (overrides the configuration)");
-  app.add_option("--duration", duration, "stop after this many seconds (0 = run until SIGINT/SIGTERM)");
+  app.add_option("--duration", duration,
+                 "stop after this many seconds (0 = run until SIGINT/SIGTERM); with --probe, the time limit "
+                 "(default 10)");
   CLI11_PARSE(app, argc, argv);
+
+  if (!probeUrl.empty()) {
+    try {
+      for (const auto &stream : ingest::probeStreams(probeUrl, 2, duration > 0 ? duration : 10))
+        std::printf("%s\n", ingest::describe(stream).c_str());
+      return 0;
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "liandong-ingest: %s\n", e.what());
+      return kExitFailure;
+    }
+  }
+  if (configFile.empty()) {
+    std::fprintf(stderr, "liandong-ingest: --config is required (or --probe URL)\n");
+    return kExitConfig;
+  }
 
   NodeConfig config;
   try {
@@ -197,6 +222,19 @@ int main(int argc, char **argv) {
         if (sender.publish(std::move(alert))) ++alertsRaised;
       }
     };
+    // Finished recording segments (and those retention deleted) go to the
+    // centre's index, with the camera's position.
+    auto publishSegments = [&] {
+      for (auto &seg : cameras->takeSegments()) {
+        wire::Envelope env;
+        env.set_kind(seg.removed() ? wire::KIND_CANCEL : wire::KIND_SENSOR_STATUS);
+        auto [lat, lon] = cameraPlaces[seg.camera_id()];
+        env.mutable_target_area()->set_latitude(lat);
+        env.mutable_target_area()->set_longitude(lon);
+        *env.mutable_recording_segment() = std::move(seg);
+        sender.publish(std::move(env));
+      }
+    };
     while (!stop && (endAt == 0 || steadyMs() < endAt)) {
       auto now = nowUs();
       for (auto &s : sensors) {
@@ -221,6 +259,7 @@ int main(int argc, char **argv) {
           *env.mutable_camera_status() = std::move(status);
           sender.publish(std::move(env));
         }
+        publishSegments();
         // Every few seconds each camera's state as a reading (camera_state:
         // 0 live, 1 connecting, 2 stalled, 3 offline): an availability
         // series in PostGIS, and what camera-health rules (with a minimum
@@ -259,6 +298,10 @@ int main(int argc, char **argv) {
                   sender.peerAlive() ? "connected" : "not connected");
         lastReport = steadyMs();
       }
+    }
+    if (cameras) {  // the files being written are finished and indexed
+      cameras->closeRecordings();
+      publishSegments();
     }
     // Give the link a moment to deliver what is queued; the outbox keeps the rest.
     sender.waitAcked(outbox.lastSequence(), 2000);

@@ -21,6 +21,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "camera_sim_fixture.h"
 #include "liandong/core/config.h"
 #include "liandong/core/errors.h"
 #include "liandong/ingest/camera_relay.h"
@@ -31,6 +32,8 @@ using namespace liandong;
 using namespace liandong::ingest;
 using liandong::testing::freeTcpPort;
 using liandong::testing::Process;
+using liandong::testing::Simulator;
+using liandong::testing::TempDir;
 using liandong::testing::waitUntil;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -62,53 +65,6 @@ std::string configError(const std::string &yaml) {
   }
   return "(no error)";
 }
-
-// A temporary folder removed with the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("liandong-camera-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  static int &counter() {
-    static int n = 0;
-    return n;
-  }
-};
-
-// The simulator process with its control FIFO.
-struct Simulator {
-  TempDir dir;
-  int port = freeTcpPort();
-  std::unique_ptr<Process> process;
-  explicit Simulator(int cameras) {
-    process = std::make_unique<Process>(
-        kBin + "/ingest/liandong-camera-sim",
-        std::vector<std::string>{"--port", std::to_string(port), "--cameras", std::to_string(cameras),
-                                 "--fps", "15", "--width", "320", "--height", "240", "--bitrate-kbps", "300",
-                                 "--control", (dir.path / "control").string()},
-        (dir.path / "sim.log").string());
-    if (!process->waitForOutput("listening on", 20000))
-      throw Error("the camera simulator did not start: " + process->output());
-  }
-  std::string url(int n) const {
-    return "rtsp://127.0.0.1:" + std::to_string(port) + "/cam/" + std::to_string(n);
-  }
-  void send(const std::string &line) const {
-    int fd = ::open((dir.path / "control").c_str(), O_WRONLY | O_NONBLOCK);
-    if (fd < 0) throw SystemError("open the simulator's control FIFO", errno);
-    auto text = line + "\n";
-    auto n = ::write(fd, text.data(), text.size());
-    ::close(fd);
-    if (n != static_cast<ssize_t>(text.size())) throw Error("short write to the control FIFO");
-  }
-  std::string output() const { return process->output(); }
-};
 
 CameraOptions hubOptions(std::vector<CameraSpec> cameras) {
   CameraOptions o;

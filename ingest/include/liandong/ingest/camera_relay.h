@@ -4,7 +4,9 @@
 // rtsp://<node>:<port>/cam/<id> to any number of viewers, with a health state
 // per camera (connecting / live / stalled / offline, last-frame time, fps and
 // bitrate measured from the buffers) reported as wire::CameraStatus on every
-// change of state, and a JPEG snapshot of the latest frame on demand.
+// change of state, continuous recording in segments (splitmuxsink, no
+// re-encode) with retention and a RecordingSegment per finished file, and a
+// JPEG snapshot of the latest frame on demand.
 // liandong-ingest owns one CameraHub; the tests drive it against the real
 // camera simulator (tools/camera_sim.cpp).
 #pragma once
@@ -18,6 +20,8 @@
 
 #include "liandong.pb.h"
 #include "liandong/core/config.h"
+#include "liandong/ingest/picture_health.h"
+#include "liandong/ingest/recording.h"
 
 namespace liandong::ingest {
 
@@ -32,15 +36,21 @@ struct CameraSpec {
   CameraTransport transport = CameraTransport::Tcp;
   int latencyMs = 200;  // rtspsrc jitterbuffer (keep small; no second jitterbuffer)
   double latitude = 0, longitude = 0;
+  bool record = true;   // recorded when the node records (`recording:`)
+  double segmentS = 0;  // segment length; 0 = the node's recording.segment_s
 };
 
 struct CameraOptions {
-  std::string host = "127.0.0.1";  // where the node re-serves its cameras
-  int port = 8554;                 // 0 = any free port (tests); see CameraHub::port()
-  double stallAfterS = 3;          // live -> stalled after this long without a frame
-  double offlineAfterS = 10;       // stalled (or connecting) this long -> offline, reconnect
-  double reconnectMinS = 1;        // back-off: min * 2^n, capped at max, with jitter
+  std::string host = "127.0.0.1";           // where the node re-serves its cameras
+  std::string advertiseHost = "127.0.0.1";  // the host in the re-serve URLs given to consoles
+  int port = 8554;                          // 0 = any free port (tests); see CameraHub::port()
+  double stallAfterS = 3;                   // live -> stalled after this long without a frame
+  double offlineAfterS = 10;                // stalled (or connecting) this long -> offline, reconnect
+  double reconnectMinS = 1;                 // back-off: min * 2^n, capped at max, with jitter
   double reconnectMaxS = 30;
+  double pictureCheckS = 1;                   // decode a keyframe this often for picture health (0 = off)
+  PictureOptions picture;                     // when a picture is frozen, black or tampered with
+  std::optional<RecordingOptions> recording;  // continuous recording (off when absent)
   std::vector<CameraSpec> cameras;
 };
 
@@ -66,7 +76,7 @@ public:
 
   // The port the node's RTSP server listens on (the bound one when port 0).
   int port() const;
-  // rtsp://host:port/cam/<id> for a configured camera.
+  // rtsp://<advertise host>:port/cam/<id> for a configured camera.
   std::string serveUrl(const std::string &cameraId) const;
   // The status changes since the last call, oldest first (what the node publishes).
   std::vector<wire::CameraStatus> takeChanges();
@@ -76,6 +86,13 @@ public:
   // Every camera's current status, with fps and bitrate of the last seconds.
   std::vector<wire::CameraStatus> statuses() const;
   std::optional<wire::CameraStatus> status(const std::string &cameraId) const;
+  // The recording segments closed (or deleted by retention, `removed`)
+  // since the last call, oldest first: what the node sends to the centre's index.
+  std::vector<wire::RecordingSegment> takeSegments();
+  // Closes every open segment now (each is finished and its segment queued
+  // for takeSegments()); recording resumes while cameras are live unless
+  // `resume` is false (the node is stopping).
+  void closeRecordings(bool resume = false);
   // Upstream connection attempts so far (1 + reconnects) for one camera.
   int attempts(const std::string &cameraId) const;
   // A JPEG of the latest frame: the cached group of pictures (keyframe and
