@@ -151,6 +151,11 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
     c.url = d.literal("url");
     if (c.url.rfind("rtsp://", 0) != 0 && c.url.rfind("rtsps://", 0) != 0)
       d.fail("url", "\"" + redactCredentials(c.url) + "\" is not an rtsp:// or rtsps:// URL");
+    if (d.has("sub_url")) {
+      c.subUrl = d.literal("sub_url");
+      if (c.subUrl.rfind("rtsp://", 0) != 0 && c.subUrl.rfind("rtsps://", 0) != 0)
+        d.fail("sub_url", "\"" + redactCredentials(c.subUrl) + "\" is not an rtsp:// or rtsps:// URL");
+    }
     auto t = d.choice("transport", {"tcp", "udp", "auto"}, "tcp");
     c.transport = t == "tcp"   ? CameraTransport::Tcp
                   : t == "udp" ? CameraTransport::Udp
@@ -221,6 +226,7 @@ struct Inspector {
 
 struct Relay {
   CameraSpec spec;
+  bool isSub = false;   // the sub stream of spec.id minus "/sub"
   std::string safeUrl;  // spec.url with the credentials masked: the only form logged
 
   // worker
@@ -793,6 +799,7 @@ struct CameraHub::Impl {
     s.set_fps(r.fps);
     s.set_bitrate_kbps(r.kbps);
     s.set_serve_url(serveUrl(r.spec.id));
+    if (!r.spec.subUrl.empty() && !r.isSub) s.set_sub_url(serveUrl(r.spec.id + "/sub"));
     return s;
   }
 
@@ -805,7 +812,7 @@ struct CameraHub::Impl {
     // between two files, and a reconnected camera is judged afresh.
     if (state == wire::CAMERA_LIVE) {
       startRecorder(r);
-      startInspector(r);
+      if (!r.isSub) startInspector(r);
     } else {
       closeRecorder(r, false);
       stopInspector(r);
@@ -820,7 +827,9 @@ struct CameraHub::Impl {
       log->warn("camera {} ({}): {}{}{}", r.spec.id, r.safeUrl, cameraStateName(state),
                 r.detail.empty() ? "" : ": ", r.detail);
     else
-      log->info("camera {} ({}): {}", r.spec.id, r.safeUrl, cameraStateName(state));
+      log->info("camera {} ({}): {}{}{}", r.spec.id, r.safeUrl, cameraStateName(state),
+                r.detail.empty() ? "" : ": ", r.detail);
+    if (r.isSub) return;  // a camera's status is that of its main stream
     std::function<void(const wire::CameraStatus &)> cb;
     {
       std::lock_guard lock(changesMu);
@@ -1066,6 +1075,17 @@ CameraHub::CameraHub(CameraOptions options) : impl_(std::make_unique<Impl>()) {
     r->spec = spec;
     r->safeUrl = redactCredentials(spec.url);
     (*impl_->relays)[spec.id] = std::move(r);
+    if (spec.subUrl.empty()) continue;
+    // The sub stream: a relay of its own at /cam/<id>/sub, neither recorded
+    // nor judged nor reported (the camera's status is its main stream's).
+    auto sub = std::make_shared<Relay>();
+    sub->spec = spec;
+    sub->spec.id = spec.id + "/sub";
+    sub->spec.url = spec.subUrl;
+    sub->spec.record = false;
+    sub->isSub = true;
+    sub->safeUrl = redactCredentials(spec.subUrl);
+    (*impl_->relays)[sub->spec.id] = std::move(sub);
   }
   impl_->context.reset(g_main_context_new());
   impl_->loop.reset(g_main_loop_new(impl_->context.get(), FALSE));
@@ -1129,7 +1149,8 @@ void CameraHub::onChange(std::function<void(const wire::CameraStatus &)> callbac
 
 std::vector<wire::CameraStatus> CameraHub::statuses() const {
   std::vector<wire::CameraStatus> out;
-  for (auto &[id, r] : *impl_->relays) out.push_back(impl_->statusOf(*r));
+  for (auto &[id, r] : *impl_->relays)
+    if (!r->isSub) out.push_back(impl_->statusOf(*r));
   return out;
 }
 

@@ -144,7 +144,7 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
   offline_after_s: 8
   devices:
     - {id: pyu-gate-1, url: "rtsp://admin:secret@192.0.2.10:554/Streaming/Channels/101", transport: auto, latency_ms: 150, latitude: 22.94, longitude: 113.38}
-    - {id: pyu_2, url: "rtsp://192.0.2.11/live"}
+    - {id: pyu_2, url: "rtsp://192.0.2.11/live", sub_url: "rtsp://u:p@192.0.2.11/sub"}
 )",
                                     "node.yaml");
   auto o = readCameraOptions(cfg);
@@ -158,6 +158,8 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
   EXPECT_EQ(o->cameras[0].transport, CameraTransport::Auto);
   EXPECT_EQ(o->cameras[0].latencyMs, 150);
   EXPECT_EQ(o->cameras[1].transport, CameraTransport::Tcp);
+  EXPECT_EQ(o->cameras[1].subUrl, "rtsp://u:p@192.0.2.11/sub");
+  EXPECT_EQ(o->cameras[0].subUrl, "");
   EXPECT_FALSE(readCameraOptions(ConfigNode::loadString("logging: {level: info}\n", "node.yaml")));
 }
 
@@ -299,4 +301,28 @@ TEST(CameraRelay, WrongOrUnreachableUrlsAreOfflineWithAReason) {
   Viewer v(hub.serveUrl("nowhere"));
   EXPECT_TRUE(waitUntil([&] { return !v.error().empty(); }, 20000));
   EXPECT_EQ(v.frames, 0);
+}
+
+TEST(CameraRelay, SubStreamIsServedBesideTheMainOne) {
+  Simulator sim(2);
+  auto gate = camera("gate", sim.url(1));
+  gate.subUrl = sim.url(2);  // the simulator's second camera plays the sub stream
+  auto options = hubOptions({gate});
+  options.advertiseHost = "198.51.100.4";
+  CameraHub hub(options);
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
+  auto s = hub.status("gate");
+  auto base = "rtsp://198.51.100.4:" + std::to_string(hub.port()) + "/cam/gate";
+  EXPECT_EQ(s->serve_url(), base);
+  EXPECT_EQ(s->sub_url(), base + "/sub");
+  // A viewer of the sub stream gets pictures, over the node's one session to it.
+  auto local = "rtsp://127.0.0.1:" + std::to_string(hub.port()) + "/cam/gate/sub";
+  ASSERT_TRUE(waitUntil(
+      [&] { return hub.status("gate/sub") && hub.status("gate/sub")->state() == wire::CAMERA_LIVE; }, 20000));
+  Viewer v(local);
+  EXPECT_TRUE(waitUntil([&] { return v.frames >= 10; }, 30000)) << v.error();
+  EXPECT_THAT(sim.output(), HasSubstr("cam/2 sessions: active 1, total 1"));
+  // One camera to report: the sub stream makes no status of its own.
+  EXPECT_EQ(hub.statuses().size(), 1u);
+  for (const auto &c : hub.takeChanges()) EXPECT_EQ(c.camera_id(), "gate");
 }

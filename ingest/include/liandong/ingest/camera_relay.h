@@ -1,7 +1,8 @@
 // Cameras on an ingest node (`cameras:` in its configuration): per camera
 // exactly one upstream RTSP connection (rtspsrc, H.264 passed through without
 // decoding), re-served by the node's own RTSP server at
-// rtsp://<node>:<port>/cam/<id> to any number of viewers, with a health state
+// rtsp://<node>:<port>/cam/<id> (and its sub stream at /cam/<id>/sub) to any
+// number of viewers, with a health state
 // per camera (connecting / live / stalled / offline, last-frame time, fps and
 // bitrate measured from the buffers) reported as wire::CameraStatus on every
 // change of state, continuous recording in segments (splitmuxsink, no
@@ -31,8 +32,9 @@ namespace liandong::ingest {
 enum class CameraTransport { Tcp, Udp, Auto };
 
 struct CameraSpec {
-  std::string id;   // [A-Za-z0-9_-]{1,64}; the path /cam/<id> on the node
-  std::string url;  // rtsp://[user:pass@]host[:port]/path; never logged unredacted
+  std::string id;      // [A-Za-z0-9_-]{1,64}; the path /cam/<id> on the node
+  std::string url;     // rtsp://[user:pass@]host[:port]/path; never logged unredacted
+  std::string subUrl;  // the camera's sub stream (optional), re-served at /cam/<id>/sub
   CameraTransport transport = CameraTransport::Tcp;
   int latencyMs = 200;  // rtspsrc jitterbuffer (keep small; no second jitterbuffer)
   double latitude = 0, longitude = 0;
