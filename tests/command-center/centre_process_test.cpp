@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include "liandong/alerts/cap.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
+#include "liandong/core/link/clone.h"
 #include "liandong/core/link/query.h"
 #include "liandong/core/link/sender.h"
 #include "pg_fixture.h"
@@ -1033,6 +1035,116 @@ TEST(CentreProcess, AnAlertBecomesAnIncidentTheOfficerRunsOverTheQueryApi) {
   auto tampered = run(audit + "; echo exit=$?");
   EXPECT_NE(tampered.find("TAMPERED"), std::string::npos) << tampered;
   EXPECT_NE(tampered.find("exit=1"), std::string::npos) << tampered;
+}
+
+// Live state on the consoles by who signs in: the county officer sees every
+// reading, the officer of one street only that street's, a console key held
+// to one street sees that street without signing in, and an officer of
+// another county is refused at this county's console.
+TEST(CentreProcess, ConsolesGetTheLiveStateOfTheirJurisdictionOnly) {
+  Deployment d("views");
+  auto street = generateCurveKeyPair("console-street");
+  writeCurveKeyFile(d.dir / "street.key", street);
+  auto yaml = readFile((d.dir / "centre.yaml").string());
+  auto at = yaml.find("import:\n");
+  ASSERT_NE(at, std::string::npos);
+  yaml.insert(at, "  - {id: console-street, public_key: '" + street.publicZ85 + "'REGION}\n");
+  yaml += "  towns: [" + sourceDir() + "/configs/data/geo/towns-440100.csv]\n";
+  auto withRegion = [&](const std::string &region) {
+    auto y = yaml;
+    y.replace(y.find("REGION"), 6, region);
+    writeFile(d.dir / "centre.yaml", y);
+  };
+  // Which streets the two Panyu gauges stand in (towns are approximate polygons).
+  withRegion("");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  pqxx::connection c(d.db);
+  auto townOf = [&](double lon, double lat) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "SELECT code FROM regions WHERE tier = 'town' AND "
+        "ST_Contains(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))",
+        lon, lat);
+    return r.empty() ? std::string() : r[0][0].as<std::string>();
+  };
+  std::string g1Town = townOf(113.365, 22.945), g2Town = townOf(113.49, 22.95);
+  ASSERT_FALSE(g1Town.empty());
+  ASSERT_FALSE(g2Town.empty());
+  ASSERT_NE(g1Town, g2Town) << "the test needs the two gauges in different streets";
+  EXPECT_EQ(centre->stop(), 0);
+  withRegion(", region: \"" + g1Town + "\"");
+  centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  addUser(d, "zhang", "duty_officer", "440113", "correct horse");
+  addUser(d, "li", "duty_officer", g1Town, "street officer");
+  addUser(d, "wang", "duty_officer", "440106", "battery staple");
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(d.waitCount("SELECT count(DISTINCT sensor_id) FROM readings", 3, 30000)) << centre->output();
+
+  zmq::context_t ctx(1);
+  link::QueryClient queries(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                            d.console);
+  auto signIn = [&](const std::string &user, const std::string &password) {
+    wire::Query login;
+    login.mutable_login()->set_user(user);
+    login.mutable_login()->set_password(password);
+    return ask(queries, "", login).login().session();
+  };
+  auto options = [&](const CurveKeyPair &keys, const std::string &session) {
+    link::CloneClientOptions o;
+    o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(d.updates);
+    o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(d.snapshot);
+    o.serverPublicZ85 = d.centre.publicZ85;
+    o.keys = keys;
+    o.session = session;
+    return o;
+  };
+  std::mutex m;
+  std::string wangRefused;
+  link::CloneClient::Callbacks refusedCb;
+  refusedCb.onRefused = [&](const std::string &why) {
+    std::lock_guard lock(m);
+    wangRefused = why;
+  };
+  link::CloneClient county(ctx, options(d.console, signIn("zhang", "correct horse")), {});
+  link::CloneClient streetOfficer(ctx, options(d.console, signIn("li", "street officer")), {});
+  link::CloneClient streetKey(ctx, options(street, ""), {});
+  link::CloneClient otherCounty(ctx, options(d.console, signIn("wang", "battery staple")), refusedCb);
+  auto readingsOf = [](const link::CloneClient &client) {
+    std::set<std::string> out;
+    for (const auto &[key, item] : client.state())
+      if (key.starts_with("reading/")) out.insert(key);
+    return out;
+  };
+  auto lastOf = [](const link::CloneClient &client) { return client.lastSequence(); };
+  ASSERT_TRUE(waitUntil([&] { return readingsOf(county).size() == 3; }, 20000));
+  // Updates keep coming (a reading every 10-50 ms); let each console take many.
+  auto before = lastOf(streetOfficer);
+  ASSERT_TRUE(waitUntil([&] { return lastOf(streetOfficer) > before + 50; }, 20000));
+  EXPECT_EQ(readingsOf(county), (std::set<std::string>{"reading/g1", "reading/g2", "reading/far"}));
+  EXPECT_EQ(readingsOf(streetOfficer), (std::set<std::string>{"reading/g1"}));
+  EXPECT_EQ(readingsOf(streetKey), (std::set<std::string>{"reading/g1"}));
+  EXPECT_EQ(streetOfficer.resyncs(), 0u) << "another street's readings are not a gap";
+  EXPECT_EQ(streetKey.resyncs(), 0u);
+  auto place = streetOfficer.state().at("reading/g1").region_path();
+  ASSERT_EQ(place.size(), 4);
+  EXPECT_EQ(place[3], g1Town);
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        std::lock_guard lock(m);
+        return !wangRefused.empty();
+      },
+      10000));
+  {
+    std::lock_guard lock(m);
+    EXPECT_NE(wangRefused.find("jurisdiction 440106 is outside this console's region 440113"),
+              std::string::npos)
+        << wangRefused;
+  }
+  EXPECT_TRUE(otherCounty.state().empty());
+  EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 
 // A field agency on its phone or laptop: liandong-report raises an incident

@@ -7,6 +7,7 @@
 #include "liandong/core/clock.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/security.h"
+#include "liandong/core/region_code.h"
 #include "process.h"
 
 using namespace liandong;
@@ -89,8 +90,10 @@ TEST_F(CloneTest, SnapshotThenOrderedUpdates) {
   auto removed = item("reading/b", 0);
   removed.set_removed(true);
   server->publish(removed);
-  ASSERT_TRUE(serveUntil(*server, [&] { return client.lastSequence() == server->updateSequence(); }))
+  ASSERT_TRUE(serveUntil(*server, [&] { return client.state().count("reading/b") == 0; }))
       << client.lastSequence() << " of " << server->updateSequence();
+  EXPECT_EQ(client.lastSequence(), 101u) << "the viewer's own sequence: every update it was sent";
+  EXPECT_EQ(client.resyncs(), 0u);
   auto state = client.state();
   EXPECT_EQ(state.size(), 1u);
   EXPECT_EQ(state.at("reading/a").source().reading().value(), 109);
@@ -135,10 +138,170 @@ TEST_F(CloneTest, RegionFilterLimitsTheSnapshot) {
   auto o = clientOptions();
   o.regionFilter = "440113";
   CloneClient client(cctx, o, {});
-  ASSERT_TRUE(serveUntil(*server, [&] { return client.lastSequence() == 2; }));
+  ASSERT_TRUE(serveUntil(*server, [&] { return client.linkUp(); }));
   auto state = client.state();
   EXPECT_EQ(state.count("reading/panyu"), 1u);
   EXPECT_EQ(state.count("reading/tianhe"), 0u);
+}
+
+TEST(RegionCode, ContainmentFollowsTheTiersNotTheTrailingZeros) {
+  EXPECT_TRUE(regionCovers("440000", "440113007"));
+  EXPECT_TRUE(regionCovers("440100", "440113"));
+  EXPECT_TRUE(regionCovers("440113", "440113007"));
+  EXPECT_TRUE(regionCovers("440113007", "440113007"));
+  EXPECT_FALSE(regionCovers("440113007", "440113"));
+  EXPECT_FALSE(regionCovers("440110", "440115")) << "a county is not a prefix of its neighbours";
+  EXPECT_FALSE(regionCovers("440113100", "440113101"));
+  EXPECT_FALSE(regionCovers("440100", "440200"));
+  EXPECT_FALSE(regionCovers("", "440113"));
+  EXPECT_FALSE(regionCovers("44x113", "440113"));
+  EXPECT_EQ(regionPath("440113007"), (std::vector<std::string>{"440000", "440100", "440113", "440113007"}));
+  EXPECT_EQ(regionPath("441900003"), (std::vector<std::string>{"440000", "441900", "441900003"}));
+  EXPECT_EQ(regionPath("440000"), (std::vector<std::string>{"440000"}));
+  EXPECT_TRUE(regionPath("4401").empty());
+}
+
+// Two consoles with different jurisdictions: each gets only what it may see,
+// and its own sequence has no holes for what it may not (no resyncs).
+TEST_F(CloneTest, EachViewerGetsOnlyItsJurisdictionWithoutGaps) {
+  zmq::context_t sctx(1), cctx(1);
+  auto town = generateCurveKeyPair("console-town");
+  ZapAuthenticator zap(sctx, {{console_.publicZ85, console_.id}, {town.publicZ85, town.id}});
+  CloneServerOptions o;
+  o.id = "centre";
+  o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
+  o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
+  o.keys = server_;
+  o.heartbeatIntervalMs = 100;
+  std::vector<std::string> asked;
+  o.admit = [&](const std::string &keyId, const wire::SnapshotRequest &r) {
+    asked.push_back(keyId + ":" + r.session());
+    CloneAccess a;
+    a.who = keyId;
+    if (keyId == "console-town")
+      a.sees = [](const wire::StateUpdate &u) {
+        return u.region_path_size() > 0 && regionCovers("440113007", u.region_path(u.region_path_size() - 1));
+      };
+    return a;
+  };
+  CloneServer server(sctx, o);
+  auto placed = [](const std::string &key, double v, const std::string &code) {
+    auto u = item(key, v, code.substr(0, 6));
+    for (auto &c : regionPath(code)) u.add_region_path(c);
+    return u;
+  };
+  server.publish(placed("reading/shiqiao", 1, "440113007"));
+  server.publish(placed("reading/shawan", 2, "440113008"));
+  auto townOptions = clientOptions();
+  townOptions.keys = town;
+  townOptions.session = "token-of-wang";
+  CloneClient all(cctx, clientOptions(), {});
+  CloneClient mine(cctx, townOptions, {});
+  ASSERT_TRUE(serveUntil(server, [&] { return all.linkUp() && mine.linkUp(); }));
+  EXPECT_EQ(all.state().size(), 2u);
+  ASSERT_EQ(mine.state().size(), 1u);
+  EXPECT_EQ(mine.state().count("reading/shiqiao"), 1u);
+  EXPECT_NE(std::find(asked.begin(), asked.end(), "console-town:token-of-wang"), asked.end())
+      << "the session reaches the admit decision";
+  EXPECT_NE(all.viewer(), mine.viewer());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the subscriptions settle
+  for (int i = 0; i < 50; ++i) {
+    server.publish(placed("reading/shawan", 10 + i, "440113008"));
+    server.publish(placed("reading/shiqiao", 10 + i, "440113007"));
+    server.publish(placed("reading/tianhe", 10 + i, "440106"));
+  }
+  ASSERT_TRUE(serveUntil(server, [&] {
+    auto a = all.state(), m = mine.state();
+    return a.count("reading/tianhe") && a.at("reading/tianhe").source().reading().value() == 59 &&
+           m.at("reading/shiqiao").source().reading().value() == 59;
+  }));
+  serveUntil(
+      server, [] { return false; }, 400);  // heartbeats pass: no gap is claimed
+  EXPECT_EQ(mine.state().size(), 1u) << "other towns and counties never reach the town console";
+  EXPECT_EQ(mine.lastSequence(), 50u);
+  EXPECT_EQ(all.lastSequence(), 150u);
+  EXPECT_EQ(mine.resyncs(), 0u);
+  EXPECT_EQ(all.resyncs(), 0u);
+  EXPECT_EQ(server.viewers(), 2u);
+}
+
+// A refused viewer is told why, gets nothing, and is let in once admitted;
+// losing admission later (an expired session) cuts it off.
+TEST_F(CloneTest, RefusedViewerIsToldWhyAndRecheckCutsItOff) {
+  zmq::context_t sctx(1), cctx(1);
+  ZapAuthenticator zap(sctx, {{console_.publicZ85, console_.id}});
+  CloneServerOptions o;
+  o.id = "centre";
+  o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
+  o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
+  o.keys = server_;
+  o.heartbeatIntervalMs = 100;
+  o.recheckIntervalMs = 300;
+  std::atomic<bool> admitted{false};
+  o.admit = [&](const std::string &, const wire::SnapshotRequest &r) {
+    CloneAccess a;
+    if (!admitted || r.session() != "good") a.refused = "session expired or unknown";
+    return a;
+  };
+  CloneServer server(sctx, o);
+  server.publish(item("reading/a", 1));
+  std::mutex m;
+  std::vector<std::string> reasons;
+  CloneClient::Callbacks cb;
+  cb.onRefused = [&](const std::string &why) {
+    std::lock_guard lock(m);
+    reasons.push_back(why);
+  };
+  auto opts = clientOptions();
+  opts.session = "good";
+  CloneClient client(cctx, opts, cb);
+  ASSERT_TRUE(serveUntil(server, [&] {
+    std::lock_guard lock(m);
+    return !reasons.empty();
+  }));
+  {
+    std::lock_guard lock(m);
+    EXPECT_EQ(reasons.front(), "session expired or unknown");
+  }
+  EXPECT_TRUE(client.state().empty());
+  EXPECT_FALSE(client.linkUp());
+  admitted = true;
+  ASSERT_TRUE(serveUntil(server, [&] { return client.linkUp(); })) << "asks again and is let in";
+  EXPECT_EQ(client.state().size(), 1u);
+  auto refusedBefore = server.refusals();
+  admitted = false;  // e.g. the user was disabled
+  ASSERT_TRUE(serveUntil(server, [&] { return !client.linkUp(); }));
+  EXPECT_GT(server.refusals(), refusedBefore);
+  server.publish(item("reading/a", 2));
+  serveUntil(
+      server, [] { return false; }, 300);
+  EXPECT_EQ(server.viewers(), 0u) << "a refused viewer is dropped";
+}
+
+// A subscriber that asks for everything (or another console's topic it
+// cannot know) is granted nothing.
+TEST_F(CloneTest, SubscribingToEverythingIsNotGranted) {
+  zmq::context_t sctx(1), cctx(1);
+  ZapAuthenticator zap(sctx, {{console_.publicZ85, console_.id}});
+  auto server = makeServer(sctx);
+  CloneClient honest(cctx, clientOptions(), {});
+  zmq::socket_t sneak(cctx, zmq::socket_type::sub);
+  sneak.set(zmq::sockopt::linger, 0);
+  makeCurveClient(sneak, console_, server_.publicZ85);
+  sneak.set(zmq::sockopt::subscribe, "");
+  sneak.set(zmq::sockopt::subscribe, "v/");
+  sneak.connect("tcp://127.0.0.1:" + std::to_string(updates_));
+  ASSERT_TRUE(serveUntil(*server, [&] { return honest.linkUp(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 20; ++i) server->publish(item("reading/a", i));
+  ASSERT_TRUE(serveUntil(*server, [&] {
+    auto s = honest.state();
+    return s.count("reading/a") && s.at("reading/a").source().reading().value() == 19;
+  }));
+  zmq::message_t m;
+  int got = 0;
+  while (sneak.recv(m, zmq::recv_flags::dontwait)) ++got;
+  EXPECT_EQ(got, 0) << "the sneak received the honest console's updates";
 }
 
 TEST_F(CloneTest, UnlistedConsoleGetsNothing) {

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
+#include "console_views.h"
 #include "liandong/alerts/cap.h"
 #include "liandong/alerts/rules.h"
 #include "liandong/core/clock.h"
@@ -116,13 +117,25 @@ std::string firstLine(const std::string &text) {
   return text.substr(0, text.find('\n'));
 }
 
-link::CloneServerOptions cloneOptions(const CentreConfig &config) {
+link::CloneServerOptions cloneOptions(
+    const CentreConfig &config,
+    std::function<link::CloneAccess(const std::string &, const wire::SnapshotRequest &)> admit) {
   link::CloneServerOptions co;
   co.id = config.id;
   co.updatesEndpoint = config.updatesEndpoint;
   co.snapshotEndpoint = config.snapshotEndpoint;
   co.keys = config.keys;
+  co.admit = std::move(admit);
   return co;
+}
+
+// Where a message happened, when it says.
+std::optional<std::pair<double, double>> pointOf(const wire::Envelope &env) {
+  if (env.has_reading()) return std::pair{env.reading().longitude(), env.reading().latitude()};
+  if (env.has_alert()) return std::pair{env.alert().longitude(), env.alert().latitude()};
+  if (env.has_target_area() && (env.target_area().longitude() != 0 || env.target_area().latitude() != 0))
+    return std::pair{env.target_area().longitude(), env.target_area().latitude()};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -136,14 +149,19 @@ struct Centre::Impl {
         regionNames(prepareDatabaseOrThrow(config, log)),
         context(1),
         zap(context, config.admitted),
-        clone(context, cloneOptions(config)),
+        // Consoles are admitted from the main loop (clone.poll), once `views` exists.
+        clone(context,
+              cloneOptions(config, [this](const std::string &key,
+                                          const wire::SnapshotRequest &r) { return views->access(key, r); })),
         store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
     if (config.parent) parent = makeSender(*config.parent);
     for (const auto &child : config.children) children[child.id] = makeSender(child);
     desk = std::make_unique<IncidentDesk>(config.conninfo, incidentOptions(config));
+    views = std::make_unique<ConsoleViews>(config, *desk);
     for (auto &u : store.loadState()) {
       u.set_region_name(regionName(u.region_code()));
-      clone.publish(std::move(u));
+      auto point = pointOf(u.source());
+      show(std::move(u), point);
     }
     for (auto &inc : desk->list(Actor::system("startup"), false, 1000)) tellConsoles(inc);
     if (!config.queryEndpoint.empty()) {
@@ -316,6 +334,13 @@ struct Centre::Impl {
     std::string county = inc.region_codes_size() >= 3 ? inc.region_codes(2) : config.region;
     u.set_region_code(county);
     u.set_region_name(regionName(county));
+    for (const auto &code : inc.region_codes()) u.add_region_path(code);
+    show(std::move(u));
+  }
+
+  // To the consoles that may see it (ConsoleViews), placed at the finest tier.
+  void show(wire::StateUpdate u, std::optional<std::pair<double, double>> point = std::nullopt) {
+    views->place(u, point);
     clone.publish(std::move(u));
   }
 
@@ -366,7 +391,8 @@ struct Centre::Impl {
           const auto &codes = e.change.incident.region_codes();
           u.set_region_code(codes.size() >= 3 ? codes[2] : config.region);
           u.set_region_name(regionName(u.region_code()));
-          clone.publish(std::move(u));
+          for (const auto &code : codes) u.add_region_path(code);
+          show(std::move(u));
         }
       }
     } catch (const std::exception &e) {
@@ -508,7 +534,7 @@ struct Centre::Impl {
     *u.mutable_source() = src;
     u.set_region_code(item.regionCode);
     u.set_region_name(regionName(item.regionCode));
-    clone.publish(std::move(u));
+    show(std::move(u), pointOf(src));
   }
 
   // The centre's own rules on a stored reading: each alert change is stored
@@ -542,7 +568,7 @@ struct Centre::Impl {
       *u.mutable_source() = env;
       u.set_region_code(regionCode);
       u.set_region_name(regionName(regionCode));
-      clone.publish(std::move(u));
+      show(std::move(u), std::pair{reading.longitude(), reading.latitude()});
       alertBatch.push_back(std::move(env));
     }
   }
@@ -642,7 +668,7 @@ struct Centre::Impl {
     u.set_what("peer");
     u.set_key("peer/" + peer);
     u.set_peer_state(name);
-    clone.publish(std::move(u));
+    show(std::move(u));
   }
 
   void sendSummary() {
@@ -670,6 +696,7 @@ struct Centre::Impl {
     try {
       pqxx::connection conn(config.conninfo);
       maintainPartitions(conn, log);
+      views->reloadRegions();
     } catch (const std::exception &e) {
       std::string msg = e.what();
       if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
@@ -704,6 +731,7 @@ struct Centre::Impl {
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
   std::unique_ptr<IncidentDesk> desk;
+  std::unique_ptr<ConsoleViews> views;     // main thread (clone.poll and show)
   std::string linkedIncident;              // the incident the message being stored joined (main thread)
   std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
   alerts::RuleEngine engine{config.id};    // the centre's own rules (main thread)

@@ -6,6 +6,7 @@
 #include "liandong/core/config.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
+#include "liandong/core/region_code.h"
 
 namespace liandong::server {
 
@@ -41,6 +42,13 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   out.statusIntervalS = static_cast<int>(centre.integer("status_interval_s", 10));
   out.admitted = readAdmittedKeys(cfg, "admitted");
   if (out.admitted.empty()) cfg.fail("admitted", "no peer is admitted; list at least one {id, public_key}");
+  for (const auto &entry : cfg.list("admitted")) {
+    std::string region = entry.str("region", "");
+    if (region.empty()) continue;
+    if (regionPrefix(region).empty())
+      entry.fail("region", "\"" + region + "\" is not a 6- or 9-digit region code");
+    out.viewRegions[entry.str("id")] = region;
+  }
   auto db = cfg.child("database");
   out.conninfo = db.str("conninfo");
   if (auto imp = cfg.optionalChild("import")) {

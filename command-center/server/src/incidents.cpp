@@ -324,6 +324,17 @@ std::vector<wire::IncidentReport> IncidentDesk::list(const Actor &who, bool incl
   return out;
 }
 
+bool IncidentDesk::visibleTo(const Actor &who, const std::string &incidentId) {
+  std::lock_guard lock(mutex_);
+  pqxx::work tx(impl_->conn);
+  try {
+    impl_->fetchVisible(tx, who, incidentId, false);
+    return true;
+  } catch (const IncidentError &) {
+    return false;  // unknown or outside what `who` may see
+  }
+}
+
 wire::IncidentDetail IncidentDesk::get(const Actor &who, const std::string &incidentId) {
   if (!mayDo(who.role, "read")) throw IncidentError("permission denied");
   std::lock_guard lock(mutex_);

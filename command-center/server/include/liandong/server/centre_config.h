@@ -52,6 +52,9 @@ struct CentreConfig {
   std::string queryEndpoint;     // ROUTER: console queries (map tiles, assets near a point); "" = none
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
+  // Console key id -> the region subtree that console may see (its `region:`
+  // in `admitted:`); keys not listed see the whole centre.
+  std::map<std::string, std::string> viewRegions;
   std::string conninfo;
   std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
   std::vector<std::filesystem::path> importTowns;    // CSV

@@ -137,6 +137,10 @@ public:
   // unknown): directives for centres further down follow it.
   std::string viaCentre(const std::string &incidentId);
 
+  // Whether `who` may see the incident (jurisdiction; agencies: reported or
+  // tasked). False for an unknown incident.
+  bool visibleTo(const Actor &who, const std::string &incidentId);
+
   UserStore &users() { return *users_; }
   std::mutex &mutex() { return mutex_; }  // hold it around users() calls
 
