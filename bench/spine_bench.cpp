@@ -29,6 +29,7 @@
 #include "liandong/core/link/security.h"
 #include "liandong/core/link/sender.h"
 #include "liandong/core/logging.h"
+#include "liandong/mapping/ewkb.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/server/pg_intake_store.h"
 
@@ -94,8 +95,7 @@ double copyRate(const std::string &db, std::uint64_t n) {
     const auto &r = rows[i].reading();
     s << std::make_tuple(rows[i].sender_id(), static_cast<std::int64_t>(i + 1), r.sensor_id(), r.quantity(),
                          r.value(), r.unit(), std::string("2026-11-22 08:00:00+00"),
-                         fmt::format("SRID=4326;POINT({:.6f} {:.6f})", r.longitude(), r.latitude()),
-                         std::string("440113"));
+                         mapping::pointHexEwkb(r.longitude(), r.latitude()), std::string("440113"));
   }
   s.complete();
   tx.commit();

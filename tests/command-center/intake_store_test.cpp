@@ -80,6 +80,11 @@ TEST(IntakeStore, CopiesLocatesAndRecordsTheWatermark) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM readings"), 4);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM readings WHERE region_code = '440113'"), 2);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM readings WHERE geom IS NULL"), 1) << "0/0 means no position";
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM readings WHERE ST_SRID(geom) = 4326 AND ST_X(geom) = 116.4 AND "
+                   "ST_Y(geom) = 39.9 AND sequence = 4"),
+            1)
+      << "the position arrives bit for bit (hex EWKB)";
   EXPECT_EQ(scalar(db, "SELECT sequence FROM link_watermarks WHERE sender_id = 'node'"), 4);
   ASSERT_EQ(regions.size(), 4u);
   EXPECT_EQ(regions[0], "440113");

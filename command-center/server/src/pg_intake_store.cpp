@@ -13,6 +13,7 @@
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/mapping/ewkb.h"
 
 namespace liandong::server {
 
@@ -207,8 +208,7 @@ std::vector<StoredItem> PgIntakeStore::copyReadings(pqxx::transaction_base &tx, 
                                    "observed_at", "geom", "region_code"});
     const auto &r = env.reading();
     std::optional<std::string> geom, region;
-    if (r.longitude() != 0 || r.latitude() != 0)
-      geom = fmt::format("SRID=4326;POINT({:.17g} {:.17g})", r.longitude(), r.latitude());
+    if (r.longitude() != 0 || r.latitude() != 0) geom = mapping::pointHexEwkb(r.longitude(), r.latitude());
     auto code = regionOf(r.longitude(), r.latitude());
     if (!code.empty()) region = code;
     *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(),
