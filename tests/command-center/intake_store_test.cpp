@@ -3,6 +3,9 @@
 // nothing twice, positions are located in their county, and the watermark is
 // written in the same transaction; recording segments are indexed once
 // (resends harmless) and their gaps listed by camera_recording_gaps().
+#include <algorithm>
+
+#include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -127,6 +130,48 @@ TEST(IntakeStore, NulCharactersAreRefusedBeforeBatching) {
   ASSERT_TRUE(reason.has_value());
   EXPECT_NE(reason->find("reading.sensor_id"), std::string::npos) << *reason;
   EXPECT_FALSE(store.validate(reading(2)).has_value());
+}
+
+// The fast NUL check of readings covers every text field a reading envelope
+// can carry: a field added to the schema without it fails here.
+TEST(IntakeStore, ReadingNulCheckCoversEveryTextField) {
+  std::vector<std::string> schema;
+  auto strings = [&](const google::protobuf::Descriptor *d, const std::string &prefix, bool skipOneof) {
+    for (int i = 0; i < d->field_count(); ++i) {
+      const auto *f = d->field(i);
+      if (skipOneof && f->containing_oneof()) continue;
+      if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING)
+        schema.push_back(prefix + f->name());
+    }
+  };
+  strings(wire::Envelope::descriptor(), "", true);
+  strings(wire::TargetArea::descriptor(), "target_area.", false);
+  strings(wire::Reading::descriptor(), "reading.", false);
+  for (int i = 0; i < wire::Envelope::descriptor()->field_count(); ++i) {
+    const auto *f = wire::Envelope::descriptor()->field(i);
+    if (!f->containing_oneof() && f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      EXPECT_EQ(f->name(), "target_area") << "a new message field outside the body needs checking too";
+    }
+  }
+  std::sort(schema.begin(), schema.end());
+  auto listed = server::kReadingTextFields;
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(schema, listed);
+  for (const auto &field : server::kReadingTextFields) {
+    auto m = reading(1);
+    std::string bad("a\0b", 3);
+    auto &env = m.envelope;
+    if (field == "distribution_id") env.set_distribution_id(bad);
+    if (field == "sender_id") env.set_sender_id(bad);
+    if (field == "sender_region") env.set_sender_region(bad);
+    if (field == "incident_id") env.set_incident_id(bad);
+    if (field == "target_area.region_code") env.mutable_target_area()->set_region_code(bad);
+    if (field == "reading.sensor_id") env.mutable_reading()->set_sensor_id(bad);
+    if (field == "reading.quantity") env.mutable_reading()->set_quantity(bad);
+    if (field == "reading.unit") env.mutable_reading()->set_unit(bad);
+    EXPECT_EQ(server::readingFieldWithNul(env).value_or("(none)"), field);
+  }
+  EXPECT_FALSE(server::readingFieldWithNul(reading(2).envelope));
 }
 
 TEST(IntakeStore, FailedCommitWritesNothing) {

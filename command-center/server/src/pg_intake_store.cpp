@@ -183,7 +183,28 @@ std::optional<std::string> fieldWithNul(const google::protobuf::Message &msg, co
 }
 }  // namespace
 
+std::optional<std::string> readingFieldWithNul(const wire::Envelope &env) {
+  // Readings are most of the traffic: their text fields (kReadingTextFields)
+  // are checked directly instead of walking the message by reflection.
+  auto nul = [](const std::string &s) { return s.find('\0') != std::string::npos; };
+  const auto &r = env.reading();
+  if (nul(env.distribution_id())) return "distribution_id";
+  if (nul(env.sender_id())) return "sender_id";
+  if (nul(env.sender_region())) return "sender_region";
+  if (nul(env.incident_id())) return "incident_id";
+  if (env.has_target_area() && nul(env.target_area().region_code())) return "target_area.region_code";
+  if (nul(r.sensor_id())) return "reading.sensor_id";
+  if (nul(r.quantity())) return "reading.quantity";
+  if (nul(r.unit())) return "reading.unit";
+  return std::nullopt;
+}
+
 std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &message) {
+  if (message.envelope.has_reading()) {
+    if (auto field = readingFieldWithNul(message.envelope))
+      return "has a NUL character in " + *field + ", which the database cannot store";
+    return std::nullopt;
+  }
   if (auto field = fieldWithNul(message.envelope, ""))
     return "has a NUL character in " + *field + ", which the database cannot store";
   if (message.envelope.has_recording_segment()) {

@@ -252,10 +252,10 @@ void Receiver::flush() {
         auto &last = settled[env.gap().first()];
         last = std::max(last, env.gap().last());
       }
-      job->toStore.push_back(m);
+      job->toStore.push_back(std::move(m));
     } else if (env.sequence() > wm && !settled.count(env.sequence())) {
       settled[env.sequence()] = env.sequence();
-      job->toStore.push_back(m);
+      job->toStore.push_back(std::move(m));  // moved, not copied: batch_ keeps only what is not stored
     }
   }
   for (auto &[peerId, settled] : job->settled) advance(job->watermarks[peerId], settled);

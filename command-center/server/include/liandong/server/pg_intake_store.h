@@ -9,7 +9,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/connection>
 #include <pqxx/transaction>
@@ -22,6 +24,15 @@ class logger;
 }
 
 namespace liandong::server {
+
+// The text fields of a reading envelope, checked for NUL characters directly
+// (readings are most of the traffic); a test keeps this list equal to the
+// schema's.
+inline const std::vector<std::string> kReadingTextFields{
+    "distribution_id",         "sender_id",         "sender_region",    "incident_id",
+    "target_area.region_code", "reading.sensor_id", "reading.quantity", "reading.unit"};
+// The first of kReadingTextFields that holds a NUL character.
+std::optional<std::string> readingFieldWithNul(const wire::Envelope &env);
 
 // One message newly stored (not a duplicate), with the county it fell in.
 struct StoredItem {
