@@ -1,14 +1,22 @@
-// Tests of the Qt Quick console (liandong-console-qt): the incident queue
-// model under QAbstractItemModelTester, Mapbox Vector Tile decoding on a tile
-// built here, and end to end under Xvfb — a real centre with PostGIS, an
-// incident opened over the query API, the console's screenshot checked for
-// the map, a marker in the incident's warning colour and the queue row; then
-// the verify button pressed through the UI and found in the audit log.
+// Tests of the Qt Quick console (liandong-console-qt): the incident queue and
+// camera models under QAbstractItemModelTester, Mapbox Vector Tile decoding
+// on a tile built here, and end to end under Xvfb — a real centre with
+// PostGIS, an incident opened over the query API, the console's screenshot
+// checked for the map, a marker in the incident's warning colour and the
+// queue row; the verify button pressed through the UI and found in the audit
+// log; then live video from the camera simulator through a real ingest node
+// (pixels checked, a snapshot), the leaders' wall (layouts, pipelines torn
+// down for hidden tiles, maximised main stream, the alarm pop-up) and the
+// agency's mode (a task acknowledged, an incident raised), and the link-down
+// banner with the resync after a centre restart.
 #include <QAbstractItemModelTester>
 #include <QCoreApplication>
 #include <QImage>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -17,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "camera_model.h"
 #include "incident_model.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
@@ -88,6 +97,54 @@ TEST(IncidentModel, SortsByLevelThenAgeUnderTheModelTester) {
   EXPECT_EQ(model.data(idx, console::IncidentModel::LeadTierRole).toString(), "county");
   EXPECT_EQ(model.rowOf("c"), 1);
   EXPECT_EQ(model.rowOf("zz"), -1);
+}
+
+namespace {
+wire::Envelope cameraStatus(const std::string &id, wire::CameraState state, double lat = 0, double lon = 0,
+                            const std::string &serve = "") {
+  wire::Envelope env;
+  auto *s = env.mutable_camera_status();
+  s->set_camera_id(id);
+  s->set_state(state);
+  s->set_serve_url(serve);
+  env.mutable_target_area()->set_latitude(lat);
+  env.mutable_target_area()->set_longitude(lon);
+  return env;
+}
+}  // namespace
+
+TEST(CameraModel, KeepsStatusesByIdWithPlayUrlsUnderTheModelTester) {
+  console::CameraModel model(QStringLiteral("rtsp://node:8554/cam/{id}"));
+  QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  int revision = model.revision();
+  model.upsert(cameraStatus("b", wire::CAMERA_LIVE, 22.9455, 113.3655));
+  model.upsert(cameraStatus("a", wire::CAMERA_CONNECTING, 22.99, 113.40, "rtsp://n2:8554/cam/a"));
+  model.upsert(cameraStatus("c", wire::CAMERA_OFFLINE));
+  EXPECT_EQ(model.ids(), (QStringList{"a", "b", "c"}));
+  EXPECT_GT(model.revision(), revision) << "QML bindings over urlFor/stateOf see the change";
+  // The node's re-serve URL wins; without it the configured template.
+  EXPECT_EQ(model.urlFor("a", false), "rtsp://n2:8554/cam/a");
+  EXPECT_EQ(model.urlFor("a", true), "rtsp://n2:8554/cam/a") << "no sub stream: the main one";
+  EXPECT_EQ(model.urlFor("b", true), "rtsp://node:8554/cam/b");
+  EXPECT_EQ(model.urlFor("unknown", false), "rtsp://node:8554/cam/unknown");
+  EXPECT_EQ(console::CameraModel().urlFor("b", false), "") << "no status URL and no template";
+  // An update in place keeps the row and the known place.
+  model.upsert(cameraStatus("b", wire::CAMERA_STALLED));
+  EXPECT_EQ(model.stateOf("b"), "stalled");
+  EXPECT_EQ(model.data(model.index(1), console::CameraModel::LatitudeRole).toDouble(), 22.9455);
+  EXPECT_EQ(model.data(model.index(0), console::CameraModel::MainUrlRole).toString(), "rtsp://n2:8554/cam/a");
+  // Nearest first; cameras without a place last.
+  EXPECT_EQ(model.nearest(22.945, 113.366, 2), (QStringList{"b", "a"}));
+  EXPECT_EQ(model.nearest(22.945, 113.366, 5), (QStringList{"b", "a", "c"}));
+  model.remove("a");
+  model.remove("zz");
+  EXPECT_EQ(model.ids(), (QStringList{"b", "c"}));
+  EXPECT_EQ(model.stateOf("a"), "unknown");
+  model.upsert(wire::Envelope());  // not a camera status: ignored
+  EXPECT_EQ(model.count(), 2);
+  model.clear();
+  EXPECT_EQ(model.count(), 0);
+  EXPECT_EQ(model.roleNames().value(console::CameraModel::SubUrlRole), "subUrl");
 }
 
 // ---- Mapbox Vector Tile 2.1 encoding, for the decoder's tests ----
@@ -212,7 +269,8 @@ struct Deployment {
   fs::path dir;
   std::string db;
   int intake = freeTcpPort(), updates = freeTcpPort(), snapshot = freeTcpPort(), queries = freeTcpPort();
-  CurveKeyPair centre = generateCurveKeyPair("centre-t"), console = generateCurveKeyPair("console-t");
+  CurveKeyPair centre = generateCurveKeyPair("centre-t"), console = generateCurveKeyPair("console-t"),
+               node = generateCurveKeyPair("node-t");
 
   explicit Deployment(const std::string &name) {
     char tmpl[] = "/tmp/ldconsoleqtXXXXXX";
@@ -221,9 +279,15 @@ struct Deployment {
     db = PgEnvironment::freshDatabase(name);
     writeCurveKeyFile(dir / "centre.key", centre);
     writeCurveKeyFile(dir / "console.key", console);
+    writeCurveKeyFile(dir / "node.key", node);
+    // Two cameras at 市桥 (the ingest node relays them under these ids) and one agency.
+    writeFile(dir / "cameras.geojson", R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","range_m":300},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
+{"type":"Feature","properties":{"id":"44011300041320000002","name":"市桥河东","range_m":300},"geometry":{"type":"Point","coordinates":[113.3665,22.9450]}}]})");
+    writeFile(dir / "agencies.geojson", R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"py-sanfang","name":"番禺区三防办","kind":"flood_control","region_code":"440113"},"geometry":{"type":"Point","coordinates":[113.3843,22.9377]}}]})");
     std::string geo = sourceDir() + "/configs/data/geo/";
-    writeFile(dir / "centre.yaml",
-              fmt::format(R"(centre:
+    writeFile(dir / "centre.yaml", fmt::format(R"(centre:
   id: centre-t
   tier: county
   region: "440113"
@@ -236,28 +300,35 @@ database:
   conninfo: "{}"
 admitted:
   - {{id: console-t, public_key: '{}'}}
+  - {{id: node-t, public_key: '{}'}}
 import:
   regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
+  agencies: [agencies.geojson]
+  cameras: [cameras.geojson]
 )",
-                          intake, updates, snapshot, queries, db, console.publicZ85, geo, geo, geo));
+                                               intake, updates, snapshot, queries, db, console.publicZ85,
+                                               node.publicZ85, geo, geo, geo));
   }
-  ~Deployment() { fs::remove_all(dir); }
+  ~Deployment() {
+    if (!std::getenv("LIANDONG_KEEP_TEST_DIR")) fs::remove_all(dir);  // kept for debugging on request
+  }
 
   std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
-  void writeConsoleConfig(double lon, double lat) const {
+  void writeConsoleConfig(double lon, double lat, const std::string &user = "zhang",
+                          const std::string &extra = "") const {
     writeFile(dir / "console.yaml", fmt::format(R"(console:
   id: console-t
   keys: {}
-  user: zhang
+  user: {}
 centre:
   updates: tcp://127.0.0.1:{}
   snapshot: tcp://127.0.0.1:{}
   query: tcp://127.0.0.1:{}
   public_key: '{}'
 map: {{longitude: {}, latitude: {}, zoom: 10}}
-)",
-                                                (dir / "console.key").string(), updates, snapshot, queries,
-                                                centre.publicZ85, lon, lat));
+{})",
+                                                (dir / "console.key").string(), user, updates, snapshot,
+                                                queries, centre.publicZ85, lon, lat, extra));
   }
   long query(const std::string &sql) const {
     pqxx::connection c(db);
@@ -290,6 +361,39 @@ int countNear(const QImage &img, QRect area, QColor colour, int tolerance = 24) 
         ++n;
     }
   return n;
+}
+
+// Live video in `area`: the share of pixels that are not dark, and how many
+// coarse colours (4 levels a channel) appear — the simulator's test pattern
+// has many, a black or single-colour tile one or two.
+struct VideoPixels {
+  double bright = 0;
+  int colours = 0;
+};
+VideoPixels videoPixels(const QImage &img, QRect area) {
+  area = area.intersected(img.rect());
+  VideoPixels v;
+  if (area.isEmpty()) return v;
+  std::set<int> colours;
+  long bright = 0;
+  for (int y = area.top(); y <= area.bottom(); ++y)
+    for (int x = area.left(); x <= area.right(); ++x) {
+      QColor c = img.pixelColor(x, y);
+      if (std::max({c.red(), c.green(), c.blue()}) > 60) ++bright;
+      colours.insert((c.red() / 64) * 16 + (c.green() / 64) * 4 + c.blue() / 64);
+    }
+  v.bright = static_cast<double>(bright) / (area.width() * area.height());
+  v.colours = static_cast<int>(colours.size());
+  return v;
+}
+
+// "x,y,w,h" after `prefix` in a log line.
+QRect rectAfter(const std::string &out, const std::string &prefix) {
+  auto at = out.find(prefix);
+  if (at == std::string::npos) return {};
+  int x = 0, y = 0, w = 0, h = 0;
+  if (std::sscanf(out.c_str() + at + prefix.size(), "%d,%d,%d,%d", &x, &y, &w, &h) != 4) return {};
+  return {x, y, w, h};
 }
 
 std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &shot, int quitAfterMs,
@@ -403,6 +507,202 @@ TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi)
   EXPECT_NE(out.find("language en"), std::string::npos) << out;
   EXPECT_EQ(out.find("translation loaded"), std::string::npos) << out;
   EXPECT_EQ(centre.stop(), 0) << centre.output();
+}
+
+// Live video, the wall and the roles, against the camera simulator relayed
+// by a real ingest node (the node's re-serve URL comes from the console's
+// `video.url` template until nodes fill CameraStatus.serve_url).
+TEST(ConsoleQt, PlaysLiveVideoRunsTheWallAndTheAgencyModeAndResyncsAfterTheLinkReturns) {
+  if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
+  Deployment d("consolevideo");
+  const int simPort = freeTcpPort(), servePort = freeTcpPort();
+  Process sim(d.bin("ingest/liandong-camera-sim"),
+              {"--port", std::to_string(simPort), "--cameras", "2", "--width", "640", "--height", "360",
+               "--fps", "15", "--bitrate-kbps", "600"},
+              (d.dir / "sim.log").string());
+  ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
+  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
+                 (d.dir / "centre.log").string());
+  ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
+  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox
+cameras:
+  port: {}
+  devices:
+    - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+    - {{id: 44011300041320000002, url: "rtsp://127.0.0.1:{}/cam/2", latitude: 22.9450, longitude: 113.3665}}
+)",
+                                             d.intake, d.centre.publicZ85, servePort, simPort, simPort));
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
+               (d.dir / "node.log").string());
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return d.query(
+                   "SELECT count(DISTINCT payload->'camera_status'->>'camera_id') FROM events WHERE kind = "
+                   "'camera_status' AND payload->'camera_status'->>'state' = 'CAMERA_LIVE'") == 2;
+      },
+      60000))
+      << node.output() << centre.output();
+  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
+  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
+  run("printf '%s\\n' 'correct horse' | " + admin + "li --role leader --region 440113");
+  run("printf '%s\\n' 'correct horse' | " + admin +
+      "wang --role agency_operator --region 440113 --agency py-sanfang");
+
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  wire::Query login;
+  login.mutable_login()->set_user("zhang");
+  login.mutable_login()->set_password("correct horse");
+  auto session = ask(client, "", login).login().session();
+  auto create = [&](const std::string &title, wire::ResponseLevel level) {
+    wire::Query q;
+    auto *in = q.mutable_create()->mutable_incident();
+    in->set_type("flood");
+    in->set_title(title);
+    in->set_latitude(22.9453);
+    in->set_longitude(113.3660);
+    in->set_level(level);
+    in->set_colour(wire::COLOUR_ORANGE);
+    return ask(client, session, q).incident();
+  };
+  auto first = create("市桥河水位上涨", wire::LEVEL_IV);
+  wire::Query get;
+  get.mutable_incident()->set_incident_id(first.incident().incident_id());
+  ASSERT_EQ(ask(client, session, get).incident().cameras_size(), 2) << "both cameras see the place";
+  const fs::path shots = d.dir / "shots", snapshots = d.dir / "snapshots";
+  const std::string extra = fmt::format(R"(video:
+  url: "rtsp://127.0.0.1:{}/cam/{{id}}"
+  snapshots: {}
+wall:
+  presets: {}
+  tour_dwell_s: 5
+alarm:
+  level: 2
+  popup_s: 4
+)",
+                                        servePort, snapshots.string(), (d.dir / "presets.json").string());
+
+  // 1. The duty officer: the incident's first camera plays in the video pane; snapshot.
+  d.writeConsoleConfig(113.3660, 22.9453, "zhang", extra);
+  auto duty =
+      startConsole(d, (d.dir / "duty.png").string(), 45000, {"--script", "video", "--shots", shots.string()});
+  ASSERT_EQ(duty->wait(90000), 0) << duty->output();
+  auto out = duty->output();
+  EXPECT_NE(out.find("mode duty"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: pressed play on camera 44011300041320000001 (live)"), std::string::npos) << out;
+  EXPECT_NE(
+      out.find("video: playing rtsp://127.0.0.1:" + std::to_string(servePort) + "/cam/44011300041320000001"),
+      std::string::npos)
+      << out;
+  ASSERT_NE(out.find("script: video playing"), std::string::npos) << out;
+  QImage shot(QString::fromStdString((shots / "incident.png").string()));
+  ASSERT_FALSE(shot.isNull()) << out;
+  QRect pane = rectAfter(out, "; pane ");
+  ASSERT_GT(pane.width(), 300) << out;
+  auto live = videoPixels(shot, pane.adjusted(8, 8, -8, -30));
+  EXPECT_GT(live.bright, 0.3) << "the pane shows the simulator's picture, not black";
+  EXPECT_GE(live.colours, 6) << "the test pattern's colours";
+  EXPECT_NE(out.find("snapshot of 44011300041320000001 saved to"), std::string::npos) << out;
+  int pngs = 0;
+  for (const auto &f : fs::directory_iterator(snapshots)) {
+    QImage snap(QString::fromStdString(f.path().string()));
+    EXPECT_GT(videoPixels(snap, snap.rect()).bright, 0.3) << f.path();
+    ++pngs;
+  }
+  EXPECT_EQ(pngs, 1);
+  shot.save(QString::fromStdString(binaryDir() + "/console-qt-video.png"));
+
+  // 2. The leader: the wall (full screen), layouts, hidden tiles torn down,
+  // the main stream when maximised, then the alarm pop-up of a new level II.
+  d.writeConsoleConfig(113.3660, 22.9453, "li", extra);
+  auto leader = startConsole(d, (d.dir / "leader.png").string(), 80000,
+                             {"--script", "wall", "--shots", shots.string()});
+  ASSERT_TRUE(leader->waitForOutput("script: wall ready", 60000)) << leader->output();
+  auto alarmed = create("市桥河堤决口", wire::LEVEL_II);
+  ASSERT_EQ(leader->wait(60000), 0) << leader->output();
+  out = leader->output();
+  EXPECT_NE(out.find("mode leader"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: layout 1: 1 tiles, 1 pipelines"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: layout 16: 16 tiles, 2 pipelines"), std::string::npos)
+      << "16 tiles, two cameras: two pipelines" << out;
+  EXPECT_NE(out.find("script: layout 1+5: 6 tiles, 2 pipelines"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: maximised tile 0 plays rtsp://"), std::string::npos) << out;
+  EXPECT_NE(out.find("wall preset script saved: layout 4, 2 cameras"), std::string::npos) << out;
+  EXPECT_NE(readFile(d.dir / "presets.json").find("44011300041320000002"), std::string::npos);
+  EXPECT_NE(out.find("alarm: incident " + alarmed.incident().incident_id()), std::string::npos) << out;
+  EXPECT_NE(out.find("wall: alarm pop-up for " + alarmed.incident().incident_id() +
+                     " in tile 0 with camera 4401130004132000000"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("script: alarm shown in tile 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: alarm reverted, layout 4"), std::string::npos) << out;
+  EXPECT_EQ(out.find("alarm: incident " + first.incident().incident_id()), std::string::npos)
+      << "a level IV incident is below the alarm level" << out;
+  QImage wall(QString::fromStdString((shots / "wall.png").string()));
+  ASSERT_FALSE(wall.isNull()) << out;
+  auto at = out.find("script: wall 4 playing");
+  ASSERT_NE(at, std::string::npos) << out;
+  auto tiles = out.substr(out.find("tiles ", at) + 6);
+  for (int i = 0; i < 2; ++i) {
+    QRect r = rectAfter(tiles, "");
+    ASSERT_GT(r.width(), 100) << tiles;
+    auto v = videoPixels(wall, r.adjusted(6, 6, -6, -26));
+    EXPECT_GT(v.bright, 0.3) << "tile " << i;
+    EXPECT_GE(v.colours, 6) << "tile " << i;
+    tiles = tiles.substr(tiles.find(' ') + 1);
+  }
+  wall.save(QString::fromStdString(binaryDir() + "/console-qt-wall.png"));
+
+  // 3. The agency: acknowledges its task, raises an incident; then the
+  // centre restarts under it: the banner shows the link down, and the console
+  // resyncs by itself when it returns.
+  wire::Query dispatch;
+  dispatch.mutable_dispatch()->set_incident_id(first.incident().incident_id());
+  dispatch.mutable_dispatch()->add_agency_ids("py-sanfang");
+  dispatch.mutable_dispatch()->set_title("巡查市桥河堤");
+  ask(client, session, dispatch);
+  d.writeConsoleConfig(113.3660, 22.9453, "wang", extra);
+  auto agency = startConsole(d, (d.dir / "agency.png").string(), 60000,
+                             {"--script", "agency", "--shots", shots.string()});
+  ASSERT_TRUE(agency->waitForOutput("script: incident raised", 40000)) << agency->output();
+  EXPECT_EQ(d.query("SELECT count(*) FROM tasks WHERE agency_id = 'py-sanfang' AND state = 'acknowledged'"),
+            1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE title = '河堤渗漏'"), 1);
+  EXPECT_EQ(d.query("SELECT count(*) FROM audit_log WHERE actor = 'wang' AND console = 'console-t/console-t' "
+                    "AND action "
+                    "IN ('task.acknowledge', 'incident.open')"),
+            2)
+      << "the acknowledgement and the new incident, each audited: "
+      << d.text(
+             "SELECT string_agg(actor || ' ' || console || ' ' || action, '; ' ORDER BY seq) FROM audit_log");
+  EXPECT_EQ(centre.stop(), 0);
+  ASSERT_TRUE(agency->waitForOutput("link to the centre down", 20000)) << agency->output();
+  Process again(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
+                (d.dir / "centre2.log").string());
+  ASSERT_TRUE(again.waitForOutput("ready:", 60000)) << again.output();
+  EXPECT_TRUE(agency->waitForOutput("(resync 1)", 30000)) << agency->output();
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        auto text = agency->output();
+        auto down = text.find("link to the centre down");
+        return down != std::string::npos && text.find("link to the centre up", down) != std::string::npos;
+      },
+      30000))
+      << "up again after it was down: " << agency->output();
+  agency->stop();
+  EXPECT_EQ(node.stop(), 0);
+  EXPECT_EQ(again.stop(), 0);
 }
 
 int main(int argc, char **argv) {

@@ -2,16 +2,28 @@
 // the incident model, the session, incident detail and actions, translations.
 #include "backend.h"
 
+#include <gst/gst.h>
+
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QQmlEngine>
+#include <QQuickWindow>
 #include <QRegularExpression>
+#include <QSaveFile>
+#include <QTimer>
 
 #include <fmt/format.h>
 
 #include "liandong/core/config.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "video_player.h"
 
 namespace liandong::console {
 namespace {
@@ -47,6 +59,29 @@ ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
     s.longitude = m->number("longitude", s.longitude);
     s.latitude = m->number("latitude", s.latitude);
     s.zoom = m->number("zoom", s.zoom);
+  }
+  if (auto v = cfg.optionalChild("video")) {
+    s.videoUrl = v->str("url", "");
+    s.videoSubUrl = v->str("sub_url", "");
+    for (const char *key : {"url", "sub_url"}) {
+      auto url = v->str(key, "");
+      if (!url.empty() && url.rfind("rtsp://", 0) != 0) v->fail(key, "not an rtsp:// URL");
+    }
+    s.snapshots = v->path("snapshots", s.snapshots);
+    s.videoLatencyMs = static_cast<int>(v->integer("latency_ms", s.videoLatencyMs));
+    if (s.videoLatencyMs < 0 || s.videoLatencyMs > 5000) v->fail("latency_ms", "must be 0..5000");
+  }
+  if (auto w = cfg.optionalChild("wall")) {
+    s.wallPresets = w->path("presets", s.wallPresets);
+    s.tourDwellS = static_cast<int>(w->integer("tour_dwell_s", s.tourDwellS));
+    if (s.tourDwellS < 2 || s.tourDwellS > 3600) w->fail("tour_dwell_s", "must be 2..3600 seconds");
+  }
+  if (auto a = cfg.optionalChild("alarm")) {
+    s.alarmLevel = static_cast<int>(a->integer("level", s.alarmLevel));
+    if (s.alarmLevel < 1 || s.alarmLevel > 4) a->fail("level", "must be 1 (Ⅰ) .. 4 (Ⅳ)");
+    s.alarmPopupS = static_cast<int>(a->integer("popup_s", s.alarmPopupS));
+    if (s.alarmPopupS < 1 || s.alarmPopupS > 3600) a->fail("popup_s", "must be 1..3600 seconds");
+    s.alarmSound = a->boolean("sound", s.alarmSound);
   }
   cfg.rejectUnknown();
   return s;
@@ -119,8 +154,16 @@ Backend::Backend(ConsoleSettings settings, std::string password, QObject *parent
       password_(std::move(password)),
       work_(context_, settings_.queryEndpoint, settings_.clone.serverPublicZ85, settings_.clone.keys),
       tileWork_(context_, settings_.queryEndpoint, settings_.clone.serverPublicZ85, settings_.clone.keys),
+      cameras_(q(settings_.videoUrl), q(settings_.videoSubUrl)),
       tiles_(new CentreTiles(tileWork_, this)),
-      language_(q(settings_.language)) {}
+      language_(q(settings_.language)) {
+  loadPresets();
+  connect(&model_, &QAbstractItemModel::rowsInserted, this, &Backend::summaryChanged);
+  connect(&model_, &QAbstractItemModel::rowsRemoved, this, &Backend::summaryChanged);
+  connect(&model_, &QAbstractItemModel::rowsMoved, this, &Backend::summaryChanged);
+  connect(&model_, &QAbstractItemModel::dataChanged, this, &Backend::summaryChanged);
+  connect(&model_, &QAbstractItemModel::modelReset, this, &Backend::summaryChanged);
+}
 
 Backend::~Backend() {
   clone_.reset();
@@ -181,9 +224,12 @@ void Backend::start() {
           userName_ = q(r.login().user());
           displayName_ = q(r.login().display_name());
           role_ = q(r.login().role());
+          agencyId_ = q(r.login().agency_id());
           log->info("signed in as {} ({}, region {})", r.login().user(), r.login().role(),
                     r.login().region_code());
           emit sessionChanged();
+          log->info("mode {}", mode().toStdString());
+          if (mode() == QLatin1String("agency")) loadTasks();
         },
         QStringLiteral("login"));
   }
@@ -192,20 +238,48 @@ void Backend::start() {
   link::CloneClient::Callbacks callbacks;
   callbacks.onSnapshot = [self](const std::map<std::string, wire::StateUpdate> &state) {
     std::vector<wire::IncidentReport> incidents;
+    std::vector<wire::Envelope> cameras;
     for (const auto &[key, item] : state)
       if (key.rfind("incident/", 0) == 0 && item.source().has_incident_report())
         incidents.push_back(item.source().incident_report());
+      else if (key.rfind("camera/", 0) == 0 && item.source().has_camera_status())
+        cameras.push_back(item.source());
     QMetaObject::invokeMethod(
         self.data(),
-        [self, incidents = std::move(incidents)] {
+        [self, incidents = std::move(incidents), cameras = std::move(cameras)] {
           if (!self) return;
           self->model_.reset(incidents);
-          logging::get("console")->info("snapshot: queue {} incidents", self->model_.count());
+          self->cameras_.clear();
+          for (const auto &c : cameras) self->cameras_.upsert(c);
+          // Every snapshot after the first is a resync (gap, centre restart, silence).
+          if (self->snapshotLoaded_) ++self->resyncs_;
+          self->snapshotLoaded_ = true;
+          emit self->linkUpChanged();
+          logging::get("console")->info("snapshot: queue {} incidents, {} cameras{}", self->model_.count(),
+                                        self->cameras_.count(),
+                                        self->resyncs_ ? fmt::format(" (resync {})", self->resyncs_) : "");
           emit self->tiles_->layerChanged(QStringLiteral("incidents"));
         },
         Qt::QueuedConnection);
   };
   callbacks.onUpdate = [self](const wire::StateUpdate &u) {
+    if (u.key().rfind("camera/", 0) == 0) {
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, u] {
+            if (!self) return;
+            if (u.removed())
+              self->cameras_.remove(u.key().substr(7));
+            else
+              self->cameras_.upsert(u.source());
+            if (u.source().has_camera_status())
+              logging::get("console")->info(
+                  "camera {} {}", u.source().camera_status().camera_id(),
+                  CameraModel::stateName(u.source().camera_status().state()).toStdString());
+          },
+          Qt::QueuedConnection);
+      return;
+    }
     if (u.key().rfind("incident/", 0) != 0) return;
     QMetaObject::invokeMethod(
         self.data(),
@@ -220,7 +294,9 @@ void Backend::start() {
         [self, up] {
           if (!self) return;
           self->linkUp_ = up;
-          logging::get("console")->info("link to the centre {}", up ? "up" : "down");
+          int resyncs = self->resyncs_;
+          self->linkDownSince_ = up ? 0 : static_cast<double>(QDateTime::currentMSecsSinceEpoch());
+          logging::get("console")->info("link to the centre {} ({} resyncs)", up ? "up" : "down", resyncs);
           emit self->linkUpChanged();
         },
         Qt::QueuedConnection);
@@ -234,7 +310,14 @@ void Backend::onIncidentItem(const wire::StateUpdate &u) {
     model_.remove(id);
   } else if (u.source().has_incident_report()) {
     const auto &r = u.source().incident_report();
+    const auto *before = model_.find(id);
+    auto alarming = [this](const wire::IncidentReport &x) {
+      return x.level() >= 1 && x.level() <= settings_.alarmLevel && x.state() != "closed";
+    };
+    bool raise = snapshotLoaded_ && alarming(r) && (!before || !alarming(*before)) &&
+                 (!before || before->version() < r.version());
     model_.upsert(r);
+    if (raise) raiseAlarm(r);
     logging::get("console")->info("incident {} {} ({}): queue {} incidents", id, r.state(), r.change(),
                                   model_.count());
   }
@@ -401,6 +484,265 @@ void Backend::setLanguage(const QString &language) {
                                 translator_ ? " (translation loaded)" : "");
   if (engine_) engine_->retranslate();
   emit languageChanged();
+}
+
+QString Backend::mode() const {
+  if (!modeOverride_.isEmpty()) return modeOverride_;
+  if (role_ == QLatin1String("leader")) return QStringLiteral("leader");
+  if (role_ == QLatin1String("agency_operator")) return QStringLiteral("agency");
+  return QStringLiteral("duty");
+}
+
+QVariantMap Backend::summary() const {
+  int open = 0, closed = 0;
+  QVariantList byLevel{0, 0, 0, 0};
+  QVariantMap byColour{{"red", 0}, {"orange", 0}, {"yellow", 0}, {"blue", 0}};
+  for (int row = 0; row < model_.count(); ++row) {
+    auto idx = model_.index(row);
+    if (model_.data(idx, IncidentModel::StateRole).toString() == QLatin1String("closed")) {
+      ++closed;
+      continue;
+    }
+    ++open;
+    int level = model_.data(idx, IncidentModel::LevelRole).toInt();
+    if (level >= 1 && level <= 4) byLevel[level - 1] = byLevel[level - 1].toInt() + 1;
+    auto colour = model_.data(idx, IncidentModel::ColourRole).toString();
+    if (byColour.contains(colour)) byColour[colour] = byColour[colour].toInt() + 1;
+  }
+  int live = 0, down = 0;
+  for (int row = 0; row < cameras_.count(); ++row) {
+    auto state = cameras_.data(cameras_.index(row), CameraModel::StateRole).toString();
+    if (state == QLatin1String("live"))
+      ++live;
+    else
+      ++down;
+  }
+  return {{"open", open},         {"closed", closed},    {"byLevel", byLevel},
+          {"byColour", byColour}, {"camerasLive", live}, {"camerasDown", down}};
+}
+
+void Backend::log(const QString &line) const {
+  logging::get("console")->info("{}", line.toStdString());
+}
+
+QString Backend::snapshotPath(const QString &cameraId) const {
+  QDir dir(QString::fromStdString(settings_.snapshots.string()));
+  if (!dir.mkpath(QStringLiteral(".")))
+    logging::get("console")->warn("cannot create {}", settings_.snapshots.string());
+  QString safe = cameraId;
+  safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]")), QStringLiteral("_"));
+  return dir.filePath(safe + QLatin1Char('-') +
+                      QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss-zzz")) +
+                      QStringLiteral(".png"));
+}
+
+QString Backend::saveSnapshot(QQuickItem *item, const QString &cameraId) {
+  auto log = logging::get("console");
+  if (!item || !item->window()) return {};
+  QImage frame = item->window()->grabWindow();
+  qreal dpr = item->window()->effectiveDevicePixelRatio();
+  QRectF r = item->mapRectToScene(item->boundingRect());
+  QImage cut = frame.copy(
+      QRect(qRound(r.x() * dpr), qRound(r.y() * dpr), qRound(r.width() * dpr), qRound(r.height() * dpr)));
+  QString path = snapshotPath(cameraId);
+  if (cut.isNull() || !cut.save(path, "PNG")) {
+    log->warn("snapshot of {}: cannot write {}", cameraId.toStdString(), path.toStdString());
+    setStatus(tr("snapshot failed"));
+    return {};
+  }
+  log->info("snapshot of {} saved to {} ({}x{})", cameraId.toStdString(), path.toStdString(), cut.width(),
+            cut.height());
+  setStatus(tr("snapshot saved: %1").arg(path));
+  return path;
+}
+
+int Backend::livePipelines() const {
+  return VideoPlayer::livePipelines();
+}
+
+void Backend::loadPresets() {
+  presets_.clear();
+  QFile file(QString::fromStdString(settings_.wallPresets.string()));
+  if (!file.exists()) return;
+  if (!file.open(QIODevice::ReadOnly)) {
+    logging::get("console")->warn("wall presets {}: cannot read", settings_.wallPresets.string());
+    return;
+  }
+  QJsonParseError error;
+  auto doc = QJsonDocument::fromJson(file.readAll(), &error);
+  if (doc.isNull() || !doc.isObject() || !doc.object().value("presets").isArray()) {
+    logging::get("console")->warn("wall presets {}: not a {{\"presets\": [...]}} JSON file ({}); none loaded",
+                                  settings_.wallPresets.string(), error.errorString().toStdString());
+    return;
+  }
+  static const QStringList layouts{"1", "4", "9", "16", "1+5"};
+  for (const auto &p : doc.object().value("presets").toArray()) {
+    auto o = p.toObject();
+    if (o.value("name").toString().isEmpty() || !layouts.contains(o.value("layout").toString())) {
+      logging::get("console")->warn("wall presets {}: a preset without a name or a known layout is skipped",
+                                    settings_.wallPresets.string());
+      continue;
+    }
+    presets_.append(o.toVariantMap());
+  }
+  emit presetsChanged();
+}
+
+bool Backend::savePreset(const QString &name, const QString &layout, const QStringList &cameras) {
+  if (name.trimmed().isEmpty()) return false;
+  QVariantList kept;
+  for (const auto &p : presets_)
+    if (p.toMap().value("name").toString() != name) kept.append(p);
+  kept.append(QVariantMap{{"name", name}, {"layout", layout}, {"cameras", cameras}});
+  QJsonObject root{{"presets", QJsonArray::fromVariantList(kept)}};
+  QSaveFile file(QString::fromStdString(settings_.wallPresets.string()));
+  if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit()) {
+    logging::get("console")->warn("wall presets {}: cannot write", settings_.wallPresets.string());
+    setStatus(tr("cannot save the preset"));
+    return false;
+  }
+  presets_ = kept;
+  logging::get("console")->info("wall preset {} saved: layout {}, {} cameras", name.toStdString(),
+                                layout.toStdString(), cameras.size());
+  emit presetsChanged();
+  return true;
+}
+
+void Backend::raiseAlarm(const wire::IncidentReport &r) {
+  auto log = logging::get("console");
+  QVariantMap m{{"incidentId", q(r.incident_id())},
+                {"title", q(r.title())},
+                {"level", static_cast<int>(r.level())},
+                {"levelText", IncidentModel::levelText(r.level())},
+                {"colour", IncidentModel::colourName(r.colour())},
+                {"latitude", r.latitude()},
+                {"longitude", r.longitude()}};
+  log->info("alarm: incident {} level {} ({})", r.incident_id(), static_cast<int>(r.level()), r.title());
+  if (settings_.alarmSound) beep();
+  auto finish = [this, m, lat = r.latitude(), lon = r.longitude()](QStringList linked) mutable {
+    if (linked.isEmpty()) linked = cameras_.nearest(lat, lon, 4);
+    m["cameras"] = linked;
+    logging::get("console")->info("alarm cameras: {}", linked.join(QStringLiteral(", ")).toStdString());
+    emit alarm(m);
+  };
+  if (session_.empty()) {
+    finish({});
+    return;
+  }
+  wire::Query query;
+  query.mutable_incident()->set_incident_id(r.incident_id());
+  call(
+      std::move(query),
+      [finish](const wire::QueryReply &reply) mutable {
+        QStringList linked;
+        for (const auto &c : reply.incident().cameras()) linked << q(c.camera_id());
+        finish(linked);
+      },
+      QStringLiteral("alarm cameras"));
+}
+
+void Backend::beep() {
+  auto log = logging::get("console");
+  GError *raw = nullptr;
+  GstElement *p = gst_parse_launch(
+      "audiotestsrc wave=sine freq=880 volume=0.6 num-buffers=40 ! audioconvert ! audioresample ! "
+      "autoaudiosink",
+      &raw);
+  if (raw) g_error_free(raw);
+  if (!p) {
+    log->warn("alarm: no sound (no tone pipeline); the banner flashes instead");
+    return;
+  }
+  std::shared_ptr<GstElement> tone(GST_ELEMENT(gst_object_ref_sink(p)), [](GstElement *e) {
+    gst_element_set_state(e, GST_STATE_NULL);
+    gst_object_unref(e);
+  });
+  if (gst_element_set_state(tone.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    log->warn("alarm: no sound output on this machine; the banner flashes instead");
+    return;
+  }
+  tone_ = tone;
+  // The sink may fail only once it runs (no sound card): look at the bus then.
+  QTimer::singleShot(1500, this, [this, tone] {
+    auto log = logging::get("console");
+    GstBus *bus = gst_element_get_bus(tone.get());
+    GstMessage *error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    if (error) {
+      GError *e = nullptr;
+      gst_message_parse_error(error, &e, nullptr);
+      log->warn("alarm: no sound output on this machine ({}); the banner flashes instead",
+                e ? e->message : "?");
+      if (e) g_error_free(e);
+      gst_message_unref(error);
+    } else {
+      log->info("alarm: tone played");
+    }
+    gst_object_unref(bus);
+    if (tone_ == tone) tone_.reset();
+  });
+}
+
+void Backend::loadTasks() {
+  wire::Query query;
+  query.mutable_tasks()->set_include_done(false);
+  call(
+      std::move(query),
+      [this](const wire::QueryReply &r) {
+        QVariantList list;
+        for (const auto &t : r.tasks().tasks())
+          list.append(QVariantMap{{"taskId", q(t.task_id())},
+                                  {"incidentId", q(t.incident_id())},
+                                  {"incidentTitle", q(t.incident_title())},
+                                  {"agencyId", q(t.agency_id())},
+                                  {"title", q(t.title())},
+                                  {"detail", q(t.detail())},
+                                  {"state", q(t.state())},
+                                  {"progress", static_cast<int>(t.progress())},
+                                  {"ackDeadline", ms(t.ack_deadline_us())},
+                                  {"createdAt", ms(t.created_at_us())}});
+        tasks_ = list;
+        logging::get("console")->info("tasks: {}", list.size());
+        emit tasksChanged();
+      },
+      QStringLiteral("tasks"));
+}
+
+void Backend::taskAction(const QString &taskId, const QString &action, const QString &text, int percent) {
+  wire::Query query;
+  auto *t = query.mutable_task();
+  t->set_task_id(taskId.toStdString());
+  t->set_action(action.toStdString());
+  t->set_text(text.toStdString());
+  if (percent > 0) t->set_percent(static_cast<std::uint32_t>(std::min(percent, 100)));
+  call(
+      std::move(query),
+      [this, taskId, action](const wire::QueryReply &) {
+        logging::get("console")->info("task {} {}", taskId.toStdString(), action.toStdString());
+        setStatus(tr("task: %1 done").arg(action));
+        loadTasks();
+      },
+      QStringLiteral("task ") + action);
+}
+
+void Backend::raiseIncident(const QString &type, const QString &title, const QString &description, int level,
+                            const QString &colour, double latitude, double longitude) {
+  wire::Query query;
+  auto *in = query.mutable_create()->mutable_incident();
+  in->set_type(type.toStdString());
+  in->set_title(title.toStdString());
+  in->set_description(description.toStdString());
+  if (level >= 1 && level <= 4) in->set_level(static_cast<wire::ResponseLevel>(level));
+  static const QStringList colours{"none", "blue", "yellow", "orange", "red"};
+  in->set_colour(static_cast<wire::WarningColour>(std::max<qsizetype>(0, colours.indexOf(colour))));
+  in->set_latitude(latitude);
+  in->set_longitude(longitude);
+  call(
+      std::move(query),
+      [this](const wire::QueryReply &r) {
+        logging::get("console")->info("raised incident {}", r.incident().incident().incident_id());
+        setStatus(tr("incident reported: %1").arg(q(r.incident().incident().title())));
+      },
+      QStringLiteral("raise incident"));
 }
 
 }  // namespace liandong::console

@@ -19,12 +19,16 @@
 
 #include <zmq.hpp>
 
+#include "camera_model.h"
 #include "incident_model.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/query.h"
 #include "liandong/map/map_view.h"
 
+typedef struct _GstElement GstElement;
+
 #include <QQmlEngine>
+#include <QQuickItem>
 
 namespace liandong::console {
 
@@ -35,10 +39,24 @@ struct ConsoleSettings {
   link::CloneClientOptions clone;
   std::string queryEndpoint;
   double longitude = 113.38, latitude = 22.95, zoom = 10;  // the map's first view
+  // video: where to play a camera whose status carries no re-serve URL
+  // ({id} is the camera id), snapshots folder, rtspsrc latency.
+  std::string videoUrl, videoSubUrl;
+  std::filesystem::path snapshots = "snapshots";
+  int videoLatencyMs = 100;
+  // wall: presets file (JSON), tour dwell time.
+  std::filesystem::path wallPresets = "wall-presets.json";
+  int tourDwellS = 20;
+  // alarm: incidents at this level or above (1 = Ⅰ … 4 = Ⅳ) raise the
+  // banner, the sound and the wall's pop-up for popup_s seconds.
+  int alarmLevel = 2;
+  int alarmPopupS = 60;
+  bool alarmSound = true;
 
   // Reads the console YAML (console: id keys region language user; centre:
-  // updates snapshot query public_key; map: longitude latitude zoom). Throws
-  // ConfigError naming file, line and key.
+  // updates snapshot query public_key; map: longitude latitude zoom; video:
+  // url sub_url snapshots latency_ms; wall: presets tour_dwell_s; alarm:
+  // level popup_s sound). Throws ConfigError naming file, line and key.
   static ConsoleSettings load(const std::filesystem::path &file);
 };
 
@@ -90,6 +108,18 @@ class Backend : public QObject {
   Q_PROPERTY(double startLongitude READ startLongitude CONSTANT)
   Q_PROPERTY(double startLatitude READ startLatitude CONSTANT)
   Q_PROPERTY(double startZoom READ startZoom CONSTANT)
+  Q_PROPERTY(liandong::console::CameraModel *cameras READ cameras CONSTANT)
+  Q_PROPERTY(int resyncs READ resyncs NOTIFY linkUpChanged)
+  Q_PROPERTY(double linkDownSince READ linkDownSince NOTIFY linkUpChanged)
+  Q_PROPERTY(QString mode READ mode NOTIFY sessionChanged)  // "duty", "agency", "leader"
+  Q_PROPERTY(QString agencyId READ agencyId NOTIFY sessionChanged)
+  Q_PROPERTY(QVariantMap summary READ summary NOTIFY summaryChanged)
+  Q_PROPERTY(QVariantList tasks READ tasks NOTIFY tasksChanged)
+  Q_PROPERTY(QVariantList presets READ presets NOTIFY presetsChanged)
+  Q_PROPERTY(int alarmLevel READ alarmLevel CONSTANT)
+  Q_PROPERTY(int alarmPopupS READ alarmPopupS CONSTANT)
+  Q_PROPERTY(int tourDwellS READ tourDwellS CONSTANT)
+  Q_PROPERTY(int videoLatencyMs READ videoLatencyMs CONSTANT)
 public:
   Backend(ConsoleSettings settings, std::string password, QObject *parent = nullptr);
   ~Backend() override;
@@ -115,6 +145,42 @@ public:
   double startLatitude() const { return settings_.latitude; }
   double startZoom() const { return settings_.zoom; }
   int tilesServed() const { return static_cast<CentreTiles *>(tiles_)->served(); }
+  CameraModel *cameras() { return &cameras_; }
+  int resyncs() const { return resyncs_; }
+  double linkDownSince() const { return linkDownSince_; }
+  QString mode() const;
+  QString agencyId() const { return agencyId_; }
+  QVariantMap summary() const;
+  QVariantList tasks() const { return tasks_; }
+  QVariantList presets() const { return presets_; }
+  int alarmLevel() const { return settings_.alarmLevel; }
+  int alarmPopupS() const { return settings_.alarmPopupS; }
+  int tourDwellS() const { return settings_.tourDwellS; }
+  int videoLatencyMs() const { return settings_.videoLatencyMs; }
+  // Overrides the role's mode ("duty", "agency", "leader"); empty: by role.
+  void setModeOverride(const QString &mode) { modeOverride_ = mode; }
+
+  // A line in the console's log (the UI's script steps and video events).
+  Q_INVOKABLE void log(const QString &line) const;
+  // Where a snapshot of a camera goes: <snapshots>/<camera>-<time>.png (the
+  // folder is created).
+  Q_INVOKABLE QString snapshotPath(const QString &cameraId) const;
+  // Saves what the item shows (a video tile) as a PNG in the snapshots
+  // folder; returns the path, empty on failure.
+  Q_INVOKABLE QString saveSnapshot(QQuickItem *item, const QString &cameraId);
+  // Video pipelines alive in this process.
+  Q_INVOKABLE int livePipelines() const;
+  // Wall presets: a name, a layout ("1", "4", "9", "16", "1+5") and the
+  // cameras of its tiles, kept in the `wall.presets` JSON file.
+  Q_INVOKABLE bool savePreset(const QString &name, const QString &layout, const QStringList &cameras);
+  // The agency's tasks (or, for others, those they may see).
+  Q_INVOKABLE void loadTasks();
+  // acknowledge, progress (text, percent), complete.
+  Q_INVOKABLE void taskAction(const QString &taskId, const QString &action, const QString &text = {},
+                              int percent = 0);
+  // A new incident from the field (an agency) or the duty officer.
+  Q_INVOKABLE void raiseIncident(const QString &type, const QString &title, const QString &description,
+                                 int level, const QString &colour, double latitude, double longitude);
 
   // Loads an incident's detail (timeline, tasks with receipts, sitreps).
   Q_INVOKABLE void openIncident(const QString &incidentId);
@@ -137,18 +203,35 @@ signals:
   void detailChanged();
   // One line for each completed action or refusal (also logged).
   void actionDone(const QString &what, bool ok);
+  void summaryChanged();
+  void tasksChanged();
+  void presetsChanged();
+  // A new incident (or one raised) at the alarm level or above: incidentId,
+  // title, level, levelText, colour, and `cameras` — its linked cameras,
+  // else the nearest known ones.
+  void alarm(const QVariantMap &incident);
 
 private:
   void call(wire::Query query, std::function<void(const wire::QueryReply &)> done, const QString &what);
   void setStatus(const QString &s);
   void showDetail(const wire::IncidentDetail &d);
   void onIncidentItem(const wire::StateUpdate &u);
+  void raiseAlarm(const wire::IncidentReport &r);
+  void beep();
+  void loadPresets();
 
   ConsoleSettings settings_;
   std::string password_;
   zmq::context_t context_{1};
   QueryWorker work_, tileWork_;
   IncidentModel model_;
+  CameraModel cameras_;
+  int resyncs_ = 0;
+  double linkDownSince_ = 0;
+  bool snapshotLoaded_ = false;
+  QString agencyId_, modeOverride_;
+  QVariantList tasks_, presets_;
+  std::shared_ptr<GstElement> tone_;  // the alarm tone while it plays (stops to NULL when reset)
   map::TileProvider *tiles_;
   std::unique_ptr<link::CloneClient> clone_;
   std::string session_;

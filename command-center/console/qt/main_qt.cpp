@@ -1,9 +1,13 @@
-// liandong-console-qt: the duty officer's Qt Quick console — incident queue,
-// incident detail with actions, and the offline vector map — on the same
-// console YAML as the text console plus `centre.query` and `console.user`
-// (the password from $LIANDONG_PASSWORD). For tests and docs it can grab the
-// window into a PNG (--screenshot FILE --quit-after-ms N) and drive the UI by
-// a small script (--script verify: open the first incident, press 核实).
+// liandong-console-qt: the Qt Quick console — for a duty officer the incident
+// queue, detail with actions, the offline map and live video; for a leader
+// the video wall, map and region summary; for an agency its tasks and a form
+// to raise an incident — on the same console YAML as the text console plus
+// `centre.query` and `console.user` (the password from $LIANDONG_PASSWORD).
+// For tests, docs and the demo it grabs the window into PNGs (--screenshot
+// FILE --quit-after-ms N, --shots DIR) and drives the UI by small scripts
+// (--script verify | video | wall | agency).
+#include <gst/gst.h>
+
 #include <QFont>
 #include <QFontDatabase>
 #include <QGuiApplication>
@@ -15,12 +19,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "backend.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/logging.h"
+#include "video_player.h"
 
 using namespace liandong;
 
@@ -34,20 +40,41 @@ bool click(QObject *root, const char *name) {
   return QMetaObject::invokeMethod(button, "clicked");
 }
 
+// Calls a QML function of the window and returns its result.
+QVariant callQml(QObject *root, const char *function, QVariant arg = {}) {
+  QVariant out;
+  bool ok = arg.isValid()
+                ? QMetaObject::invokeMethod(root, function, Q_RETURN_ARG(QVariant, out), Q_ARG(QVariant, arg))
+                : QMetaObject::invokeMethod(root, function, Q_RETURN_ARG(QVariant, out));
+  return ok ? out : QVariant();
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  // qml6glsink draws with Qt's OpenGL context: the scene graph must use OpenGL.
+  QQuickWindow::setGraphicsApi(QSGRendererInterface::OpenGL);
   QGuiApplication app(argc, argv);  // takes Qt's own options (-platform, ...) out of argv
   app.setApplicationName(QStringLiteral("liandong-console-qt"));
   CLI::App cli{"Liandong console (Qt Quick)"};
-  std::string configFile, lang, screenshot, script;
+  std::string configFile, lang, screenshot, script, shots, mode;
   int quitAfterMs = 0;
   cli.add_option("-c,--config", configFile, "console configuration (YAML)")->required();
   cli.add_option("--lang", lang, "zh_CN (default) or en")->check(CLI::IsMember({"zh_CN", "en"}));
   cli.add_option("--screenshot", screenshot, "write the window as a PNG before quitting");
   cli.add_option("--quit-after-ms", quitAfterMs, "quit after this many milliseconds (0 = run until closed)");
-  cli.add_option("--script", script, "drive the UI: 'verify' opens the first incident and presses verify")
-      ->check(CLI::IsMember({"verify"}));
+  cli.add_option(
+         "--script", script,
+         "drive the UI: verify (open the first incident, press verify), video (play its first camera, "
+         "take a snapshot), wall (layouts, maximise, preset, alarm pop-up), agency (acknowledge the "
+         "first task, raise an incident)")
+      ->check(CLI::IsMember({"verify", "video", "wall", "agency"}));
+  cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
+  cli.add_option("--mode", mode, "duty, agency or leader instead of the signed-in user's role")
+      ->check(CLI::IsMember({"duty", "agency", "leader"}));
+  bool windowed = false;
+  cli.add_flag("--windowed", windowed, "leader mode in a window instead of full screen");
   CLI11_PARSE(cli, argc, argv);
 
   console::ConsoleSettings settings;
@@ -74,7 +101,10 @@ int main(int argc, char **argv) {
   auto log = logging::get("console");
   try {
     console::Backend backend(settings, password ? password : "");
+    backend.setModeOverride(QString::fromStdString(mode));
+    console::VideoPlayer::registerVideoItem();  // before QML: makes GstGLQt6VideoItem a type
     QQmlApplicationEngine engine;
+    engine.rootContext()->setContextProperty(QStringLiteral("fullScreenWall"), !windowed);
     backend.setEngine(&engine);
     backend.setLanguage(QString::fromStdString(settings.language));
     engine.rootContext()->setContextProperty(QStringLiteral("backend"), &backend);
@@ -86,50 +116,155 @@ int main(int argc, char **argv) {
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().first());
     backend.start();
 
-    if (script == "verify") {
-      // Once the queue has an incident and we are signed in: select the first
-      // row (what its delegate's onClicked does), then press the verify button
-      // when the detail shows.
+    // Grabs the window (--screenshot), logs what is on screen and quits.
+    bool quitting = false;
+    auto quit = [&] {
+      if (quitting) return;
+      quitting = true;
+      if (!screenshot.empty() && window) {
+        QImage image = window->grabWindow();
+        if (image.isNull() || !image.save(QString::fromStdString(screenshot), "PNG"))
+          log->error("could not write the screenshot {}", screenshot);
+        else
+          log->info("screenshot {} ({}x{})", screenshot, image.width(), image.height());
+      }
+      auto *mapItem = window ? window->findChild<QObject *>(QStringLiteral("map")) : nullptr;
+      log->info(
+          "quitting: queue {} incidents, map {} tiles loaded, {} incident markers, {} tiles served, "
+          "{} cameras, {} video pipelines",
+          backend.incidents()->count(), mapItem ? mapItem->property("tilesLoaded").toInt() : 0,
+          mapItem ? mapItem->property("incidentMarkers").toInt() : 0, backend.tilesServed(),
+          backend.cameras()->count(), backend.livePipelines());
+      QGuiApplication::quit();
+    };
+    // A script that has done its last step ends the run soon after (with
+    // --quit-after-ms as the upper bound).
+    auto done = [&](QTimer *timer) {
+      timer->stop();
+      if (quitAfterMs > 0) QTimer::singleShot(500, &app, quit);
+    };
+    // Screenshots for the scripts (and the demo): <shots>/<name>.png.
+    auto shot = [&](const std::string &name) {
+      if (shots.empty() || !window) return;
+      std::filesystem::create_directories(shots);
+      auto path = (std::filesystem::path(shots) / (name + ".png")).string();
+      QImage image = window->grabWindow();
+      if (image.isNull() || !image.save(QString::fromStdString(path), "PNG"))
+        log->error("could not write the screenshot {}", path);
+      else
+        log->info("screenshot {} ({}x{})", path, image.width(), image.height());
+    };
+    if (!script.empty()) {
+      // A step runs when its condition holds; each step is what a click does.
       auto *timer = new QTimer(&app);
       auto step = std::make_shared<int>(0);
-      QObject::connect(timer, &QTimer::timeout, [&, timer, step] {
-        QObject *root = window;
-        QVariant opened;
-        if (*step == 0 && backend.signedIn() && backend.incidents()->count() > 0 &&
-            QMetaObject::invokeMethod(root, "selectRow", Q_RETURN_ARG(QVariant, opened),
-                                      Q_ARG(QVariant, 0)) &&
-            opened.toBool()) {
-          log->info("script: opened the first incident");
-          *step = 1;
-        } else if (*step == 1 && backend.detail().value("state").toString() == "reported" &&
-                   click(root, "verifyButton")) {
-          log->info("script: pressed verify");
-          *step = 2;
-        } else if (*step == 2 && backend.detail().value("state").toString() == "verified") {
-          log->info("script: verify done, incident {} verified",
-                    backend.detail().value("incidentId").toString().toStdString());
-          *step = 3;
-          timer->stop();
+      auto waited = std::make_shared<int>(0);
+      QObject *root = window;
+      QObject::connect(timer, &QTimer::timeout, [&, timer, step, waited, root] {
+        auto next = [&] {
+          ++*step;
+          *waited = 0;
+        };
+        ++*waited;
+        auto detailState = backend.detail().value("state").toString();
+        if (script == "verify") {
+          if (*step == 0 && backend.signedIn() && backend.incidents()->count() > 0 &&
+              callQml(root, "selectRow", 0).toBool()) {
+            log->info("script: opened the first incident");
+            next();
+          } else if (*step == 1 && detailState == "reported" && click(root, "verifyButton")) {
+            log->info("script: pressed verify");
+            next();
+          } else if (*step == 2 && detailState == "verified") {
+            log->info("script: verify done, incident {} verified",
+                      backend.detail().value("incidentId").toString().toStdString());
+            done(timer);
+          }
+        } else if (script == "video") {
+          auto cams = backend.detail().value("cameras").toList();
+          if (*step == 0 && backend.signedIn() && backend.incidents()->count() > 0 && *waited > 15) {
+            shot("map");
+            callQml(root, "selectRow", 0);
+            log->info("script: opened the first incident");
+            next();
+          } else if (*step == 1 && !cams.isEmpty()) {
+            auto id = cams.first().toMap().value("cameraId").toString();
+            // What the camera row's play button does (Repeater rows are not
+            // QObject children of the window, so the script calls it).
+            callQml(root, "playCamera", id);
+            log->info("script: pressed play on camera {} ({})", id.toStdString(),
+                      backend.cameras()->stateOf(id).toStdString());
+            next();
+          } else if (*step == 2 && callQml(root, "paneFrames").toInt() > 25) {
+            click(root, "snapshotButton");
+            next();
+          } else if (*step == 3 && *waited > 5) {
+            log->info("script: video playing, {} frames; pane {}", callQml(root, "paneFrames").toInt(),
+                      callQml(root, "paneGeometry").toString().toStdString());
+            shot("incident");
+            done(timer);
+          }
+        } else if (script == "wall") {
+          static const char *layouts[] = {"9", "16", "1+5", "1", "4"};
+          if (*step == 0 && backend.signedIn() && backend.cameras()->count() > 0 &&
+              callQml(root, "wallPlaying").toInt() >= std::min(4, backend.cameras()->count()) &&
+              *waited > 5) {
+            log->info("script: wall 4 playing {}, {} pipelines; tiles {}",
+                      callQml(root, "wallPlaying").toInt(), backend.livePipelines(),
+                      callQml(root, "wallGeometry").toString().toStdString());
+            shot("wall");
+            next();
+          } else if (*step >= 1 && *step <= 5 && *waited > 3) {
+            // The previous layout has settled: count its pipelines, then switch.
+            if (*step > 1)
+              log->info("script: layout {}: {} tiles, {} pipelines", layouts[*step - 2],
+                        callQml(root, "wallTiles").toInt(), backend.livePipelines());
+            callQml(root, "setWallLayout", QString::fromLatin1(layouts[*step - 1]));
+            next();
+          } else if (*step == 6 && *waited > 3) {
+            log->info("script: layout 4: {} tiles, {} pipelines", callQml(root, "wallTiles").toInt(),
+                      backend.livePipelines());
+            callQml(root, "maximiseTile", 0);
+            next();
+          } else if (*step == 7 && callQml(root, "maximisedPlaying").toBool()) {
+            log->info("script: maximised tile 0 plays {}",
+                      callQml(root, "maximisedUrl").toString().toStdString());
+            callQml(root, "maximiseTile", -1);
+            backend.savePreset(QStringLiteral("script"), QStringLiteral("4"), backend.cameras()->ids());
+            log->info("script: wall ready");
+            next();
+          } else if (*step == 8 && callQml(root, "alarmTile").toInt() >= 0 &&
+                     callQml(root, "wallPlaying").toInt() >= 1 && *waited > 10) {
+            log->info("script: alarm shown in tile {}", callQml(root, "alarmTile").toInt());
+            shot("wall-alarm");
+            next();
+          } else if (*step == 9 && callQml(root, "alarmTile").toInt() < 0) {
+            log->info("script: alarm reverted, layout {}",
+                      callQml(root, "wallLayout").toString().toStdString());
+            done(timer);
+          }
+        } else if (script == "agency") {
+          auto tasks = backend.tasks();
+          if (*step == 0 && !tasks.isEmpty() && tasks.first().toMap().value("state") == "dispatched" &&
+              callQml(root, "acknowledgeTask", 0).toBool()) {
+            log->info("script: pressed acknowledge on task {}",
+                      tasks.first().toMap().value("taskId").toString().toStdString());
+            next();
+          } else if (*step == 1 && !tasks.isEmpty() &&
+                     tasks.first().toMap().value("state") == "acknowledged") {
+            log->info("script: task acknowledged");
+            shot("agency");
+            callQml(root, "raiseTestIncident");
+            next();
+          } else if (*step == 2 && backend.status().contains(QStringLiteral("河堤"))) {
+            log->info("script: incident raised");
+            timer->stop();  // stays up: the link-down test restarts the centre under it
+          }
         }
       });
       timer->start(200);
     }
-    if (quitAfterMs > 0) {
-      QTimer::singleShot(quitAfterMs, &app, [&] {
-        if (!screenshot.empty() && window) {
-          QImage image = window->grabWindow();
-          if (image.isNull() || !image.save(QString::fromStdString(screenshot), "PNG"))
-            log->error("could not write the screenshot {}", screenshot);
-          else
-            log->info("screenshot {} ({}x{})", screenshot, image.width(), image.height());
-        }
-        auto *mapItem = window ? window->findChild<QObject *>(QStringLiteral("map")) : nullptr;
-        log->info("quitting: queue {} incidents, map {} tiles loaded, {} incident markers, {} tiles served",
-                  backend.incidents()->count(), mapItem ? mapItem->property("tilesLoaded").toInt() : 0,
-                  mapItem ? mapItem->property("incidentMarkers").toInt() : 0, backend.tilesServed());
-        QGuiApplication::quit();
-      });
-    }
+    if (quitAfterMs > 0) QTimer::singleShot(quitAfterMs, &app, quit);
     return QGuiApplication::exec();
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-console-qt: %s\n", e.what());

@@ -2,305 +2,675 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name>Main</name>
+    <name>AgencyView</name>
     <message>
-        <location filename="../qml/Main.qml" line="14"/>
-        <location filename="../qml/Main.qml" line="65"/>
-        <source>Liandong command console</source>
-        <translation>联动指挥控制台</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="24"/>
-        <source>red</source>
-        <translation>红色</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="24"/>
-        <source>orange</source>
-        <translation>橙色</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="24"/>
-        <source>yellow</source>
-        <translation>黄色</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="24"/>
-        <source>blue</source>
-        <translation>蓝色</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="24"/>
-        <source>no colour</source>
-        <translation>无颜色</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="27"/>
-        <source>reported</source>
-        <translation>已上报</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="27"/>
-        <source>verified</source>
-        <translation>已核实</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="27"/>
-        <source>responding</source>
-        <translation>处置中</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="28"/>
-        <source>contained</source>
-        <translation>已控制</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="28"/>
-        <source>closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="31"/>
-        <source>Ⅰ (particularly serious)</source>
-        <translation>Ⅰ级（特别重大）</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="31"/>
-        <source>Ⅱ (serious)</source>
-        <translation>Ⅱ级（重大）</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="31"/>
-        <source>Ⅲ (major)</source>
-        <translation>Ⅲ级（较大）</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="32"/>
-        <source>Ⅳ (general)</source>
-        <translation>Ⅳ级（一般）</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="35"/>
-        <source>state</source>
-        <translation>国家</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="35"/>
-        <source>province</source>
-        <translation>省级</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="35"/>
-        <source>city</source>
-        <translation>市级</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="35"/>
-        <source>county</source>
-        <translation>县级</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="36"/>
-        <source>town</source>
-        <translation>镇街</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="39"/>
+        <location filename="../qml/AgencyView.qml" line="15"/>
         <source>dispatched</source>
         <translation>已派发</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="39"/>
+        <location filename="../qml/AgencyView.qml" line="15"/>
         <source>acknowledged</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="39"/>
+        <location filename="../qml/AgencyView.qml" line="15"/>
         <source>in progress</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="40"/>
+        <location filename="../qml/AgencyView.qml" line="16"/>
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="40"/>
+        <location filename="../qml/AgencyView.qml" line="16"/>
+        <source>cancelled</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="42"/>
+        <source>Our tasks (%1) · agency %2</source>
+        <translation>本单位任务（%1）· 单位 %2</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="47"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="70"/>
+        <source>acknowledge by %1</source>
+        <translation>签收时限 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="76"/>
+        <source>Acknowledge</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="81"/>
+        <source>Progress 50%</source>
+        <translation>进度 50%</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="83"/>
+        <source>on the way</source>
+        <translation>正在赶往现场</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="86"/>
+        <source>Complete</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="88"/>
+        <source>done</source>
+        <translation>已处置完毕</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="96"/>
+        <source>No open tasks</source>
+        <translation>暂无待办任务</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="105"/>
+        <source>Raise an incident</source>
+        <translation>上报事件</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="109"/>
+        <source>flood</source>
+        <translation>洪涝</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="109"/>
+        <source>fire</source>
+        <translation>火灾</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="109"/>
+        <source>public security</source>
+        <translation>治安</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="109"/>
+        <source>rental housing</source>
+        <translation>出租屋</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="109"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="111"/>
+        <source>what happened</source>
+        <translation>事件概述</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="112"/>
+        <source>details</source>
+        <translation>详细情况</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="114"/>
+        <source>level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="116"/>
+        <source>colour</source>
+        <translation>预警颜色</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="117"/>
+        <source>red</source>
+        <translation>红色</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="117"/>
+        <source>orange</source>
+        <translation>橙色</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="117"/>
+        <source>yellow</source>
+        <translation>黄色</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="117"/>
+        <source>blue</source>
+        <translation>蓝色</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="120"/>
+        <source>latitude</source>
+        <translation>纬度</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="122"/>
+        <source>longitude</source>
+        <translation>经度</translation>
+    </message>
+    <message>
+        <location filename="../qml/AgencyView.qml" line="128"/>
+        <source>Report the incident</source>
+        <translation>上报</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <location filename="../qml/Main.qml" line="19"/>
+        <location filename="../qml/Main.qml" line="116"/>
+        <source>Liandong command console</source>
+        <translation>联动指挥控制台</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="75"/>
+        <source>red</source>
+        <translation>红色</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="75"/>
+        <source>orange</source>
+        <translation>橙色</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="75"/>
+        <source>yellow</source>
+        <translation>黄色</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="75"/>
+        <source>blue</source>
+        <translation>蓝色</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="75"/>
+        <source>no colour</source>
+        <translation>无颜色</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="78"/>
+        <source>reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="78"/>
+        <source>verified</source>
+        <translation>已核实</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="78"/>
+        <source>responding</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="79"/>
+        <source>contained</source>
+        <translation>已控制</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="79"/>
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="82"/>
+        <source>Ⅰ (particularly serious)</source>
+        <translation>Ⅰ级（特别重大）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="82"/>
+        <source>Ⅱ (serious)</source>
+        <translation>Ⅱ级（重大）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="82"/>
+        <source>Ⅲ (major)</source>
+        <translation>Ⅲ级（较大）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="83"/>
+        <source>Ⅳ (general)</source>
+        <translation>Ⅳ级（一般）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="86"/>
+        <source>state</source>
+        <translation>国家</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="86"/>
+        <source>province</source>
+        <translation>省级</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="86"/>
+        <source>city</source>
+        <translation>市级</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="86"/>
+        <source>county</source>
+        <translation>县级</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="87"/>
+        <source>town</source>
+        <translation>镇街</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="90"/>
+        <source>dispatched</source>
+        <translation>已派发</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="90"/>
+        <source>acknowledged</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="90"/>
+        <source>in progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="91"/>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="91"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="43"/>
-        <location filename="../qml/Main.qml" line="311"/>
+        <location filename="../qml/Main.qml" line="94"/>
+        <location filename="../qml/Main.qml" line="536"/>
         <source>first report</source>
         <translation>首报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="43"/>
-        <location filename="../qml/Main.qml" line="311"/>
+        <location filename="../qml/Main.qml" line="94"/>
+        <location filename="../qml/Main.qml" line="536"/>
         <source>follow-up report</source>
         <translation>续报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="43"/>
-        <location filename="../qml/Main.qml" line="311"/>
+        <location filename="../qml/Main.qml" line="94"/>
+        <location filename="../qml/Main.qml" line="536"/>
         <source>final report</source>
         <translation>终报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="78"/>
+        <location filename="../qml/Main.qml" line="124"/>
+        <source>duty officer</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="124"/>
+        <source>agency</source>
+        <translation>处置单位</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="124"/>
+        <source>leader</source>
+        <translation>领导</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="133"/>
         <source>linked to the centre</source>
         <translation>与中心连接正常</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="78"/>
+        <location filename="../qml/Main.qml" line="133"/>
         <source>link to the centre is down</source>
         <translation>与中心连接中断</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="82"/>
+        <location filename="../qml/Main.qml" line="134"/>
+        <source>resynced %1×</source>
+        <translation>已重新同步 %1 次</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="138"/>
         <source>signed in: %1 (%2)</source>
         <translation>已登录：%1（%2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="83"/>
+        <location filename="../qml/Main.qml" line="139"/>
         <source>not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="100"/>
+        <location filename="../qml/Main.qml" line="156"/>
         <source>working… </source>
         <translation>处理中… </translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="120"/>
+        <location filename="../qml/Main.qml" line="176"/>
+        <source>The link to the centre is down since %1: what you see may be old. Reconnecting by itself…</source>
+        <translation>自 %1 起与指挥中心的连接中断：画面上的信息可能已过时。正在自动重连…</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="199"/>
+        <source>New incident, level %1: %2</source>
+        <translation>新事件，%1级：%2</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="202"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="210"/>
+        <source>Dismiss</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="247"/>
+        <source>Region summary</source>
+        <translation>辖区概况</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="248"/>
+        <source>open incidents: %1</source>
+        <translation>未结事件：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="259"/>
+        <source>level %1: %2</source>
+        <translation>%1级：%2</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="262"/>
+        <source>cameras live / down: %1 / %2</source>
+        <translation>摄像机 在线 / 异常：%1 / %2</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="309"/>
         <source>Incident queue (%1)</source>
         <translation>事件队列（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="179"/>
+        <location filename="../qml/Main.qml" line="369"/>
         <source>led by %1</source>
         <translation>%1牵头</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="190"/>
+        <location filename="../qml/Main.qml" line="380"/>
         <source>No incidents</source>
         <translation>暂无事件</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="229"/>
+        <location filename="../qml/Main.qml" line="419"/>
         <source>zoom %1 · drag to pan, wheel to zoom</source>
         <translation>缩放 %1 · 拖动平移，滚轮缩放</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="272"/>
+        <location filename="../qml/Main.qml" line="441"/>
+        <source>Live: %1</source>
+        <translation>实时视频：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="442"/>
+        <source>Snapshot</source>
+        <translation>抓拍</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="497"/>
         <source>State: %1 · level %2 · %3 · led by %4 · version %5</source>
         <translation>状态：%1 · 响应级别 %2 · %3 · %4牵头 · 版本 %5</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="284"/>
+        <location filename="../qml/Main.qml" line="509"/>
         <source>Actions</source>
         <translation>处置操作</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="288"/>
+        <location filename="../qml/Main.qml" line="513"/>
         <source>Verify</source>
         <translation>核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="289"/>
+        <location filename="../qml/Main.qml" line="514"/>
         <source>Respond</source>
         <translation>启动响应</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="290"/>
+        <location filename="../qml/Main.qml" line="515"/>
         <source>Contain</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="294"/>
+        <location filename="../qml/Main.qml" line="519"/>
         <source>reason (for close and level)</source>
         <translation>原因（关闭和调级时必填）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="295"/>
+        <location filename="../qml/Main.qml" line="520"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="300"/>
+        <location filename="../qml/Main.qml" line="525"/>
         <source>Set level</source>
         <translation>调整级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="304"/>
+        <location filename="../qml/Main.qml" line="529"/>
         <source>agency ids, e.g. py-flood</source>
         <translation>单位编号，如 py-flood</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="305"/>
+        <location filename="../qml/Main.qml" line="530"/>
         <source>task</source>
         <translation>任务内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="306"/>
+        <location filename="../qml/Main.qml" line="531"/>
         <source>Dispatch</source>
         <translation>派发任务</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="310"/>
+        <location filename="../qml/Main.qml" line="535"/>
         <source>situation report text</source>
         <translation>信息报告内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="312"/>
+        <location filename="../qml/Main.qml" line="537"/>
         <source>Submit</source>
         <translation>报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="315"/>
+        <location filename="../qml/Main.qml" line="540"/>
+        <source>Cameras that see it (%1)</source>
+        <translation>可见现场的摄像机（%1）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="550"/>
+        <source>Live video</source>
+        <translation>实时视频</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="556"/>
+        <source>%1 m</source>
+        <translation>%1 米</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="566"/>
+        <source>live</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="566"/>
+        <source>stale</source>
+        <translation>画面停滞</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="566"/>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="567"/>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="567"/>
+        <source>no status</source>
+        <translation>无状态</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="572"/>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="323"/>
+        <location filename="../qml/Main.qml" line="580"/>
         <source>ack by %1</source>
         <translation>%1 前签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="325"/>
+        <location filename="../qml/Main.qml" line="582"/>
         <source>notified %1, seen %2</source>
         <translation>%1 已通知，%2 已查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="325"/>
+        <location filename="../qml/Main.qml" line="582"/>
         <source>not yet</source>
         <translation>未查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="329"/>
+        <location filename="../qml/Main.qml" line="586"/>
         <source>Situation reports</source>
         <translation>信息报告</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="338"/>
+        <location filename="../qml/Main.qml" line="595"/>
         <source>submitted %1 by %2: %3</source>
         <translation>%1 由 %2 报送：%3</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="339"/>
+        <location filename="../qml/Main.qml" line="596"/>
         <source>due %1</source>
         <translation>%1 前报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="339"/>
+        <location filename="../qml/Main.qml" line="596"/>
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="342"/>
+        <location filename="../qml/Main.qml" line="599"/>
         <source>Timeline</source>
         <translation>时间线</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="23"/>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="24"/>
+        <source>stale</source>
+        <translation>画面停滞</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="25"/>
+        <source>no video address</source>
+        <translation>无视频地址</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="26"/>
+        <source>no video</source>
+        <translation>无视频</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="27"/>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoTile.qml" line="53"/>
+        <source>no camera</source>
+        <translation>无摄像机</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWall</name>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="114"/>
+        <source>Stop tour</source>
+        <translation>停止轮巡</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="114"/>
+        <source>Tour (%1 s)</source>
+        <translation>轮巡（%1 秒）</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="119"/>
+        <source>page %1/%2</source>
+        <translation>第 %1/%2 页</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="127"/>
+        <source>presets</source>
+        <translation>预案布局</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="131"/>
+        <source>preset name</source>
+        <translation>布局名称</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="133"/>
+        <source>Save preset</source>
+        <translation>保存布局</translation>
+    </message>
+</context>
+<context>
+    <name>liandong::console::Backend</name>
+    <message>
+        <location filename="../backend.cpp" line="550"/>
+        <source>snapshot failed</source>
+        <translation>抓拍失败</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="555"/>
+        <source>snapshot saved: %1</source>
+        <translation>抓拍已保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="601"/>
+        <source>cannot save the preset</source>
+        <translation>无法保存布局</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="721"/>
+        <source>task: %1 done</source>
+        <translation>任务：%1 已完成</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="743"/>
+        <source>incident reported: %1</source>
+        <translation>事件已上报：%1</translation>
+    </message>
+</context>
+<context>
+    <name>liandong::console::VideoPlayer</name>
+    <message>
+        <location filename="../video_player.cpp" line="119"/>
+        <source>no video pipeline: %1</source>
+        <translation>无法建立视频管道：%1</translation>
     </message>
 </context>
 </TS>

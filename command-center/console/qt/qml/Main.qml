@@ -1,6 +1,11 @@
-// The duty officer's console window: incident queue (left), offline vector
-// map (centre), incident detail with actions (right). Source strings are
-// English; zh_CN (the default) comes from i18n/liandong_console_zh_CN.ts.
+// The console window, by the signed-in user's role: a duty officer gets the
+// incident queue (left), the offline map with a live video pane (centre) and
+// the incident detail with actions and its cameras (right); a leader the
+// video wall (full screen) beside the region summary and the map; an agency
+// its tasks and a form to raise an incident. Above all of them: the alarm
+// banner for new incidents at the alarm level and the link-down banner.
+// Source strings are English; zh_CN (the default) comes from
+// i18n/liandong_console_zh_CN.ts.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -16,6 +21,52 @@ ApplicationWindow {
 
     readonly property var detail: backend.detail
     readonly property bool hasDetail: detail.incidentId !== undefined
+    readonly property string mode: backend.signedIn ? backend.mode : "duty"
+    property string paneCamera: ""
+    property var alarmIncident: ({})
+    visibility: mode === "leader" && fullScreenWall ? Window.FullScreen : Window.Windowed
+
+    // Opens the live video pane on a camera (its main stream), as the
+    // camera's play button does.
+    function playCamera(cameraId) {
+        paneCamera = "" + cameraId
+        backend.log("video: pane opens camera " + cameraId)
+    }
+    function paneFrames() { return paneTile.visible ? paneTile.frames() : 0 }
+    function paneGeometry() {
+        var p = paneTile.mapToItem(null, 0, 0)
+        return [Math.round(p.x), Math.round(p.y), Math.round(paneTile.width), Math.round(paneTile.height)].join(",")
+    }
+    // The wall, for the scripts and tests.
+    readonly property var wall: wallLoader.item ? wallLoader.item.wall : null
+    function wallPlaying() { return wall ? wall.playing() : 0 }
+    function wallGeometry() { return wall ? wall.geometry() : "" }
+    function wallTiles() { return wall ? (wall.maximised >= 0 ? 1 : wall.tiles) : 0 }
+    function setWallLayout(l) { if (wall) wall.setLayout(l); return true }
+    function wallLayout() { return wall ? wall.layout : "" }
+    function maximiseTile(i) { if (wall) wall.maximised = i; return true }
+    function maximisedPlaying() { return wall ? wall.bigTile.playing : false }
+    function maximisedUrl() { return wall ? wall.bigTile.url : "" }
+    function alarmTile() { return wall ? wall.alarmTile : -1 }
+    function acknowledgeTask(i) { return agencyLoader.item ? agencyLoader.item.acknowledge(i) : false }
+    function raiseTestIncident() { if (agencyLoader.item) agencyLoader.item.raiseTest(); return true }
+
+    Connections {
+        target: backend
+        function onAlarm(incident) {
+            root.alarmIncident = incident
+            alarmBanner.flashes = 0
+            flashTimer.restart()
+            alarmHide.restart()
+        }
+    }
+    Timer { id: alarmHide; interval: backend.alarmPopupS * 1000; onTriggered: root.alarmIncident = ({}) }
+    Timer {
+        id: flashTimer
+        interval: 400
+        repeat: true
+        onTriggered: if (++alarmBanner.flashes >= 12) stop()
+    }
 
     function colourHex(c) {
         return ({red: "#e51c23", orange: "#ff8f00", yellow: "#fdd835", blue: "#1e6fff"})[c] || "#757575"
@@ -68,6 +119,10 @@ ApplicationWindow {
                 font.bold: true
             }
             Item { Layout.fillWidth: true }
+            Label {
+                color: "#b0bec5"
+                text: ({duty: qsTr("duty officer"), agency: qsTr("agency"), leader: qsTr("leader")})[root.mode]
+            }
             Rectangle {
                 width: 12; height: 12; radius: 6
                 color: backend.linkUp ? "#43a047" : "#e53935"
@@ -75,7 +130,8 @@ ApplicationWindow {
             Label {
                 objectName: "linkLabel"
                 color: "white"
-                text: backend.linkUp ? qsTr("linked to the centre") : qsTr("link to the centre is down")
+                text: (backend.linkUp ? qsTr("linked to the centre") : qsTr("link to the centre is down"))
+                      + (backend.resyncs > 0 ? " · " + qsTr("resynced %1×").arg(backend.resyncs) : "")
             }
             Label {
                 color: "white"
@@ -102,8 +158,141 @@ ApplicationWindow {
         }
     }
 
-    RowLayout {
+    ColumnLayout {
         anchors.fill: parent
+        spacing: 0
+
+    // Link down: the console keeps showing the last state and resyncs by itself.
+    Rectangle {
+        objectName: "linkBanner"
+        Layout.fillWidth: true
+        Layout.preferredHeight: 34
+        visible: !backend.linkUp && backend.linkDownSince > 0
+        color: "#b71c1c"
+        Label {
+            anchors.centerIn: parent
+            color: "white"
+            font.bold: true
+            text: qsTr("The link to the centre is down since %1: what you see may be old. Reconnecting by itself…")
+                  .arg(root.clock(backend.linkDownSince))
+        }
+    }
+    // A new incident at the alarm level: a flashing banner (and a tone when
+    // the machine has sound).
+    Rectangle {
+        id: alarmBanner
+        objectName: "alarmBanner"
+        property int flashes: 0
+        Layout.fillWidth: true
+        Layout.preferredHeight: 44
+        visible: root.alarmIncident.incidentId !== undefined
+        color: flashes % 2 === 1 ? "#ffffff" : root.colourHex(root.alarmIncident.colour)
+        RowLayout {
+            anchors.fill: parent
+            anchors.leftMargin: 16
+            anchors.rightMargin: 16
+            Label {
+                Layout.fillWidth: true
+                font.pixelSize: 18
+                font.bold: true
+                color: alarmBanner.flashes % 2 === 1 ? "#b71c1c" : "white"
+                text: qsTr("New incident, level %1: %2").arg(root.alarmIncident.levelText || "").arg(root.alarmIncident.title || "")
+            }
+            Button {
+                text: qsTr("Open")
+                visible: root.mode === "duty"
+                onClicked: {
+                    var row = backend.incidents.rowOf(root.alarmIncident.incidentId)
+                    if (row >= 0) root.selectRow(row)
+                    root.alarmIncident = ({})
+                }
+            }
+            Button { text: qsTr("Dismiss"); onClicked: root.alarmIncident = ({}) }
+        }
+    }
+
+    // Leader: the wall, the region summary and the map.
+    Loader {
+        id: wallLoader
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        active: root.mode === "leader"
+        visible: active
+        sourceComponent: Item {
+            property alias wall: wallItem
+            width: wallLoader.width
+            height: wallLoader.height
+            VideoWall {
+                id: wallItem
+                objectName: "wall"
+                anchors.left: parent.left
+                anchors.top: parent.top
+                anchors.bottom: parent.bottom
+                anchors.right: side.left
+            }
+            Rectangle {
+                id: side
+                anchors.right: parent.right
+                anchors.top: parent.top
+                anchors.bottom: parent.bottom
+                width: 380
+                color: "white"
+                Column {
+                    id: summary
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: parent.top
+                    anchors.margins: 12
+                    spacing: 6
+                    Label { text: qsTr("Region summary"); font.pixelSize: 17; font.bold: true }
+                    Label { objectName: "summaryOpen"; text: qsTr("open incidents: %1").arg(backend.summary.open); font.bold: true }
+                    Repeater {
+                        model: 4
+                        delegate: Row {
+                            required property int index
+                            spacing: 8
+                            Rectangle {
+                                width: 14; height: 14; radius: 7
+                                anchors.verticalCenter: parent.verticalCenter
+                                color: ["#e51c23", "#ff8f00", "#fdd835", "#1e6fff"][index]
+                            }
+                            Label { text: qsTr("level %1: %2").arg(["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"][index]).arg(backend.summary.byLevel[index]) }
+                        }
+                    }
+                    Label { text: qsTr("cameras live / down: %1 / %2").arg(backend.summary.camerasLive).arg(backend.summary.camerasDown) }
+                }
+                Item {
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: summary.bottom
+                    anchors.bottom: parent.bottom
+                    anchors.topMargin: 12
+                    clip: true
+                    MapView {
+                        anchors.fill: parent
+                        provider: backend.tiles
+                        longitude: backend.startLongitude
+                        latitude: backend.startLatitude
+                        zoom: backend.startZoom - 1
+                    }
+                }
+            }
+        }
+    }
+    // Agency: its tasks and the form to raise an incident.
+    Loader {
+        id: agencyLoader
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        active: root.mode === "agency"
+        visible: active
+        sourceComponent: AgencyView {}
+    }
+
+    RowLayout {
+        visible: root.mode === "duty"
+        Layout.fillWidth: true
+        Layout.fillHeight: true
         spacing: 0
 
         // Incident queue
@@ -230,6 +419,41 @@ ApplicationWindow {
                 text: qsTr("zoom %1 · drag to pan, wheel to zoom").arg(map.zoom.toFixed(1))
                 color: "#455a64"
             }
+            // Live video of one camera (its main stream) over the map.
+            Rectangle {
+                id: pane
+                objectName: "videoPane"
+                visible: root.paneCamera !== ""
+                anchors.left: parent.left
+                anchors.top: parent.top
+                anchors.margins: 10
+                width: Math.min(parent.width - 80, 720)
+                height: width * 9 / 16 + 40
+                color: "#263238"
+                radius: 4
+                RowLayout {
+                    id: paneBar
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: parent.top
+                    anchors.margins: 4
+                    height: 32
+                    Label { Layout.fillWidth: true; color: "white"; text: qsTr("Live: %1").arg(root.paneCamera); elide: Text.ElideRight }
+                    Button { objectName: "snapshotButton"; text: qsTr("Snapshot"); enabled: paneTile.playing; onClicked: paneTile.snapshot() }
+                    Button { text: "✕"; onClicked: root.paneCamera = "" }
+                }
+                VideoTile {
+                    id: paneTile
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.bottom: parent.bottom
+                    anchors.top: paneBar.bottom
+                    anchors.margins: 4
+                    cameraId: root.paneCamera
+                    sub: false
+                    live: pane.visible
+                }
+            }
         }
 
         // Incident detail
@@ -313,6 +537,38 @@ ApplicationWindow {
                         Button { objectName: "sitrepButton"; text: qsTr("Submit"); enabled: sitrepBody.text !== ""; onClicked: backend.sitrep(["first", "followup", "final"][sitrepKind.currentIndex], sitrepBody.text) }
                     }
 
+                    Label { text: qsTr("Cameras that see it (%1)").arg((root.detail.cameras || []).length); font.bold: true }
+                    Repeater {
+                        model: root.detail.cameras || []
+                        delegate: RowLayout {
+                            required property var modelData
+                            required property int index
+                            Layout.fillWidth: true
+                            readonly property string camState: (backend.cameras.revision, backend.cameras.stateOf(modelData.cameraId))
+                            Button {
+                                objectName: "cameraButton" + index
+                                text: "▶ " + qsTr("Live video")
+                                onClicked: root.playCamera(modelData.cameraId)
+                            }
+                            Label {
+                                Layout.fillWidth: true
+                                elide: Text.ElideRight
+                                text: modelData.cameraId + " · " + qsTr("%1 m").arg(Math.round(modelData.distance))
+                            }
+                            Rectangle {
+                                width: stateLabel.implicitWidth + 10; height: 20; radius: 3
+                                color: ({live: "#2e7d32", stalled: "#ef6c00", offline: "#c62828"})[parent.camState] || "#607d8b"
+                                Label {
+                                    id: stateLabel
+                                    anchors.centerIn: parent
+                                    color: "white"
+                                    font.pixelSize: 11
+                                    text: ({live: qsTr("live"), stalled: qsTr("stale"), offline: qsTr("offline"),
+                                            connecting: qsTr("connecting")})[parent.parent.camState] || qsTr("no status")
+                                }
+                            }
+                        }
+                    }
                     Label { text: qsTr("Tasks (%1)").arg((root.detail.tasks || []).length); font.bold: true }
                     Repeater {
                         model: root.detail.tasks || []
@@ -354,5 +610,6 @@ ApplicationWindow {
                 }
             }
         }
+    }
     }
 }

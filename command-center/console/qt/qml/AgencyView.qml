@@ -1,0 +1,137 @@
+// The field agency's screen: its tasks (acknowledge, report progress,
+// complete — each a real call the centre audits) and a form to raise an
+// incident from the field at a place (the map's centre by default).
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+Rectangle {
+    id: agency
+    color: "white"
+    property double latitude: backend.startLatitude
+    property double longitude: backend.startLongitude
+
+    function taskStateText(s) {
+        return ({dispatched: qsTr("dispatched"), acknowledged: qsTr("acknowledged"), in_progress: qsTr("in progress"),
+                 completed: qsTr("completed"), cancelled: qsTr("cancelled")})[s] || s
+    }
+    // What a task's acknowledge button does (for the scripts).
+    function acknowledge(i) {
+        var t = backend.tasks[i]
+        if (!t || t.state !== "dispatched") return false
+        backend.taskAction(t.taskId, "acknowledge")
+        return true
+    }
+    // What the form's button does, filled in (for the scripts).
+    function raiseTest() {
+        typeBox.currentIndex = 0
+        titleField.text = "河堤渗漏"
+        descriptionField.text = "市桥河东岸堤脚渗水"
+        raiseButton.clicked()
+    }
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.margins: 12
+        spacing: 16
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            RowLayout {
+                Label {
+                    text: qsTr("Our tasks (%1) · agency %2").arg(backend.tasks.length).arg(backend.agencyId)
+                    font.pixelSize: 17
+                    font.bold: true
+                }
+                Item { Layout.fillWidth: true }
+                Button { text: qsTr("Refresh"); onClicked: backend.loadTasks() }
+            }
+            ListView {
+                id: taskList
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                clip: true
+                spacing: 8
+                model: backend.tasks
+                delegate: Rectangle {
+                    required property var modelData
+                    required property int index
+                    width: ListView.view.width
+                    height: 96
+                    radius: 6
+                    color: modelData.state === "dispatched" ? "#fff3e0" : "#eceff1"
+                    border.color: "#cfd8dc"
+                    ColumnLayout {
+                        anchors.fill: parent
+                        anchors.margins: 8
+                        Label { text: modelData.title + " · " + modelData.incidentTitle; font.bold: true; font.pixelSize: 15 }
+                        Label {
+                            text: agency.taskStateText(modelData.state) + " · " + modelData.progress + "% · "
+                                  + qsTr("acknowledge by %1").arg(Qt.formatDateTime(new Date(modelData.ackDeadline), "MM-dd hh:mm"))
+                            color: "#546e7a"
+                        }
+                        RowLayout {
+                            Button {
+                                objectName: "ackButton" + index
+                                text: qsTr("Acknowledge")
+                                enabled: modelData.state === "dispatched"
+                                onClicked: agency.acknowledge(index)
+                            }
+                            Button {
+                                text: qsTr("Progress 50%")
+                                enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
+                                onClicked: backend.taskAction(modelData.taskId, "progress", qsTr("on the way"), 50)
+                            }
+                            Button {
+                                text: qsTr("Complete")
+                                enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
+                                onClicked: backend.taskAction(modelData.taskId, "complete", qsTr("done"))
+                            }
+                        }
+                    }
+                }
+                Label {
+                    anchors.centerIn: parent
+                    visible: taskList.count === 0
+                    text: qsTr("No open tasks")
+                    color: "#90a4ae"
+                }
+            }
+        }
+        ColumnLayout {
+            Layout.preferredWidth: 460
+            Layout.alignment: Qt.AlignTop
+            spacing: 8
+            Label { text: qsTr("Raise an incident"); font.pixelSize: 17; font.bold: true }
+            ComboBox {
+                id: typeBox
+                Layout.fillWidth: true
+                model: [qsTr("flood"), qsTr("fire"), qsTr("public security"), qsTr("rental housing"), qsTr("other")]
+            }
+            TextField { id: titleField; Layout.fillWidth: true; placeholderText: qsTr("what happened") }
+            TextField { id: descriptionField; Layout.fillWidth: true; placeholderText: qsTr("details") }
+            RowLayout {
+                Label { text: qsTr("level") }
+                ComboBox { id: levelBox; model: ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]; currentIndex: 3 }
+                Label { text: qsTr("colour") }
+                ComboBox { id: colourBox; model: [qsTr("red"), qsTr("orange"), qsTr("yellow"), qsTr("blue")]; currentIndex: 2 }
+            }
+            RowLayout {
+                Label { text: qsTr("latitude") }
+                TextField { id: latField; Layout.fillWidth: true; text: agency.latitude.toFixed(5) }
+                Label { text: qsTr("longitude") }
+                TextField { id: lonField; Layout.fillWidth: true; text: agency.longitude.toFixed(5) }
+            }
+            Button {
+                id: raiseButton
+                objectName: "raiseButton"
+                text: qsTr("Report the incident")
+                enabled: titleField.text !== ""
+                onClicked: backend.raiseIncident(["flood", "fire", "public_security", "rental_housing", "other"][typeBox.currentIndex],
+                                                 titleField.text, descriptionField.text, levelBox.currentIndex + 1,
+                                                 ["red", "orange", "yellow", "blue"][colourBox.currentIndex],
+                                                 parseFloat(latField.text), parseFloat(lonField.text))
+            }
+        }
+    }
+}

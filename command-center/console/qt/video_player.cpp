@@ -1,0 +1,225 @@
+// VideoPlayer: the qml6glsink pipeline of one tile, started on the render
+// thread (the sink needs Qt's GL context), stopped (NULL state, unreffed)
+// whenever the tile is hidden, the URL changes or an error arrives.
+#include "video_player.h"
+
+#include <gst/gst.h>
+
+#include <QQuickWindow>
+#include <QRegularExpression>
+#include <QRunnable>
+
+#include "liandong/core/logging.h"
+
+namespace liandong::console {
+namespace {
+
+std::atomic<int> gLivePipelines{0};
+
+struct GErrorFree {
+  void operator()(GError *e) const { g_error_free(e); }
+};
+struct GstObjectUnref {
+  void operator()(gpointer o) const { gst_object_unref(o); }
+};
+template <typename T>
+using GstPtr = std::unique_ptr<T, GstObjectUnref>;
+
+// What the streaming threads may touch: the frame counter and a way home.
+struct ProbeData {
+  std::shared_ptr<std::atomic<int>> frames;
+  VideoPlayer *player;
+  unsigned generation;
+};
+
+}  // namespace
+
+VideoPlayer::VideoPlayer(QObject *parent) : QObject(parent) {
+  retry_.setSingleShot(true);
+  retry_.setInterval(3000);
+  connect(&retry_, &QTimer::timeout, this, [this] { restart(); });
+}
+
+VideoPlayer::~VideoPlayer() {
+  stop();
+}
+
+int VideoPlayer::livePipelines() {
+  return gLivePipelines.load();
+}
+
+bool VideoPlayer::registerVideoItem() {
+  GstElement *sink = gst_element_factory_make("qml6glsink", nullptr);
+  if (!sink) {
+    logging::get("console")->warn("no qml6glsink (install gstreamer1.0-qt6): no live video");
+    return false;
+  }
+  gst_object_unref(gst_object_ref_sink(sink));
+  return true;
+}
+
+QString VideoPlayer::redacted(const QString &url) {
+  static const QRegularExpression credentials(QStringLiteral("://[^/@]*@"));
+  QString out = url;
+  return out.replace(credentials, QStringLiteral("://***@"));
+}
+
+void VideoPlayer::setUrl(const QString &url) {
+  if (url == url_) return;
+  url_ = url;
+  emit urlChanged();
+  restart();
+}
+
+void VideoPlayer::setLatencyMs(int ms) {
+  if (ms == latencyMs_) return;
+  latencyMs_ = ms;
+  emit urlChanged();
+  restart();
+}
+
+void VideoPlayer::setTarget(QQuickItem *item) {
+  if (item == target_) return;
+  if (target_) disconnect(target_, nullptr, this, nullptr);
+  target_ = item;
+  if (item) connect(item, &QQuickItem::windowChanged, this, [this] { restart(); });
+  emit targetChanged();
+  restart();
+}
+
+void VideoPlayer::setActive(bool active) {
+  if (active == active_) return;
+  active_ = active;
+  emit activeChanged();
+  restart();
+}
+
+void VideoPlayer::setError(const QString &e) {
+  if (e == error_) return;
+  error_ = e;
+  emit errorChanged();
+}
+
+void VideoPlayer::restart() {
+  stop();
+  retry_.stop();
+  if (active_ && !url_.isEmpty() && target_ && target_->window()) start();
+}
+
+void VideoPlayer::start() {
+  auto log = logging::get("console");
+  GError *rawError = nullptr;
+  GstElement *parsed = gst_parse_launch(
+      "rtspsrc name=src protocols=tcp ! rtph264depay ! h264parse ! avdec_h264 output-corrupt=false ! "
+      "glupload ! glcolorconvert ! qml6glsink name=sink",
+      &rawError);
+  std::unique_ptr<GError, GErrorFree> error(rawError);
+  if (!parsed || error) {
+    if (parsed) gst_object_unref(gst_object_ref_sink(parsed));
+    setError(tr("no video pipeline: %1").arg(error ? QString::fromUtf8(error->message) : QString()));
+    log->error("video: no pipeline: {}", error ? error->message : "?");
+    return;
+  }
+  GstPtr<GstElement> pipeline(GST_ELEMENT(gst_object_ref_sink(parsed)));
+  GstPtr<GstElement> src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  GstPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  g_object_set(src.get(), "location", url_.toUtf8().constData(), "latency", static_cast<guint>(latencyMs_),
+               nullptr);
+  g_object_set(sink.get(), "widget", static_cast<gpointer>(target_.data()), nullptr);
+
+  frames_ = std::make_shared<std::atomic<int>>(0);
+  ++generation_;
+  GstPtr<GstPad> pad(gst_element_get_static_pad(sink.get(), "sink"));
+  gst_pad_add_probe(
+      pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo *, gpointer data) -> GstPadProbeReturn {
+        auto *d = static_cast<ProbeData *>(data);
+        if (d->frames->fetch_add(1) == 0) {
+          auto *player = d->player;
+          unsigned gen = d->generation;
+          QMetaObject::invokeMethod(
+              player,
+              [player, gen] {
+                if (gen != player->generation_ || player->playing_) return;
+                player->playing_ = true;
+                player->setError({});
+                logging::get("console")->info("video: playing {}", redacted(player->url_).toStdString());
+                emit player->playingChanged();
+              },
+              Qt::QueuedConnection);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new ProbeData{frames_, this, generation_},
+      [](gpointer data) { delete static_cast<ProbeData *>(data); });
+
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+  gst_bus_set_sync_handler(
+      bus.get(),
+      [](GstBus *, GstMessage *message, gpointer data) -> GstBusSyncReply {
+        auto *d = static_cast<ProbeData *>(data);
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+          QString text = QStringLiteral("the stream ended");
+          if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+            GError *raw = nullptr;
+            gst_message_parse_error(message, &raw, nullptr);
+            std::unique_ptr<GError, GErrorFree> e(raw);
+            text = e ? QString::fromUtf8(e->message) : QStringLiteral("error");
+          }
+          auto *player = d->player;
+          unsigned gen = d->generation;
+          QMetaObject::invokeMethod(
+              player,
+              [player, gen, text] {
+                if (gen == player->generation_) player->onBusError(text);
+              },
+              Qt::QueuedConnection);
+        }
+        return GST_BUS_DROP;  // nobody pops this bus: keep it empty
+      },
+      new ProbeData{frames_, this, generation_},
+      [](gpointer data) { delete static_cast<ProbeData *>(data); });
+
+  pipeline_.reset(pipeline.release());
+  ++gLivePipelines;
+  log->info("video: starting {} ({} pipelines)", redacted(url_).toStdString(), gLivePipelines.load());
+  // qml6glsink needs the scene graph's GL context: go to PLAYING on the
+  // render thread, before it synchronises (the GUI thread waits meanwhile,
+  // so stop() cannot run in between).
+  GstElement *p = GST_ELEMENT(gst_object_ref(pipeline_.get()));
+  startCancelled_ = std::make_shared<std::atomic<bool>>(false);
+  auto *window = target_->window();
+  window->scheduleRenderJob(QRunnable::create([p, cancelled = startCancelled_] {
+                              GstPtr<GstElement> owned(p);
+                              if (!cancelled->load()) gst_element_set_state(p, GST_STATE_PLAYING);
+                            }),
+                            QQuickWindow::BeforeSynchronizingStage);
+  window->update();
+}
+
+void VideoPlayer::PipelineStop::operator()(GstElement *pipeline) const {
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+void VideoPlayer::stop() {
+  ++generation_;
+  startCancelled_->store(true);
+  if (pipeline_) {
+    pipeline_.reset();
+    --gLivePipelines;
+  }
+  if (playing_) {
+    playing_ = false;
+    emit playingChanged();
+  }
+}
+
+void VideoPlayer::onBusError(const QString &message) {
+  logging::get("console")->warn("video: {}: {}", redacted(url_).toStdString(), message.toStdString());
+  stop();
+  setError(message);
+  if (active_) retry_.start();
+}
+
+}  // namespace liandong::console
