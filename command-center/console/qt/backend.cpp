@@ -212,7 +212,8 @@ void Backend::call(wire::Query query, std::function<void(const wire::QueryReply 
 
 void Backend::start() {
   auto log = logging::get("console");
-  // Sign in first; the Clone stream needs no session.
+  // Sign in; the live state starts with what the console's key may see and
+  // narrows to the user's view once signed in.
   if (!settings_.user.empty() && !settings_.queryEndpoint.empty()) {
     wire::Query login;
     login.mutable_login()->set_user(settings_.user);
@@ -228,6 +229,8 @@ void Backend::start() {
           log->info("signed in as {} ({}, region {})", r.login().user(), r.login().role(),
                     r.login().region_code());
           emit sessionChanged();
+          // From now on the live state is what this user may see (jurisdiction, role).
+          if (clone_) clone_->setSession(session_);
           log->info("mode {}", mode().toStdString());
           if (mode() == QLatin1String("agency")) loadTasks();
         },
