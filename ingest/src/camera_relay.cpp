@@ -3,8 +3,10 @@
 //
 // Why appsink -> appsrc: each camera has ONE always-on upstream pipeline
 //   rtspsrc ! rtph264depay ! h264parse config-interval=-1 ! appsink
+// (rtph265depay ! h265parse for an H.265 camera, chosen when rtspsrc's
+// stream appears)
 // whose samples feed, without decoding, the appsrc of the RTSP server's media
-//   ( appsrc name=src ! rtph264pay name=pay0 )
+//   ( appsrc name=src ! rtph264pay name=pay0 )   (rtph265pay for H.265)
 // made by a GstRTSPMediaFactory with shared=TRUE, so all viewers of a camera
 // share one media and the upstream connection never depends on who watches
 // (health and, later, recording need it all the time). A pipeline built by
@@ -58,9 +60,30 @@ constexpr std::size_t kMaxGopSamples = 600;      // a 20 s GOP at 30 fps
 constexpr std::size_t kMaxGopBytes = 32u << 20;  // beyond this the cache waits for the next keyframe
 constexpr int kTickMs = 200;                     // health evaluation period
 constexpr std::int64_t kRateWindowMs = 2000;     // fps and bitrate over the last 2 s
-constexpr const char *kMediaLaunch =
-    "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=8000000 "
-    "! rtph264pay name=pay0 pt=96 config-interval=-1 )";
+
+// The elements for one video codec; H.264 and H.265 pass through alike.
+struct Codec {
+  const char *name;       // as in the caps: video/x-<name>
+  const char *depay;      // RTP depayloader
+  const char *parse;      // parser
+  const char *decoder;    // for snapshots and the picture check only
+  const char *pay;        // RTP payloader of the re-serving media
+  const char *mp4Format;  // the stream-format mp4mux takes
+};
+constexpr Codec kH264{"h264", "rtph264depay", "h264parse", "avdec_h264", "rtph264pay", "avc"};
+constexpr Codec kH265{"h265", "rtph265depay", "h265parse", "avdec_h265", "rtph265pay", "hvc1"};
+
+const Codec &codecOf(const GstCaps *caps) {
+  const GstStructure *st = caps && gst_caps_get_size(caps) > 0 ? gst_caps_get_structure(caps, 0) : nullptr;
+  return st && gst_structure_has_name(st, "video/x-h265") ? kH265 : kH264;
+}
+
+std::string mediaLaunch(const Codec &c) {
+  return fmt::format(
+      "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=8000000 "
+      "! {} name=pay0 pt=96 config-interval=-1 )",
+      c.pay);
+}
 
 std::int64_t nowSteadyMs() {
   return steadyMs();
@@ -190,7 +213,7 @@ struct Output {
   GstCaps *lastCaps = nullptr;  // identity of the caps last set on appsrc (the relay holds them)
 };
 
-// One recording of a camera: appsrc ! h264parse ! splitmuxsink, fed the
+// One recording of a camera: appsrc ! h26xparse ! splitmuxsink, fed the
 // relay's access units (from a keyframe on) while the camera is live, one MP4
 // file per fragment under <dir>/<camera>/<start µs>.mp4. Closed (EOS, so the
 // last file is finished) when the camera stops being live; a new recording
@@ -214,7 +237,7 @@ struct Relay;
 
 // The low-rate decoded sub-sample of a camera for picture health: only
 // keyframes (at most one per check interval) are decoded, to a small GRAY8
-// picture: appsrc ! h264parse ! avdec_h264 ! videoscale ! appsink. Runs while
+// picture: appsrc ! h26xparse ! avdec_h26x ! videoscale ! appsink. Runs while
 // the camera is live; the relay itself never decodes.
 struct Inspector {
   Relay *relay = nullptr;
@@ -226,8 +249,9 @@ struct Inspector {
 
 struct Relay {
   CameraSpec spec;
-  bool isSub = false;   // the sub stream of spec.id minus "/sub"
-  std::string safeUrl;  // spec.url with the credentials masked: the only form logged
+  bool isSub = false;                      // the sub stream of spec.id minus "/sub"
+  GstRTSPMediaFactory *factory = nullptr;  // its mount (the mount points own it; set before any pipeline)
+  std::string safeUrl;                     // spec.url with the credentials masked: the only form logged
 
   // worker
   gst::Ptr<GstElement> pipeline;
@@ -249,6 +273,7 @@ struct Relay {
   std::int64_t lastFrameSteadyMs = 0, lastFrameUs = 0;
   double fps = 0, kbps = 0;
   gst::MiniPtr<GstCaps> caps;
+  const Codec *codec = &kH264;               // of caps
   std::vector<gst::MiniPtr<GstSample>> gop;  // keyframe first
   std::size_t gopBytes = 0;
   std::vector<Output> outputs;
@@ -314,6 +339,60 @@ gchar *onFormatLocation(GstElement *, guint, GstSample *first, gpointer data) {
   return g_strdup(path.c_str());
 }
 
+// rtspsrc's thread: a stream of the camera appeared. The first H.264 or
+// H.265 video stream goes through its depayloader and parser to the appsink
+// (no decoding); anything else (audio, a second video) is dropped; a video
+// codec we cannot pass through fails the attempt with a clear reason.
+void onRtspPad(GstElement *src, GstPad *pad, gpointer) {
+  try {
+    gst::Ptr<GstElement> pipeline(GST_ELEMENT(gst_element_get_parent(src)));
+    if (!pipeline) return;
+    gst::MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
+    if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+    const GstStructure *st =
+        caps && gst_caps_get_size(caps.get()) > 0 ? gst_caps_get_structure(caps.get(), 0) : nullptr;
+    const char *media = st ? gst_structure_get_string(st, "media") : nullptr;
+    const char *encoding = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
+    auto sink = gst::byName(pipeline.get(), "sink");
+    gst::Ptr<GstPad> sinkPad(gst_element_get_static_pad(sink.get(), "sink"));
+    bool video = media && std::string(media) == "video";
+    const Codec *codec = !encoding                         ? nullptr
+                         : std::string(encoding) == "H264" ? &kH264
+                         : std::string(encoding) == "H265" ? &kH265
+                                                           : nullptr;
+    if (video && !codec && !gst_pad_is_linked(sinkPad.get())) {
+      GError *err =
+          g_error_new(GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND,
+                      "the camera sends %s video, not H.264 or H.265", encoding ? encoding : "unknown");
+      gst_element_post_message(src, gst_message_new_error(GST_OBJECT(src), err, nullptr));
+      g_error_free(err);
+    }
+    bool toRelay = video && codec && !gst_pad_is_linked(sinkPad.get());
+    GstElement *chain;  // floating until added
+    if (toRelay) {
+      auto description = fmt::format(
+          "{} ! {} config-interval=-1 ! capsfilter "
+          "caps=\"video/x-{},stream-format=byte-stream,alignment=au\"",
+          codec->depay, codec->parse, codec->name);
+      GError *raw = nullptr;
+      chain = gst_parse_bin_from_description(description.c_str(), TRUE, &raw);
+      gst::ErrorPtr err(raw);
+      if (!chain) throw Error("cannot build \"" + description + "\": " + (err ? err->message : "error"));
+    } else {
+      chain = gst_element_factory_make("fakesink", nullptr);
+      if (!chain) throw Error("fakesink is not installed");
+      g_object_set(chain, "sync", FALSE, "async", FALSE, nullptr);
+    }
+    gst_bin_add(GST_BIN(pipeline.get()), chain);  // sinks the floating reference
+    gst::Ptr<GstPad> chainSink(gst_element_get_static_pad(chain, "sink"));
+    if (toRelay && !gst_element_link(chain, sink.get())) throw Error("cannot link the parser to the relay");
+    if (gst_pad_link(pad, chainSink.get()) != GST_PAD_LINK_OK) throw Error("cannot link the camera's stream");
+    gst_element_sync_state_with_parent(chain);
+  } catch (const std::exception &e) {
+    logging::get("ingest")->error("camera stream: {}", e.what());
+  }
+}
+
 // Upstream streaming thread: one access unit (a frame) arrived.
 GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   auto &r = *static_cast<Relay *>(data);
@@ -324,12 +403,22 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   if (!buffer) return GST_FLOW_OK;
   auto size = gst_buffer_get_size(buffer);
   bool keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  const Codec *newCodec = nullptr;
+  {
+    std::lock_guard lock(r.mu);
+    if (caps && (!r.caps || !gst_caps_is_equal(caps, r.caps.get()))) {
+      r.caps.reset(gst_caps_ref(caps));
+      if (&codecOf(caps) != r.codec) newCodec = r.codec = &codecOf(caps);
+    }
+  }
+  // New viewers' media pay out the camera's codec. Outside r.mu: the
+  // factory's lock is held while it configures a media (onMediaConfigure).
+  if (newCodec && r.factory) gst_rtsp_media_factory_set_launch(r.factory, mediaLaunch(*newCodec).c_str());
   std::lock_guard lock(r.mu);
   ++r.frames;
   r.bytes += size;
   r.lastFrameSteadyMs = nowSteadyMs();
   r.lastFrameUs = nowUs();
-  if (caps && (!r.caps || !gst_caps_is_equal(caps, r.caps.get()))) r.caps.reset(gst_caps_ref(caps));
   if (keyframe) {
     r.gop.clear();
     r.gopBytes = 0;
@@ -515,11 +604,13 @@ struct CameraHub::Impl {
     in->health = PictureHealth(options.picture);
     try {
       // One thread, no frame threading: a keyframe comes out as it goes in.
+      const Codec &codec = codecOf(caps.get());
       auto pipeline = gst::parseLaunch(
-          "appsrc name=src is-live=true format=time do-timestamp=true max-bytes=4000000 ! h264parse "
-          "! avdec_h264 max-threads=1 ! videoconvert ! videoscale "
-          "! video/x-raw,format=GRAY8,width=160,height=120 ! appsink name=sink sync=false max-buffers=2 "
-          "drop=true");
+          fmt::format("appsrc name=src is-live=true format=time do-timestamp=true max-bytes=4000000 ! {} "
+                      "! {} max-threads=1 ! videoconvert ! videoscale "
+                      "! video/x-raw,format=GRAY8,width=160,height=120 ! appsink name=sink sync=false "
+                      "max-buffers=2 drop=true",
+                      codec.parse, codec.decoder));
       in->appsrc = gst::byName(pipeline.get(), "src");
       gst_util_set_object_arg(G_OBJECT(in->appsrc.get()), "leaky-type", "downstream");
       gst_app_src_set_caps(GST_APP_SRC(in->appsrc.get()), caps.get());
@@ -598,9 +689,11 @@ struct CameraHub::Impl {
       std::error_code ec;
       std::filesystem::create_directories(rec->dir, ec);
       if (ec) throw Error("cannot create " + rec->dir.string() + ": " + ec.message());
+      const Codec &codec = codecOf(caps.get());
       auto pipeline = gst::parseLaunch(
-          "appsrc name=src is-live=true format=time max-bytes=16000000 "
-          "! h264parse ! video/x-h264,stream-format=avc,alignment=au ! splitmuxsink name=mux");
+          fmt::format("appsrc name=src is-live=true format=time max-bytes=16000000 "
+                      "! {} ! video/x-{},stream-format={},alignment=au ! splitmuxsink name=mux",
+                      codec.parse, codec.name, codec.mp4Format));
       auto mux = gst::byName(pipeline.get(), "mux");
       double segmentS = r.spec.segmentS > 0 ? r.spec.segmentS : options.recording->segmentS;
       // Robust muxing: mp4mux rewrites its index every second into space
@@ -817,24 +910,27 @@ struct CameraHub::Impl {
       closeRecorder(r, false);
       stopInspector(r);
     }
-    {
-      std::lock_guard lock(r.mu);
-      r.publishedState = r.state;
-      r.publishedDetail = r.detail;
-    }
     auto status = statusOf(r);
+    status.set_state(state);
+    status.set_detail(r.detail);
     if (state == wire::CAMERA_OFFLINE || state == wire::CAMERA_STALLED)
       log->warn("camera {} ({}): {}{}{}", r.spec.id, r.safeUrl, cameraStateName(state),
                 r.detail.empty() ? "" : ": ", r.detail);
     else
       log->info("camera {} ({}): {}{}{}", r.spec.id, r.safeUrl, cameraStateName(state),
                 r.detail.empty() ? "" : ": ", r.detail);
-    if (r.isSub) return;  // a camera's status is that of its main stream
     std::function<void(const wire::CameraStatus &)> cb;
-    {
+    if (!r.isSub) {  // a camera's status is that of its main stream
       std::lock_guard lock(changesMu);
       changes.push_back(status);
       cb = callback;
+    }
+    // Published after it is queued: whoever sees the new state through
+    // status() finds its change in takeChanges() too.
+    {
+      std::lock_guard lock(r.mu);
+      r.publishedState = r.state;
+      r.publishedDetail = r.detail;
     }
     if (cb) cb(status);
   }
@@ -915,11 +1011,12 @@ struct CameraHub::Impl {
     // outage (and one per new reason), not two per attempt.
     if (r.state != wire::CAMERA_OFFLINE) setState(r, wire::CAMERA_CONNECTING, "");
     try {
-      auto pipeline = gst::parseLaunch(
-          "rtspsrc name=src ! rtph264depay ! h264parse config-interval=-1 "
-          "! video/x-h264,stream-format=byte-stream,alignment=au "
-          "! appsink name=sink sync=false max-buffers=64 drop=true");
+      // rtspsrc's video stream is linked when it appears (onRtspPad): the
+      // depayloader and parser follow the camera's codec.
+      auto pipeline =
+          gst::parseLaunch("rtspsrc name=src  appsink name=sink sync=false max-buffers=64 drop=true");
       auto src = gst::byName(pipeline.get(), "src");
+      g_signal_connect(src.get(), "pad-added", G_CALLBACK(onRtspPad), nullptr);
       bool tcp = r.spec.transport == CameraTransport::Tcp ||
                  (r.spec.transport == CameraTransport::Auto && attempt % 2 == 1);
       auto connectUs = static_cast<guint64>(options.offlineAfterS * 1e6);
@@ -1015,7 +1112,8 @@ struct CameraHub::Impl {
     gst::GObjectPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(server.get()));
     for (auto &[id, relay] : *relays) {
       GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
-      gst_rtsp_media_factory_set_launch(factory, kMediaLaunch);
+      gst_rtsp_media_factory_set_launch(factory, mediaLaunch(kH264).c_str());
+      relay->factory = factory;
       gst_rtsp_media_factory_set_shared(factory, TRUE);
       g_signal_connect_data(factory, "media-configure", G_CALLBACK(onMediaConfigure),
                             new std::weak_ptr<Relay>(relay), deleteWeakRelay, GConnectFlags(0));
@@ -1181,9 +1279,11 @@ std::optional<std::vector<std::uint8_t>> CameraHub::snapshot(const std::string &
   }
   try {
     // Decoding happens only here, on the caller's thread, for this one picture.
-    auto pipeline = gst::parseLaunch(
-        "appsrc name=src format=time max-bytes=0 ! h264parse ! avdec_h264 ! videoconvert "
-        "! jpegenc quality=85 ! appsink name=sink sync=false");
+    const Codec &codec = codecOf(caps.get());
+    auto pipeline =
+        gst::parseLaunch(fmt::format("appsrc name=src format=time max-bytes=0 ! {} ! {} ! videoconvert "
+                                     "! jpegenc quality=85 ! appsink name=sink sync=false",
+                                     codec.parse, codec.decoder));
     auto src = gst::byName(pipeline.get(), "src");
     auto sink = gst::byName(pipeline.get(), "sink");
     gst_app_src_set_caps(GST_APP_SRC(src.get()), caps.get());

@@ -2,7 +2,8 @@
 // RTSP server (gst-rtsp-server) serving N cameras at
 // rtsp://HOST:PORT/cam/<n> (n = 1..N), each a videotestsrc with a running
 // clock overlay, encoded to H.264 (x264enc, or openh264enc where x264 is not
-// installed). Commands, one a line, on stdin or on a FIFO (--control):
+// installed) or with --codec h265 to H.265 (x265enc). Commands, one a line, on stdin or on a FIFO
+// (--control):
 //   drop N     stop serving camera N (its sessions are closed, DESCRIBE gets 404)
 //   stall N    keep the sessions but send no frames
 //   freeze N   frames go on with one still picture
@@ -42,13 +43,15 @@ namespace gst = liandong::ingest::gst;
 // Under ASan (scripts/build --sanitize), third-party memory kept until exit
 // is not ours to fix: GLib's first quark table (dropped by design once
 // GStreamer's quarks outgrow it; only the slow unwinder reaches its
-// _dl_init frame) and fontconfig's caches behind clockoverlay. The
+// _dl_init frame; later tables it outgrows, from g_intern_string) and
+// fontconfig's caches behind clockoverlay. The
 // environment's ASAN_OPTIONS and LSAN_OPTIONS still win. Unused otherwise.
 extern "C" __attribute__((used, visibility("default"))) const char *__asan_default_options() {
   return "fast_unwind_on_malloc=0";
 }
 extern "C" __attribute__((used, visibility("default"))) const char *__lsan_default_suppressions() {
-  return "leak:_dl_init\nleak:libfontconfig.so\n";
+  return "leak:_dl_init\nleak:g_intern_string\nleak:g_quark_from_string\nleak:g_quark_from_static_"
+         "string\nleak:libfontconfig.so\n";
 }
 
 namespace {
@@ -241,7 +244,7 @@ gboolean onStopSignal(gpointer loop) {
 
 int main(int argc, char **argv) {
   CLI::App app{"Liandong camera simulator: N RTSP cameras with a running clock"};
-  std::string host = "127.0.0.1", control, encoder = "auto";
+  std::string host = "127.0.0.1", control, encoder = "auto", codec = "h264";
   int port = 8554, count = 1, width = 640, height = 360, fps = 15, bitrateKbps = 1000;
   app.add_option("--host", host, "address to listen on");
   app.add_option("--port", port, "RTSP port (0 = any free port)");
@@ -252,6 +255,8 @@ int main(int argc, char **argv) {
   app.add_option("--bitrate-kbps", bitrateKbps)->check(CLI::Range(16, 100000));
   app.add_option("--encoder", encoder, "x264, openh264 or auto")
       ->check(CLI::IsMember({"auto", "x264", "openh264"}));
+  app.add_option("--codec", codec, "h264 (default) or h265 (x265enc)")
+      ->check(CLI::IsMember({"h264", "h265"}));
   app.add_option("--control", control, "also read commands from this FIFO (created if absent)");
   CLI11_PARSE(app, argc, argv);
 
@@ -265,6 +270,12 @@ int main(int argc, char **argv) {
             : fmt::format("openh264enc bitrate={} gop-size={}", bitrateKbps * 1000, fps);
     if (!gst::hasElement(encoder == "x264" ? "x264enc" : "openh264enc"))
       throw Error("the " + encoder + " encoder is not installed");
+    if (codec == "h265") {
+      if (!gst::hasElement("x265enc")) throw Error("the x265enc encoder (H.265) is not installed");
+      encoder = "x265";
+      enc = fmt::format("x265enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={}",
+                        bitrateKbps, fps);
+    }
     Sim sim;
     g_sim = &sim;
     gst::LoopPtr loop(g_main_loop_new(nullptr, FALSE));
@@ -282,9 +293,9 @@ int main(int argc, char **argv) {
           "( videotestsrc name=src is-live=true pattern=smpte ! "
           "video/x-raw,width={},height={},framerate={}/1 ! videoflip name=flip method=none "
           "! clockoverlay name=overlay text=\"cam {}\" time-format=\"%Y-%m-%d %H:%M:%S\" halignment=left "
-          "valignment=top shaded-background=true ! videoconvert ! {} ! h264parse ! valve name=valve "
-          "! rtph264pay name=pay0 pt=96 config-interval=-1 )",
-          width, height, fps, c.n, enc);
+          "valignment=top shaded-background=true ! videoconvert ! {} ! {}parse ! valve name=valve "
+          "! rtp{}pay name=pay0 pt=96 config-interval=-1 )",
+          width, height, fps, c.n, enc, codec, codec);
       c.factory.reset(gst_rtsp_media_factory_new());
       gst_rtsp_media_factory_set_launch(c.factory.get(), launch.c_str());
       gst_rtsp_media_factory_set_shared(c.factory.get(), TRUE);

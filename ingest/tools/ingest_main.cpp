@@ -36,13 +36,14 @@ using namespace liandong;
 // Under ASan (scripts/build --sanitize), memory GLib keeps until exit once a
 // node relays cameras is not ours to fix: its first quark table, dropped by
 // design when GStreamer's quarks outgrow it (only the slow unwinder reaches
-// its _dl_init frame). The environment's ASAN_OPTIONS and LSAN_OPTIONS still
+// its _dl_init frame), and each later quark table it outgrows in turn
+// (g_intern_string). The environment's ASAN_OPTIONS and LSAN_OPTIONS still
 // win. Unused otherwise.
 extern "C" __attribute__((used, visibility("default"))) const char *__asan_default_options() {
   return "fast_unwind_on_malloc=0";
 }
 extern "C" __attribute__((used, visibility("default"))) const char *__lsan_default_suppressions() {
-  return "leak:_dl_init\n";
+  return "leak:_dl_init\nleak:g_intern_string\nleak:g_quark_from_string\nleak:g_quark_from_static_string\n";
 }
 
 namespace {

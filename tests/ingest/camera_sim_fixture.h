@@ -39,13 +39,17 @@ struct Simulator {
   TempDir dir;
   int port = liandong::testing::freeTcpPort();
   std::unique_ptr<Process> process;
-  explicit Simulator(int cameras) {
-    process = std::make_unique<Process>(
-        std::string(LIANDONG_BINARY_DIR) + "/ingest/liandong-camera-sim",
-        std::vector<std::string>{"--port", std::to_string(port), "--cameras", std::to_string(cameras),
-                                 "--fps", "15", "--width", "320", "--height", "240", "--bitrate-kbps", "300",
-                                 "--control", (dir.path / "control").string()},
-        (dir.path / "sim.log").string());
+  explicit Simulator(int cameras, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--port",         std::to_string(port),
+                                  "--cameras",      std::to_string(cameras),
+                                  "--fps",          "15",
+                                  "--width",        "320",
+                                  "--height",       "240",
+                                  "--bitrate-kbps", "300",
+                                  "--control",      (dir.path / "control").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<Process>(std::string(LIANDONG_BINARY_DIR) + "/ingest/liandong-camera-sim",
+                                        args, (dir.path / "sim.log").string());
     if (!process->waitForOutput("listening on", 20000))
       throw Error("the camera simulator did not start: " + process->output());
   }

@@ -230,3 +230,50 @@ TEST(Recording, SegmentsAreContiguousWhileLiveWithAGapAfterAnOutage) {
   EXPECT_GE((firstAfter->start_us() - lastBefore.end_us()) / 1e6, 2.0);
   EXPECT_EQ(listSegments(rec.path, "gate").size(), segs.size()) << "one file per indexed segment";
 }
+
+// An H.265 camera passes through like an H.264 one: relayed without
+// decoding (a viewer decodes H.265 from the node), recorded as HEVC in MP4,
+// and its snapshot and picture check decode H.265.
+TEST(Recording, H265CameraIsRelayedAndRecordedAsIs) {
+  Simulator sim(1, {"--codec", "h265"});
+  TempDir rec;
+  CameraOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  RecordingOptions ro;
+  ro.dir = rec.path;
+  ro.segmentS = 1;
+  o.recording = ro;
+  CameraSpec c;
+  c.id = "hevc";
+  c.url = sim.url(1);
+  c.latencyMs = 100;
+  o.cameras = {c};
+  CameraHub hub(o);
+  ASSERT_TRUE(waitUntil([&] { return hub.status("hevc")->state() == wire::CAMERA_LIVE; }, 20000))
+      << sim.output();
+  TempDir dir;
+  Process viewer("/usr/bin/gst-launch-1.0",
+                 {"-q", "rtspsrc", "location=" + hub.serveUrl("hevc"), "protocols=tcp", "!", "rtph265depay",
+                  "!", "avdec_h265", "!", "fakesink", "num-buffers=15"},
+                 (dir.path / "viewer.log").string());
+  EXPECT_EQ(viewer.wait(30000), 0) << viewer.output();
+  std::vector<wire::RecordingSegment> segs;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        for (auto &s : hub.takeSegments()) segs.push_back(std::move(s));
+        return !segs.empty();
+      },
+      30000));
+  Process probe(
+      "/usr/bin/ffprobe",
+      {"-v", "error", "-show_entries", "stream=codec_name", "-of", "default=nw=1:nk=1", segs[0].path()},
+      (dir.path / "probe.log").string());
+  EXPECT_EQ(probe.wait(20000), 0);
+  EXPECT_EQ(probe.output(), "hevc\n");
+  auto jpeg = hub.snapshot("hevc");
+  ASSERT_TRUE(jpeg);
+  EXPECT_EQ((*jpeg)[0], 0xFF);
+  EXPECT_EQ((*jpeg)[1], 0xD8);
+  EXPECT_EQ(hub.status("hevc")->detail(), "") << "the picture check decodes H.265 too";
+}
