@@ -111,8 +111,8 @@ GeneratorReport generateAssets(pqxx::connection &conn, const GeneratorOptions &o
           "INSERT INTO sensors (id, name, kind, station_code, region_code, thresholds, geom) "
           "SELECT $1 || '-' || k.kind || '-' || (base.n + i), "
           "  (SELECT name FROM regions WHERE code = $1) || k.label || (base.n + i), k.kind, "
-          "  CASE WHEN k.kind IN ('water_level', 'rainfall') THEN $1 || lpad((base.n + i)::text, 4, '0') "
-          "END, "
+          "  CASE WHEN k.kind IN ('water_level', 'rainfall') AND base.n + i < 10000 "
+          "THEN $1 || lpad((base.n + i)::text, 4, '0') END, "  // SL 651 addresses: 4 digits a county
           "  $1, CASE k.kind WHEN 'water_level' THEN jsonb_build_object('water_level', jsonb_build_object("
           "    'blue', 2.0 + (i % 10) / 10.0, 'yellow', 2.5 + (i % 10) / 10.0, 'orange', 3.0 + (i % 10) / "
           "10.0, "

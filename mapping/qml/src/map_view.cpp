@@ -211,6 +211,13 @@ void MapView::setSensorStates(const QVariantMap &states) {
   update();
 }
 
+void MapView::setCacheTiles(bool on) {
+  if (on == cacheTiles_) return;
+  cacheTiles_ = on;
+  emit viewChanged();
+  update();
+}
+
 QString MapView::scaleLabel() const {
   double mpp =
       kEarthCircumference * std::cos(lat_ * std::numbers::pi / 180.0) / (kTileSize * std::pow(2.0, zoom_));
@@ -397,7 +404,7 @@ void MapView::paint(QPainter *p) {
   timer.start();
   ++frame_;
   p->setRenderHint(QPainter::Antialiasing, true);
-  p->setRenderHint(QPainter::SmoothPixmapTransform, true);
+  p->setRenderHint(QPainter::SmoothPixmapTransform, true);  // for images scaled while zooming
   const auto g = geometry();
   int loaded = 0, features = 0;
   const bool zooming = settle_.isActive();  // a zoom changed in the last 150 ms
@@ -440,15 +447,21 @@ void MapView::paint(QPainter *p) {
         // meanwhile the old one scaled (when not too far off).
         double ratio = t.imageSpan > 0 ? g.span / t.imageSpan : 0;
         const bool exact = t.imageSpan > 0 && std::abs(ratio - 1) < 1e-9;
-        if (!exact && !(zooming && ratio >= 0.5 && ratio <= 2)) {
+        if (!cacheTiles_ || (!exact && !(zooming && ratio >= 0.5 && ratio <= 2))) {
           drawTileImage(t, layerName, g.span);
           ratio = 1;
         }
         const double margin = layerName == QLatin1String("regions") ? 0 : kPointMargin;
-        if (!t.image.isNull())
+        if (t.image.isNull()) {
+          // nothing in this tile
+        } else if (ratio == 1) {
+          // At its own scale: a plain copy to whole pixels (no filtering), the cheap case while panning.
+          p->drawImage(QPointF(std::round(bx - margin), std::round(by - margin)), t.image);
+        } else {
           p->drawImage(QRectF(bx - margin * ratio, by - margin * ratio, t.image.width() * ratio,
                               t.image.height() * ratio),
                        t.image);
+        }
         features += t.features;
         if (layerName == QLatin1String("sensors") && !sensorStates_.isEmpty())
           for (const auto &h : t.hits) {

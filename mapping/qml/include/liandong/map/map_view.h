@@ -82,6 +82,9 @@ class MapView : public QQuickPaintedItem {
   Q_PROPERTY(QString regionCodeUnderCursor READ regionCodeUnderCursor NOTIFY regionUnderCursorChanged)
   Q_PROPERTY(QString scaleLabel READ scaleLabel NOTIFY viewChanged)
   Q_PROPERTY(double lastPaintMs READ lastPaintMs NOTIFY painted)
+  // Reuse each tile's drawing between frames (true); false draws every
+  // feature every frame, the naive way — the benchmark's baseline.
+  Q_PROPERTY(bool cacheTiles READ cacheTiles WRITE setCacheTiles NOTIFY viewChanged)
 public:
   explicit MapView(QQuickItem *parent = nullptr);
   ~MapView() override;
@@ -109,6 +112,8 @@ public:
   QString regionCodeUnderCursor() const { return regionCode_; }
   QString scaleLabel() const;
   double lastPaintMs() const { return lastPaintMs_; }
+  bool cacheTiles() const { return cacheTiles_; }
+  void setCacheTiles(bool on);
 
   // Centres the view on a place (and zoom, when > 0).
   Q_INVOKABLE void centreOn(double longitude, double latitude, double zoom = -1);
@@ -200,6 +205,7 @@ private:
   bool dragged_ = false;
   double pinchStart_ = 0;
   double lastPaintMs_ = 0;
+  bool cacheTiles_ = true;
   QTimer settle_;  // redraws tile images at the new scale once zooming stops
   QTimer pulse_;   // animates pulsing incidents
 };
