@@ -662,7 +662,8 @@ alarm:
     EXPECT_GE(v.colours, 6) << "tile " << i;
     tiles = tiles.substr(tiles.find(' ') + 1);
   }
-  wall.save(QString::fromStdString(binaryDir() + "/console-qt-wall.png"));
+  QImage(QString::fromStdString((shots / "wall-alarm.png").string()))
+      .save(QString::fromStdString(binaryDir() + "/console-qt-wall.png"));
 
   // 3. The agency: acknowledges its task, raises an incident; then the
   // centre restarts under it: the banner shows the link down, and the console

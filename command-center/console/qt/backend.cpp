@@ -254,8 +254,12 @@ void Backend::start() {
           self->model_.reset(incidents);
           self->cameras_.clear();
           for (const auto &c : cameras) self->cameras_.upsert(c);
-          // Every snapshot after the first is a resync (gap, centre restart, silence).
-          if (self->snapshotLoaded_) ++self->resyncs_;
+          // A snapshot after the link was lost is the resync the banner waited
+          // for (the one after signing in, which narrows the view, is not).
+          if (self->linkDownSince_ > 0) {
+            ++self->resyncs_;
+            self->linkDownSince_ = 0;
+          }
           self->snapshotLoaded_ = true;
           emit self->linkUpChanged();
           logging::get("console")->info("snapshot: queue {} incidents, {} cameras{}", self->model_.count(),
@@ -298,7 +302,7 @@ void Backend::start() {
           if (!self) return;
           self->linkUp_ = up;
           int resyncs = self->resyncs_;
-          self->linkDownSince_ = up ? 0 : static_cast<double>(QDateTime::currentMSecsSinceEpoch());
+          if (!up) self->linkDownSince_ = static_cast<double>(QDateTime::currentMSecsSinceEpoch());
           logging::get("console")->info("link to the centre {} ({} resyncs)", up ? "up" : "down", resyncs);
           emit self->linkUpChanged();
         },
@@ -399,7 +403,12 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
   m["sitreps"] = sitreps;
   QVariantList cameras;
   for (const auto &c : d.cameras())
-    cameras.append(QVariantMap{{"cameraId", q(c.camera_id())}, {"distance", c.distance_m()}});
+    cameras.append(
+        QVariantMap{{"cameraId", q(c.camera_id())}, {"distance", c.distance_m()}, {"nearest", false}});
+  // No camera sees the place: offer the nearest relayed ones instead.
+  if (cameras.isEmpty())
+    for (const auto &[id, metres] : cameras_.nearestPlaced(i.latitude(), i.longitude(), 3))
+      cameras.append(QVariantMap{{"cameraId", id}, {"distance", metres}, {"nearest", true}});
   m["cameras"] = cameras;
   detail_ = m;
   model_.upsert(i);

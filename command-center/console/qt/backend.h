@@ -227,7 +227,7 @@ private:
   IncidentModel model_;
   CameraModel cameras_;
   int resyncs_ = 0;
-  double linkDownSince_ = 0;
+  double linkDownSince_ = 0;  // ms since the epoch while the link is down (until the resync), else 0
   bool snapshotLoaded_ = false;
   QString agencyId_, modeOverride_;
   QVariantList tasks_, presets_;

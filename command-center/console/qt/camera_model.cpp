@@ -159,4 +159,18 @@ QStringList CameraModel::nearest(double latitude, double longitude, int limit) c
   return out;
 }
 
+std::vector<std::pair<QString, double>> CameraModel::nearestPlaced(double latitude, double longitude,
+                                                                   int limit) const {
+  constexpr double kMetresPerDegree = 111320;
+  std::vector<std::pair<QString, double>> out;
+  for (const auto &id : nearest(latitude, longitude, limit)) {
+    const auto &r = rows_[static_cast<std::size_t>(rowOf(id))];
+    if (r.latitude == 0 && r.longitude == 0) continue;
+    double dLat = r.latitude - latitude;
+    double dLon = (r.longitude - longitude) * std::cos(latitude * M_PI / 180);
+    out.emplace_back(id, std::hypot(dLat, dLon) * kMetresPerDegree);
+  }
+  return out;
+}
+
 }  // namespace liandong::console

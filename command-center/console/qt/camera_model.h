@@ -62,6 +62,8 @@ public:
   Q_INVOKABLE QStringList ids() const;
   // The `limit` cameras nearest to a place (those without a place last).
   QStringList nearest(double latitude, double longitude, int limit) const;
+  // The same with their distances in metres (cameras without a place left out).
+  std::vector<std::pair<QString, double>> nearestPlaced(double latitude, double longitude, int limit) const;
 
   static QString stateName(int state);
 

@@ -501,72 +501,77 @@
         <translation>%1 米</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="566"/>
+        <location filename="../qml/Main.qml" line="557"/>
+        <source>nearest, not seeing it</source>
+        <translation>最近的摄像机，未覆盖现场</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="567"/>
         <source>live</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="566"/>
+        <location filename="../qml/Main.qml" line="567"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="566"/>
+        <location filename="../qml/Main.qml" line="567"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="567"/>
+        <location filename="../qml/Main.qml" line="568"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="567"/>
+        <location filename="../qml/Main.qml" line="568"/>
         <source>no status</source>
         <translation>无状态</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="572"/>
+        <location filename="../qml/Main.qml" line="573"/>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="580"/>
+        <location filename="../qml/Main.qml" line="581"/>
         <source>ack by %1</source>
         <translation>%1 前签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="582"/>
+        <location filename="../qml/Main.qml" line="583"/>
         <source>notified %1, seen %2</source>
         <translation>%1 已通知，%2 已查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="582"/>
+        <location filename="../qml/Main.qml" line="583"/>
         <source>not yet</source>
         <translation>未查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="586"/>
+        <location filename="../qml/Main.qml" line="587"/>
         <source>Situation reports</source>
         <translation>信息报告</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="595"/>
+        <location filename="../qml/Main.qml" line="596"/>
         <source>submitted %1 by %2: %3</source>
         <translation>%1 由 %2 报送：%3</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="596"/>
+        <location filename="../qml/Main.qml" line="597"/>
         <source>due %1</source>
         <translation>%1 前报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="596"/>
+        <location filename="../qml/Main.qml" line="597"/>
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="599"/>
+        <location filename="../qml/Main.qml" line="600"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -640,27 +645,27 @@
 <context>
     <name>liandong::console::Backend</name>
     <message>
-        <location filename="../backend.cpp" line="550"/>
+        <location filename="../backend.cpp" line="557"/>
         <source>snapshot failed</source>
         <translation>抓拍失败</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="555"/>
+        <location filename="../backend.cpp" line="562"/>
         <source>snapshot saved: %1</source>
         <translation>抓拍已保存：%1</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="601"/>
+        <location filename="../backend.cpp" line="608"/>
         <source>cannot save the preset</source>
         <translation>无法保存布局</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="721"/>
+        <location filename="../backend.cpp" line="728"/>
         <source>task: %1 done</source>
         <translation>任务：%1 已完成</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="743"/>
+        <location filename="../backend.cpp" line="750"/>
         <source>incident reported: %1</source>
         <translation>事件已上报：%1</translation>
     </message>

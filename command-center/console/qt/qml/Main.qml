@@ -554,6 +554,7 @@ ApplicationWindow {
                                 Layout.fillWidth: true
                                 elide: Text.ElideRight
                                 text: modelData.cameraId + " · " + qsTr("%1 m").arg(Math.round(modelData.distance))
+                                      + (modelData.nearest ? " · " + qsTr("nearest, not seeing it") : "")
                             }
                             Rectangle {
                                 width: stateLabel.implicitWidth + 10; height: 20; radius: 3
