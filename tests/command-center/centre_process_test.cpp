@@ -17,6 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "liandong/alerts/cap.h"
+#include "liandong/core/clock.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
@@ -135,6 +136,11 @@ outbox:
     return std::make_unique<Process>(bin("command-center/console/liandong-console"),
                                      std::vector<std::string>{"-c", (dir / "console.yaml").string()},
                                      (dir / "console.out").string());
+  }
+  double queryDouble(const std::string &sql) {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<double>();
   }
   long query(const std::string &sql) {
     pqxx::connection c(db);
@@ -1144,6 +1150,80 @@ TEST(CentreProcess, ConsolesGetTheLiveStateOfTheirJurisdictionOnly) {
   }
   EXPECT_TRUE(otherCounty.state().empty());
   EXPECT_EQ(ingest->stop(), 0);
+  EXPECT_EQ(centre->stop(), 0) << centre->output();
+}
+
+// A duty officer opens a gauge's chart: its readings bucketed to the points
+// asked for, with the station's 警戒 and 保证 levels, and a rain gauge's
+// accumulations; an officer of another county may not read them.
+TEST(CentreProcess, SensorChartsComeBucketedWithTheStationLevels) {
+  Deployment d("series");
+  writeFile(d.dir / "sensors.geojson", R"({"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"g1","name":"市桥水位站","kind":"water_level","thresholds":{"water_level":{"blue":1.2,"yellow":1.5,"orange":1.8,"red":2.1}}},"geometry":{"type":"Point","coordinates":[113.365,22.945]}},
+{"type":"Feature","properties":{"id":"g2","name":"石楼雨量站","kind":"rainfall"},"geometry":{"type":"Point","coordinates":[113.49,22.95]}}]})");
+  writeFile(d.dir / "centre.yaml",
+            readFile((d.dir / "centre.yaml").string()) + "  sensors: [sensors.geojson]\n");
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  addUser(d, "zhang", "duty_officer", "440113", "correct horse");
+  addUser(d, "wang", "duty_officer", "440106", "battery staple");
+  auto ingest = d.startIngest();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings WHERE sensor_id = 'g1'", 300, 30000))
+      << centre->output();
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM readings WHERE sensor_id = 'g2'", 100, 30000));
+  EXPECT_EQ(ingest->stop(), 0);
+
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  auto signIn = [&](const std::string &user, const std::string &password) {
+    wire::Query login;
+    login.mutable_login()->set_user(user);
+    login.mutable_login()->set_password(password);
+    return ask(client, "", login).login().session();
+  };
+  auto zhang = signIn("zhang", "correct horse");
+  wire::Query q;
+  q.mutable_series()->set_sensor_id("g1");
+  q.mutable_series()->set_max_points(20);
+  // The last 40 seconds: the readings of this test spread over several buckets.
+  q.mutable_series()->set_to_us(nowUs() + 1'000'000);
+  q.mutable_series()->set_from_us(nowUs() - 40'000'000);
+  auto level = ask(client, zhang, q).series();
+  EXPECT_EQ(level.name(), "市桥水位站");
+  EXPECT_EQ(level.quantity(), "water_level");
+  EXPECT_EQ(level.unit(), "m");
+  EXPECT_GE(level.points_size(), 2);
+  EXPECT_LE(level.points_size(), 21) << "bucketed to the points asked for";
+  EXPECT_EQ(static_cast<long>(level.readings()),
+            d.query("SELECT count(*) FROM readings WHERE sensor_id = 'g1'"));
+  for (int i = 1; i < level.points_size(); ++i)
+    EXPECT_LT(level.points(i - 1).at_us(), level.points(i).at_us());
+  ASSERT_TRUE(level.has_warning_level());
+  EXPECT_DOUBLE_EQ(level.warning_level(), 1.5);
+  ASSERT_TRUE(level.has_guaranteed_level());
+  EXPECT_DOUBLE_EQ(level.guaranteed_level(), 2.1);
+  q.mutable_series()->set_sensor_id("g2");
+  q.mutable_series()->set_max_points(0);  // the default
+  auto rain = ask(client, zhang, q).series();
+  EXPECT_EQ(rain.quantity(), "rainfall");
+  EXPECT_FALSE(rain.has_warning_level());
+  double total = 0;
+  for (const auto &p : rain.points()) total += p.value();
+  EXPECT_NEAR(rain.rain_24h(),
+              d.queryDouble("SELECT coalesce(sum(value), 0) FROM readings WHERE sensor_id = 'g2'"), 1e-9);
+  EXPECT_NEAR(rain.rain_24h(), total, 1e-6) << "rainfall is summed, not averaged, per bucket";
+  EXPECT_LE(rain.rain_1h(), rain.rain_3h());
+  EXPECT_LE(rain.rain_3h(), rain.rain_24h());
+  auto wang = signIn("wang", "battery staple");
+  EXPECT_NE(errorOf(client, wang, q).find("no sensor g2 in your jurisdiction"), std::string::npos);
+  q.mutable_series()->set_sensor_id("nope'; DROP TABLE readings; --");
+  EXPECT_NE(errorOf(client, zhang, q).find("no sensor"), std::string::npos);
+  q.mutable_series()->set_sensor_id("g1");
+  q.mutable_series()->set_from_us(2'000'000'000'000'000);
+  q.mutable_series()->set_to_us(1'000'000'000'000'000);
+  EXPECT_NE(errorOf(client, zhang, q).find("from_us must be before to_us"), std::string::npos);
+  EXPECT_GT(d.query("SELECT count(*) FROM readings"), 0);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 

@@ -29,6 +29,7 @@
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
+#include "series_query.h"
 
 namespace liandong::server {
 
@@ -231,6 +232,8 @@ struct Centre::Impl {
     } else if (q.has_logout()) {
       std::lock_guard lock(desk->mutex());
       desk->users().logout(q.session());
+    } else if (q.has_series()) {
+      *r.mutable_series() = readSeries(*queryConn, signedIn(peer, q), q.series());
     } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
                q.has_tasks() || q.has_task() || q.has_sitrep() || q.has_directive()) {
       Actor who = signedIn(peer, q);
