@@ -5,9 +5,10 @@
 // `centre.query` and `console.user` (the password from $LIANDONG_PASSWORD).
 // For tests, docs and the demo it grabs the window into PNGs (--screenshot
 // FILE --quit-after-ms N, --shots DIR) and drives the UI by small scripts
-// (--script verify | video | wall | agency).
+// (--script verify | video | wall | agency | chart).
 #include <gst/gst.h>
 
+#include <QApplication>
 #include <QFont>
 #include <QFontDatabase>
 #include <QGuiApplication>
@@ -55,7 +56,8 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   // qml6glsink draws with Qt's OpenGL context: the scene graph must use OpenGL.
   QQuickWindow::setGraphicsApi(QSGRendererInterface::OpenGL);
-  QGuiApplication app(argc, argv);  // takes Qt's own options (-platform, ...) out of argv
+  // A QApplication, not a QGuiApplication: Qt Charts (the sensor charts) draws with Qt Widgets.
+  QApplication app(argc, argv);  // takes Qt's own options (-platform, ...) out of argv
   app.setApplicationName(QStringLiteral("liandong-console-qt"));
   CLI::App cli{"Liandong console (Qt Quick)"};
   std::string configFile, lang, screenshot, script, shots, mode;
@@ -69,7 +71,9 @@ int main(int argc, char **argv) {
          "drive the UI: verify (open the first incident, press verify), video (play its first camera, "
          "take a snapshot), wall (layouts, maximise, preset, alarm pop-up), agency (acknowledge the "
          "first task, raise an incident)")
-      ->check(CLI::IsMember({"verify", "video", "wall", "agency"}));
+      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart"}));
+  std::string chartSensor;
+  cli.add_option("--sensor", chartSensor, "the sensor whose chart the chart script opens");
   cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
   cli.add_option("--mode", mode, "duty, agency or leader instead of the signed-in user's role")
       ->check(CLI::IsMember({"duty", "agency", "leader"}));
@@ -233,14 +237,25 @@ int main(int argc, char **argv) {
             backend.savePreset(QStringLiteral("script"), QStringLiteral("4"), backend.cameras()->ids());
             log->info("script: wall ready");
             next();
-          } else if (*step == 8 && callQml(root, "alarmTile").toInt() >= 0 &&
-                     callQml(root, "wallPlaying").toInt() >= 1 && *waited > 10) {
+          } else if (*step == 8 && callQml(root, "alarmTilePlaying").toBool() && *waited > 10) {
             log->info("script: alarm shown in tile {}", callQml(root, "alarmTile").toInt());
             shot("wall-alarm");
             next();
           } else if (*step == 9 && callQml(root, "alarmTile").toInt() < 0) {
             log->info("script: alarm reverted, layout {}",
                       callQml(root, "wallLayout").toString().toStdString());
+            done(timer);
+          }
+        } else if (script == "chart") {
+          // A click on a sensor on the map opens its chart.
+          if (*step == 0 && backend.signedIn() && *waited > 5) {
+            callQml(root, "openChart", QString::fromStdString(chartSensor));
+            log->info("script: opened the chart of sensor {}", chartSensor);
+            next();
+          } else if (*step == 1 && callQml(root, "chartPoints").toInt() > 0 && *waited > 5) {
+            log->info("script: chart of {} shows {} points", chartSensor,
+                      callQml(root, "chartPoints").toInt());
+            shot("chart");
             done(timer);
           }
         } else if (script == "agency") {
@@ -265,6 +280,7 @@ int main(int argc, char **argv) {
       timer->start(200);
     }
     if (quitAfterMs > 0) QTimer::singleShot(quitAfterMs, &app, quit);
+    QObject::connect(&app, &QCoreApplication::aboutToQuit, [] { console::VideoPlayer::shutDown(); });
     return QGuiApplication::exec();
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-console-qt: %s\n", e.what());

@@ -15,6 +15,7 @@ namespace liandong::console {
 namespace {
 
 std::atomic<int> gLivePipelines{0};
+bool gShutDown = false;  // GUI thread only
 
 struct GErrorFree {
   void operator()(GError *e) const { g_error_free(e); }
@@ -42,6 +43,10 @@ VideoPlayer::VideoPlayer(QObject *parent) : QObject(parent) {
 
 VideoPlayer::~VideoPlayer() {
   stop();
+}
+
+void VideoPlayer::shutDown() {
+  gShutDown = true;
 }
 
 int VideoPlayer::livePipelines() {
@@ -103,7 +108,7 @@ void VideoPlayer::setError(const QString &e) {
 void VideoPlayer::restart() {
   stop();
   retry_.stop();
-  if (active_ && !url_.isEmpty() && target_ && target_->window()) start();
+  if (active_ && !gShutDown && !url_.isEmpty() && target_ && target_->window()) start();
 }
 
 void VideoPlayer::start() {

@@ -58,6 +58,9 @@ public:
   // call after gst_init and the QGuiApplication, before loading QML. False
   // (with a log line) when gstreamer1.0-qt6 is not installed.
   static bool registerVideoItem();
+  // From now on no player starts a pipeline (the application is quitting:
+  // tearing the window down must not start the tiles again).
+  static void shutDown();
   // The URL without credentials, for logs and the UI.
   static QString redacted(const QString &url);
 

@@ -32,6 +32,9 @@ ApplicationWindow {
         paneCamera = "" + cameraId
         backend.log("video: pane opens camera " + cameraId)
     }
+    // A sensor's chart, as a click on the sensor on the map opens it.
+    function openChart(sensorId) { sensorChart.open(sensorId) }
+    function chartPoints() { return sensorChart.pointCount() }
     function paneFrames() { return paneTile.visible ? paneTile.frames() : 0 }
     function paneGeometry() {
         var p = paneTile.mapToItem(null, 0, 0)
@@ -48,6 +51,7 @@ ApplicationWindow {
     function maximisedPlaying() { return wall ? wall.bigTile.playing : false }
     function maximisedUrl() { return wall ? wall.bigTile.url : "" }
     function alarmTile() { return wall ? wall.alarmTile : -1 }
+    function alarmTilePlaying() { return wall ? wall.tilePlaying(wall.alarmTile) : false }
     function acknowledgeTask(i) { return agencyLoader.item ? agencyLoader.item.acknowledge(i) : false }
     function raiseTestIncident() { if (agencyLoader.item) agencyLoader.item.raiseTest(); return true }
 
@@ -274,6 +278,8 @@ ApplicationWindow {
                         longitude: backend.startLongitude
                         latitude: backend.startLatitude
                         zoom: backend.startZoom - 1
+                        pulsing: backend.newIncidents
+                        sensorStates: backend.sensorStates
                     }
                 }
             }
@@ -398,11 +404,25 @@ ApplicationWindow {
                 latitude: backend.startLatitude
                 zoom: backend.startZoom
                 selectedIncident: root.hasDetail ? root.detail.incidentId : ""
+                pulsing: backend.newIncidents
+                sensorStates: backend.sensorStates
                 onIncidentClicked: function(incidentId) {
                     var row = backend.incidents.rowOf(incidentId)
                     if (row >= 0) root.selectRow(row)
                     else backend.openIncident(incidentId)
                 }
+                onCameraClicked: function(cameraId) { root.playCamera(cameraId) }
+                onSensorClicked: function(sensorId) { sensorChart.open(sensorId) }
+            }
+            SensorChart {
+                id: sensorChart
+                objectName: "sensorChart"
+                anchors.right: parent.right
+                anchors.bottom: parent.bottom
+                anchors.margins: 10
+                width: Math.min(parent.width - 80, 560)
+                height: 320
+                z: 2
             }
             Column {
                 anchors.right: parent.right
@@ -416,7 +436,9 @@ ApplicationWindow {
                 anchors.left: parent.left
                 anchors.bottom: parent.bottom
                 anchors.margins: 8
-                text: qsTr("zoom %1 · drag to pan, wheel to zoom").arg(map.zoom.toFixed(1))
+                anchors.leftMargin: 150  // right of the scale bar
+                text: (map.regionUnderCursor ? map.regionUnderCursor + " · " : "") +
+                      qsTr("zoom %1 · drag to pan, wheel to zoom").arg(map.zoom.toFixed(1))
                 color: "#455a64"
             }
             // Live video of one camera (its main stream) over the map.

@@ -55,6 +55,10 @@ Rectangle {
         for (var i = 0; i < repeater.count; ++i) if (repeater.itemAt(i) && repeater.itemAt(i).playing) ++n
         return n
     }
+    function tilePlaying(i) {
+        var t = i >= 0 && i < repeater.count ? repeater.itemAt(i) : null
+        return t ? t.playing && t.frames() > 20 : false  // past the first keyframe
+    }
     function geometry() {
         var out = []
         for (var i = 0; i < repeater.count; ++i) {
