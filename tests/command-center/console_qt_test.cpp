@@ -500,7 +500,36 @@ TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi)
   ASSERT_FALSE(img2.isNull());
   img2.save(QString::fromStdString(binaryDir() + "/console-qt-detail.png"));
 
-  // 3. English on request: the source strings, no translator.
+  // 3. A gauge's chart (Qt Charts): ten hours of readings against its 警戒 and 保证 lines.
+  {
+    pqxx::connection c(d.db);
+    pqxx::work tx(c);
+    tx.exec(
+        "INSERT INTO sensors (id, name, kind, thresholds, geom) VALUES ('g1', '市桥水位站', 'water_level', "
+        "'{\"water_level\": {\"yellow\": 2.5, \"red\": 3.0}}', ST_SetSRID(ST_MakePoint(113.3665, 22.9455), "
+        "4326))");
+    tx.exec(
+        "INSERT INTO readings (sender_id, sequence, sensor_id, quantity, value, unit, observed_at) "
+        "SELECT 'node-t', g, 'g1', 'water_level', 2 + sin(g / 40.0), 'm', now() - g * interval '1 minute' "
+        "FROM generate_series(1, 600) g");
+    tx.commit();
+  }
+  const std::string shot3 = (d.dir / "console-chart.png").string();
+  auto chart = startConsole(d, shot3, 15000, {"--script", "chart", "--sensor", "g1"});
+  ASSERT_EQ(chart->wait(60000), 0) << chart->output();
+  out = chart->output();
+  EXPECT_NE(out.find("script: chart of g1 shows"), std::string::npos) << out;
+  EXPECT_NE(out.find("chart of g1 (water_level): "), std::string::npos) << out;
+  QImage img3(QString::fromStdString(shot3));
+  ASSERT_FALSE(img3.isNull());
+  // The chart sits at the map's bottom right: its 警戒 (amber) and 保证 (red) lines are drawn.
+  const QRect chartArea(img3.width() - 900, img3.height() - 400, 900, 400);
+  EXPECT_GT(countNear(img3, chartArea, QColor(0xf9, 0xa8, 0x25), 60), 100) << "the warning line";
+  EXPECT_GT(countNear(img3, chartArea, QColor(0xe5, 0x1c, 0x23), 60), 100) << "the guaranteed line";
+  EXPECT_GT(countNear(img3, chartArea, QColor(0x00, 0x89, 0x7b), 60), 100) << "the readings";
+  img3.save(QString::fromStdString(binaryDir() + "/console-qt-chart.png"));
+
+  // 4. English on request: the source strings, no translator.
   auto english = startConsole(d, (d.dir / "console-en.png").string(), 3000, {"--lang", "en"});
   ASSERT_EQ(english->wait(60000), 0) << english->output();
   out = english->output();

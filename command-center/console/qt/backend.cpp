@@ -18,6 +18,9 @@
 #include <QSaveFile>
 #include <QTimer>
 
+#include <algorithm>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "liandong/core/config.h"
@@ -242,15 +245,24 @@ void Backend::start() {
   callbacks.onSnapshot = [self](const std::map<std::string, wire::StateUpdate> &state) {
     std::vector<wire::IncidentReport> incidents;
     std::vector<wire::Envelope> cameras;
+    std::vector<wire::StateUpdate> alerts;
     for (const auto &[key, item] : state)
       if (key.rfind("incident/", 0) == 0 && item.source().has_incident_report())
         incidents.push_back(item.source().incident_report());
       else if (key.rfind("camera/", 0) == 0 && item.source().has_camera_status())
         cameras.push_back(item.source());
+      else if (key.rfind("alert/", 0) == 0 && item.source().has_alert())
+        alerts.push_back(item);
     QMetaObject::invokeMethod(
         self.data(),
-        [self, incidents = std::move(incidents), cameras = std::move(cameras)] {
+        [self, incidents = std::move(incidents), cameras = std::move(cameras), alerts = std::move(alerts)] {
           if (!self) return;
+          self->activeAlerts_.clear();
+          for (const auto &a : alerts) self->onAlertItem(a);
+          if (alerts.empty()) {
+            self->sensorStates_.clear();
+            emit self->sensorStatesChanged();
+          }
           self->model_.reset(incidents);
           self->cameras_.clear();
           for (const auto &c : cameras) self->cameras_.upsert(c);
@@ -283,6 +295,15 @@ void Backend::start() {
               logging::get("console")->info(
                   "camera {} {}", u.source().camera_status().camera_id(),
                   CameraModel::stateName(u.source().camera_status().state()).toStdString());
+          },
+          Qt::QueuedConnection);
+      return;
+    }
+    if (u.key().rfind("alert/", 0) == 0) {
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, u] {
+            if (self) self->onAlertItem(u);
           },
           Qt::QueuedConnection);
       return;
@@ -325,11 +346,90 @@ void Backend::onIncidentItem(const wire::StateUpdate &u) {
                  (!before || before->version() < r.version());
     model_.upsert(r);
     if (raise) raiseAlarm(r);
+    if (snapshotLoaded_ && !before && r.state() != "closed") {
+      newIncidents_[q(id)] = QDateTime::currentMSecsSinceEpoch();
+      emit newIncidentsChanged();
+      QTimer::singleShot(61000, this, [this] { expireNewIncidents(); });
+    }
     logging::get("console")->info("incident {} {} ({}): queue {} incidents", id, r.state(), r.change(),
                                   model_.count());
   }
   emit tiles_->layerChanged(QStringLiteral("incidents"));
   if (q(id) == openId_ && !session_.empty()) openIncident(openId_);  // keep the detail current
+}
+
+// An alert item: its sensor takes the alert's colour while it is active.
+void Backend::onAlertItem(const wire::StateUpdate &u) {
+  const auto &a = u.source().alert();
+  const std::string id = u.key().substr(6);
+  if (u.removed() || a.cleared())
+    activeAlerts_.erase(id);
+  else if (!a.source_id().empty())
+    activeAlerts_[id] = {a.source_id(), IncidentModel::colourName(a.colour())};
+  QVariantMap states;
+  for (const auto &[alertId, sensorColour] : activeAlerts_)
+    states[q(sensorColour.first)] = sensorColour.second;
+  if (states != sensorStates_) {
+    sensorStates_ = states;
+    emit sensorStatesChanged();
+  }
+}
+
+void Backend::expireNewIncidents() {
+  auto now = QDateTime::currentMSecsSinceEpoch();
+  bool changed = false;
+  for (auto it = newIncidents_.begin(); it != newIncidents_.end();)
+    if (now - it.value() >= 60000) {
+      it = newIncidents_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  if (changed) emit newIncidentsChanged();
+}
+
+void Backend::loadSeries(const QString &sensorId, double hours) {
+  wire::Query query;
+  auto *s = query.mutable_series();
+  s->set_sensor_id(sensorId.toStdString());
+  auto now = static_cast<std::int64_t>(QDateTime::currentMSecsSinceEpoch()) * 1000;
+  s->set_to_us(now);
+  s->set_from_us(now - static_cast<std::int64_t>(std::clamp(hours, 0.01, 24.0 * 400) * 3600e6));
+  s->set_max_points(400);
+  call(
+      std::move(query),
+      [this](const wire::QueryReply &r) {
+        const auto &x = r.series();
+        QVariantMap m;
+        m["sensorId"] = q(x.sensor_id());
+        m["name"] = q(x.name());
+        m["quantity"] = q(x.quantity());
+        m["unit"] = q(x.unit());
+        QVariantList points;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (const auto &p : x.points()) {
+          points.push_back(QVariantMap{{"t", static_cast<double>(p.at_us() / 1000)}, {"v", p.value()}});
+          lo = std::min(lo, p.value());
+          hi = std::max(hi, p.value());
+        }
+        const double none = std::numeric_limits<double>::quiet_NaN();
+        m["points"] = points;
+        m["warningLevel"] = x.has_warning_level() ? x.warning_level() : none;
+        m["guaranteedLevel"] = x.has_guaranteed_level() ? x.guaranteed_level() : none;
+        if (x.has_warning_level()) lo = std::min(lo, x.warning_level()), hi = std::max(hi, x.warning_level());
+        if (x.has_guaranteed_level())
+          lo = std::min(lo, x.guaranteed_level()), hi = std::max(hi, x.guaranteed_level());
+        m["min"] = points.isEmpty() && !x.has_warning_level() ? 0.0 : lo;
+        m["max"] = points.isEmpty() && !x.has_warning_level() ? 1.0 : hi;
+        m["rain1h"] = x.rain_1h();
+        m["rain3h"] = x.rain_3h();
+        m["rain24h"] = x.rain_24h();
+        m["readings"] = static_cast<double>(x.readings());
+        logging::get("console")->info("chart of {} ({}): {} points from {} readings", x.sensor_id(),
+                                      x.quantity(), x.points_size(), x.readings());
+        emit seriesLoaded(m);
+      },
+      QStringLiteral("series"));
 }
 
 void Backend::openIncident(const QString &incidentId) {

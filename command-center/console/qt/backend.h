@@ -5,6 +5,7 @@
 // comes back to the GUI thread as a queued call.
 #pragma once
 
+#include <QMap>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -14,6 +15,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -120,6 +122,10 @@ class Backend : public QObject {
   Q_PROPERTY(int alarmPopupS READ alarmPopupS CONSTANT)
   Q_PROPERTY(int tourDwellS READ tourDwellS CONSTANT)
   Q_PROPERTY(int videoLatencyMs READ videoLatencyMs CONSTANT)
+  // Sensor id -> warning colour of its active alert (the map colours them).
+  Q_PROPERTY(QVariantMap sensorStates READ sensorStates NOTIFY sensorStatesChanged)
+  // Incidents opened in the last minute (the map makes them pulse).
+  Q_PROPERTY(QStringList newIncidents READ newIncidents NOTIFY newIncidentsChanged)
 public:
   Backend(ConsoleSettings settings, std::string password, QObject *parent = nullptr);
   ~Backend() override;
@@ -157,6 +163,8 @@ public:
   int alarmPopupS() const { return settings_.alarmPopupS; }
   int tourDwellS() const { return settings_.tourDwellS; }
   int videoLatencyMs() const { return settings_.videoLatencyMs; }
+  QVariantMap sensorStates() const { return sensorStates_; }
+  QStringList newIncidents() const { return newIncidents_.keys(); }
   // Overrides the role's mode ("duty", "agency", "leader"); empty: by role.
   void setModeOverride(const QString &mode) { modeOverride_ = mode; }
 
@@ -193,6 +201,10 @@ public:
                             int ackMinutes = 0);
   // Situation report: kind first (首报), followup (续报), final (终报).
   Q_INVOKABLE void sitrep(const QString &kind, const QString &body);
+  // A sensor's readings over the last `hours` for its chart: answered by
+  // seriesLoaded({sensorId, name, quantity, unit, points: [{t (ms), v}],
+  // warningLevel, guaranteedLevel (NaN when none), rain1h, rain3h, rain24h}).
+  Q_INVOKABLE void loadSeries(const QString &sensorId, double hours = 24);
 
 signals:
   void linkUpChanged();
@@ -210,12 +222,17 @@ signals:
   // title, level, levelText, colour, and `cameras` — its linked cameras,
   // else the nearest known ones.
   void alarm(const QVariantMap &incident);
+  void sensorStatesChanged();
+  void newIncidentsChanged();
+  void seriesLoaded(const QVariantMap &series);
 
 private:
   void call(wire::Query query, std::function<void(const wire::QueryReply &)> done, const QString &what);
   void setStatus(const QString &s);
   void showDetail(const wire::IncidentDetail &d);
   void onIncidentItem(const wire::StateUpdate &u);
+  void onAlertItem(const wire::StateUpdate &u);
+  void expireNewIncidents();
   void raiseAlarm(const wire::IncidentReport &r);
   void beep();
   void loadPresets();
@@ -226,6 +243,9 @@ private:
   QueryWorker work_, tileWork_;
   IncidentModel model_;
   CameraModel cameras_;
+  QVariantMap sensorStates_;
+  std::map<std::string, std::pair<std::string, QString>> activeAlerts_;  // alert id -> (sensor, colour)
+  QMap<QString, qint64> newIncidents_;                                   // id -> when it opened (ms)
   int resyncs_ = 0;
   double linkDownSince_ = 0;  // ms since the epoch while the link is down (until the resync), else 0
   bool snapshotLoaded_ = false;

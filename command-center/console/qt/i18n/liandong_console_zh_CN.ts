@@ -577,6 +577,44 @@
     </message>
 </context>
 <context>
+    <name>SensorChart</name>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>Rainfall: 1 h %1 mm · 3 h %2 mm · 24 h %3 mm</source>
+        <translation>雨量：1小时 %1 毫米 · 3小时 %2 毫米 · 24小时 %3 毫米</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>Warning level (警戒) %1 · guaranteed level (保证) %2</source>
+        <translation>警戒水位 %1 · 保证水位 %2</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>rainfall</source>
+        <translation>雨量</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>reading</source>
+        <translation>实测值</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>warning level (警戒)</source>
+        <translation>警戒水位</translation>
+    </message>
+    <message>
+        <location filename="../qml/SensorChart.qml" line="1"/>
+        <source>guaranteed level (保证)</source>
+        <translation>保证水位</translation>
+    </message>
+</context>
+<context>
     <name>VideoTile</name>
     <message>
         <location filename="../qml/VideoTile.qml" line="23"/>
