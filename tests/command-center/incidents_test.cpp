@@ -480,6 +480,50 @@ TEST(IncidentDesk, SopTasksAgenciesWhoAcknowledgeReportProgressAndComplete) {
   EXPECT_EQ(refusal([&] { desk.act(officer, step); }), "incident " + id + " has no open SOP step 2");
 }
 
+// The dispatch picker: agencies whose jurisdiction covers the place, the
+// kind filter, nearest office first, the ones already tasked marked; not for
+// an incident the asker may not see.
+TEST(IncidentDesk, AgenciesForDispatchAreThoseCoveringThePlace) {
+  auto db = copyOfPanyu("inc_agencies");
+  auto [a, b] = twoTowns(db);
+  {
+    pqxx::connection c(db);
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO agencies (id, name, kind, region_code, geom) VALUES "
+        "('town-flood', '镇三防', 'flood_control', $1, ST_SetSRID(ST_MakePoint($2, $3), 4326)), "
+        "('other-town', '邻镇三防', 'flood_control', $4, NULL), "
+        "('th-flood', '天河区三防办', 'flood_control', '440106', NULL)",
+        a.town, a.lon + 0.001, a.lat, b.town);
+    tx.commit();
+  }
+  IncidentDesk desk(db, options());
+  auto officer = user("zhang", Role::DutyOfficer, "440113");
+  auto id = desk.onAlert(alert("A1", "water_level", a))->incident.incident_id();
+  wire::AgencyListRequest req;
+  req.set_incident_id(id);
+  auto list = desk.agencies(officer, req);
+  std::vector<std::string> ids;
+  for (const auto &x : list.agencies()) ids.push_back(x.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"town-flood", "py-flood", "py-rental"}))
+      << "the town's office (nearest, with a place) first; not the other town's, not Tianhe's";
+  EXPECT_NEAR(list.agencies(0).distance_m(), 100, 15) << "0.001 degrees east at this latitude";
+  EXPECT_EQ(list.agencies(1).distance_m(), -1) << "no office on the map";
+  req.set_kind("rental_housing");
+  ASSERT_EQ(desk.agencies(officer, req).agencies_size(), 1);
+  req.set_kind("");
+  wire::TaskDispatchRequest dispatch;
+  dispatch.set_incident_id(id);
+  dispatch.add_agency_ids("town-flood");
+  dispatch.set_title("巡查堤段");
+  desk.dispatch(officer, dispatch);
+  list = desk.agencies(officer, req);
+  EXPECT_TRUE(list.agencies(0).tasked());
+  EXPECT_FALSE(list.agencies(1).tasked());
+  auto other = user("wang", Role::DutyOfficer, "440106");
+  EXPECT_NE(refusal([&] { desk.agencies(other, req); }).find("in your jurisdiction"), std::string::npos);
+}
+
 TEST(IncidentDesk, MissedDeadlinesEscalateAndOverdueReportsRaiseAlerts) {
   auto db = copyOfPanyu("inc_deadlines");
   auto [a, b] = twoTowns(db);

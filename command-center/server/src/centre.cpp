@@ -234,6 +234,8 @@ struct Centre::Impl {
       desk->users().logout(q.session());
     } else if (q.has_series()) {
       *r.mutable_series() = readSeries(*queryConn, signedIn(peer, q), q.series());
+    } else if (q.has_agencies()) {
+      *r.mutable_agencies() = desk->agencies(signedIn(peer, q), q.agencies());
     } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
                q.has_tasks() || q.has_task() || q.has_sitrep() || q.has_directive()) {
       Actor who = signedIn(peer, q);

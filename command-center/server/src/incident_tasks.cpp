@@ -188,6 +188,37 @@ IncidentChange IncidentDesk::dispatch(const Actor &who, const wire::TaskDispatch
   return {out, false, via, false};
 }
 
+wire::AgencyList IncidentDesk::agencies(const Actor &who, const wire::AgencyListRequest &req) {
+  if (!mayDo(who.role, "read")) throw IncidentError("permission denied");
+  std::lock_guard lock(mutex_);
+  auto &d = *impl_;
+  pqxx::work tx(d.conn);
+  auto row = d.fetchVisible(tx, who, req.incident_id(), false);
+  wire::AgencyList out;
+  for (const auto &a :
+       tx.exec_params("SELECT a.id, a.name, a.kind, a.region_code, coalesce(a.phone, ''), "
+                      "  coalesce(ST_Distance(a.geom::geography, i.geom::geography), -1), "
+                      "  EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = i.id AND t.agency_id = a.id AND "
+                      "          t.state NOT IN ('completed', 'cancelled')) "
+                      "FROM incidents i JOIN agencies a ON a.region_code IN (i.province_code, i.city_code, "
+                      "i.county_code, "
+                      "  i.town_code) "
+                      "WHERE i.id = $1 AND ($2 = '' OR a.kind = $2) "
+                      "ORDER BY a.geom IS NULL, ST_Distance(a.geom::geography, i.geom::geography), a.id",
+                      row["id"].as<std::string>(), req.kind())) {
+    auto *x = out.add_agencies();
+    x->set_id(a[0].as<std::string>());
+    x->set_name(a[1].as<std::string>());
+    x->set_kind(a[2].as<std::string>());
+    x->set_region_code(a[3].as<std::string>());
+    x->set_phone(a[4].as<std::string>());
+    x->set_distance_m(a[5].as<double>());
+    x->set_tasked(a[6].as<bool>());
+  }
+  tx.commit();
+  return out;
+}
+
 std::vector<wire::Task> IncidentDesk::tasks(const Actor &who, const wire::TaskListRequest &req) {
   if (!mayDo(who.role, "read")) throw IncidentError("permission denied");
   std::string done = req.include_done() ? "" : " AND t.state NOT IN ('completed', 'cancelled')";

@@ -126,6 +126,9 @@ public:
   // progress, complete; receipts record who saw what when.
   IncidentChange dispatch(const Actor &who, const wire::TaskDispatchRequest &request);
   std::vector<wire::Task> tasks(const Actor &who, const wire::TaskListRequest &request);
+  // The agencies whose jurisdiction covers the incident's place (nearest
+  // office first), for dispatch; the incident must be visible to `who`.
+  wire::AgencyList agencies(const Actor &who, const wire::AgencyListRequest &request);
   IncidentChange updateTask(const Actor &who, const wire::TaskUpdateRequest &request);
   // Situation reports 首报 / 续报 / 终报.
   IncidentChange submitSitrep(const Actor &who, const wire::SitrepSubmitRequest &request);
