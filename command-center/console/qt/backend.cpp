@@ -450,8 +450,31 @@ void Backend::closeDetail() {
   emit detailChanged();
 }
 
+void Backend::loadAgencies(const QString &incidentId) {
+  wire::Query query;
+  query.mutable_agencies()->set_incident_id(incidentId.toStdString());
+  call(
+      std::move(query),
+      [this, incidentId](const wire::QueryReply &r) {
+        if (incidentId != openId_) return;
+        QVariantList list;
+        for (const auto &a : r.agencies().agencies())
+          list.push_back(QVariantMap{{"id", q(a.id())},
+                                     {"name", q(a.name())},
+                                     {"kind", q(a.kind())},
+                                     {"phone", q(a.phone())},
+                                     {"distanceM", a.distance_m()},
+                                     {"tasked", a.tasked()}});
+        agencies_ = list;
+        emit agenciesChanged();
+      },
+      QStringLiteral("agencies"));
+}
+
 void Backend::showDetail(const wire::IncidentDetail &d) {
   const auto &i = d.incident();
+  // Who could be tasked, for the dispatch picker (again after each change: `tasked` moves).
+  if (q(i.incident_id()) == openId_ && (mode() == QLatin1String("duty"))) loadAgencies(openId_);
   QVariantMap m;
   m["incidentId"] = q(i.incident_id());
   m["title"] = q(i.title());

@@ -126,6 +126,9 @@ class Backend : public QObject {
   Q_PROPERTY(QVariantMap sensorStates READ sensorStates NOTIFY sensorStatesChanged)
   // Incidents opened in the last minute (the map makes them pulse).
   Q_PROPERTY(QStringList newIncidents READ newIncidents NOTIFY newIncidentsChanged)
+  // The agencies that may be tasked for the open incident: [{id, name, kind,
+  // distanceM (-1 unknown), phone, tasked}], nearest first.
+  Q_PROPERTY(QVariantList agencies READ agencies NOTIFY agenciesChanged)
 public:
   Backend(ConsoleSettings settings, std::string password, QObject *parent = nullptr);
   ~Backend() override;
@@ -165,6 +168,7 @@ public:
   int videoLatencyMs() const { return settings_.videoLatencyMs; }
   QVariantMap sensorStates() const { return sensorStates_; }
   QStringList newIncidents() const { return newIncidents_.keys(); }
+  QVariantList agencies() const { return agencies_; }
   // Overrides the role's mode ("duty", "agency", "leader"); empty: by role.
   void setModeOverride(const QString &mode) { modeOverride_ = mode; }
 
@@ -225,6 +229,7 @@ signals:
   void sensorStatesChanged();
   void newIncidentsChanged();
   void seriesLoaded(const QVariantMap &series);
+  void agenciesChanged();
 
 private:
   void call(wire::Query query, std::function<void(const wire::QueryReply &)> done, const QString &what);
@@ -244,6 +249,8 @@ private:
   IncidentModel model_;
   CameraModel cameras_;
   QVariantMap sensorStates_;
+  QVariantList agencies_;
+  void loadAgencies(const QString &incidentId);
   std::map<std::string, std::pair<std::string, QString>> activeAlerts_;  // alert id -> (sensor, colour)
   QMap<QString, qint64> newIncidents_;                                   // id -> when it opened (ms)
   int resyncs_ = 0;

@@ -162,6 +162,11 @@
 <context>
     <name>Main</name>
     <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>tasked</source>
+        <translation>已派发</translation>
+    </message>
+    <message>
         <location filename="../qml/Main.qml" line="19"/>
         <location filename="../qml/Main.qml" line="116"/>
         <source>Liandong command console</source>

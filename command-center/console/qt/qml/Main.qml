@@ -546,6 +546,26 @@ ApplicationWindow {
                         ComboBox { id: levelBox; model: ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]; currentIndex: Math.max(0, (root.detail.level || 4) - 1) }
                         Button { objectName: "setLevelButton"; text: qsTr("Set level"); enabled: reason.text !== ""; onClicked: backend.act("set_level", reason.text, levelBox.currentIndex + 1) }
                     }
+                    // The agencies covering the place, nearest first: ticking one adds its id below.
+                    Flow {
+                        Layout.fillWidth: true
+                        spacing: 4
+                        Repeater {
+                            model: backend.agencies
+                            delegate: CheckBox {
+                                required property var modelData
+                                text: modelData.name + (modelData.distanceM >= 0 ? " · " + (modelData.distanceM / 1000).toFixed(1) + " km" : "") +
+                                      (modelData.tasked ? " · " + qsTr("tasked") : "")
+                                enabled: !modelData.tasked
+                                checked: (" " + agencies.text.replace(/,/g, " ") + " ").indexOf(" " + modelData.id + " ") >= 0
+                                onToggled: {
+                                    var ids = agencies.text.replace(/,/g, " ").split(" ").filter(function(x) { return x !== "" && x !== modelData.id })
+                                    if (checked) ids.push(modelData.id)
+                                    agencies.text = ids.join(" ")
+                                }
+                            }
+                        }
+                    }
                     RowLayout {
                         Layout.fillWidth: true
                         TextField { id: agencies; Layout.fillWidth: true; placeholderText: qsTr("agency ids, e.g. py-flood") }
