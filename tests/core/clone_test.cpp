@@ -33,14 +33,17 @@ protected:
     server_ = generateCurveKeyPair("centre");
     console_ = generateCurveKeyPair("console-1");
   }
-  std::unique_ptr<CloneServer> makeServer(zmq::context_t &ctx) {
+  CloneServerOptions serverOptions() {
     CloneServerOptions o;
     o.id = "centre";
     o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
     o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
     o.keys = server_;
     o.heartbeatIntervalMs = 100;
-    return std::make_unique<CloneServer>(ctx, o);
+    return o;
+  }
+  std::unique_ptr<CloneServer> makeServer(zmq::context_t &ctx) {
+    return std::make_unique<CloneServer>(ctx, serverOptions());
   }
   CloneClientOptions clientOptions() {
     CloneClientOptions o;
@@ -167,12 +170,7 @@ TEST_F(CloneTest, EachViewerGetsOnlyItsJurisdictionWithoutGaps) {
   zmq::context_t sctx(1), cctx(1);
   auto town = generateCurveKeyPair("console-town");
   ZapAuthenticator zap(sctx, {{console_.publicZ85, console_.id}, {town.publicZ85, town.id}});
-  CloneServerOptions o;
-  o.id = "centre";
-  o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
-  o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
-  o.keys = server_;
-  o.heartbeatIntervalMs = 100;
+  auto o = serverOptions();
   std::vector<std::string> asked;
   o.admit = [&](const std::string &keyId, const wire::SnapshotRequest &r) {
     asked.push_back(keyId + ":" + r.session());
@@ -230,12 +228,7 @@ TEST_F(CloneTest, EachViewerGetsOnlyItsJurisdictionWithoutGaps) {
 TEST_F(CloneTest, RefusedViewerIsToldWhyAndRecheckCutsItOff) {
   zmq::context_t sctx(1), cctx(1);
   ZapAuthenticator zap(sctx, {{console_.publicZ85, console_.id}});
-  CloneServerOptions o;
-  o.id = "centre";
-  o.updatesEndpoint = "tcp://127.0.0.1:" + std::to_string(updates_);
-  o.snapshotEndpoint = "tcp://127.0.0.1:" + std::to_string(snapshots_);
-  o.keys = server_;
-  o.heartbeatIntervalMs = 100;
+  auto o = serverOptions();
   o.recheckIntervalMs = 300;
   std::atomic<bool> admitted{false};
   o.admit = [&](const std::string &, const wire::SnapshotRequest &r) {
