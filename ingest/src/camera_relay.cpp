@@ -237,7 +237,7 @@ struct Relay;
 
 // The low-rate decoded sub-sample of a camera for picture health: only
 // keyframes (at most one per check interval) are decoded, to a small GRAY8
-// picture: appsrc ! h26xparse ! avdec_h26x ! videoscale ! appsink. Runs while
+// picture: appsrc ! avdec_h26x ! videoscale ! appsink. Runs while
 // the camera is live; the relay itself never decodes.
 struct Inspector {
   Relay *relay = nullptr;
@@ -281,7 +281,8 @@ struct Relay {
   std::shared_ptr<Inspector> inspector;  // the picture-health decoder being fed (worker sets it)
   std::int64_t lastInspectedUs = 0;      // when a keyframe last went to it
   std::int64_t inspectEveryUs = 1'000'000;
-  std::string picture;  // its latest finding ("", "frozen", "black", ...)
+  gst::MiniPtr<GstBuffer> pendingInspect;  // a keyframe for it, waiting for the rest of its buffers
+  std::string picture;                     // its latest finding ("", "frozen", "black", ...)
   wire::CameraState publishedState = wire::CAMERA_UNKNOWN;
   std::string publishedDetail;
 };
@@ -415,7 +416,7 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   // factory's lock is held while it configures a media (onMediaConfigure).
   if (newCodec && r.factory) gst_rtsp_media_factory_set_launch(r.factory, mediaLaunch(*newCodec).c_str());
   std::lock_guard lock(r.mu);
-  ++r.frames;
+  if (GST_BUFFER_PTS_IS_VALID(buffer)) ++r.frames;  // not the rest of a frame split in two
   r.bytes += size;
   r.lastFrameSteadyMs = nowSteadyMs();
   r.lastFrameUs = nowUs();
@@ -432,11 +433,25 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   }
   for (auto &out : r.outputs) pushLocked(r, out, buffer);
   if (r.recorder) record(*r.recorder, buffer, keyframe, r.lastFrameUs);
-  if (r.inspector && keyframe && r.lastFrameUs - r.lastInspectedUs >= r.inspectEveryUs) {
+  // A keyframe may come in more than one buffer: the rest without a
+  // timestamp (seen with x264's sliced threads). The picture check gets it
+  // whole, or the decoder would conceal the missing slices.
+  bool continuation =
+      !GST_BUFFER_PTS_IS_VALID(buffer) && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (r.pendingInspect) {
+    if (continuation) {
+      r.pendingInspect.reset(gst_buffer_append(r.pendingInspect.release(), gst_buffer_ref(buffer)));
+    } else {
+      if (r.inspector)
+        gst_app_src_push_buffer(GST_APP_SRC(r.inspector->appsrc.get()), r.pendingInspect.release());
+      r.pendingInspect.reset();
+    }
+  }
+  if (r.inspector && keyframe && !continuation && r.lastFrameUs - r.lastInspectedUs >= r.inspectEveryUs) {
     r.lastInspectedUs = r.lastFrameUs;
     GstBuffer *copy = gst_buffer_copy(buffer);
     GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
-    gst_app_src_push_buffer(GST_APP_SRC(r.inspector->appsrc.get()), copy);  // takes the copy
+    r.pendingInspect.reset(copy);  // sent when the next frame shows it is complete
   }
   return GST_FLOW_OK;
 }
@@ -604,13 +619,15 @@ struct CameraHub::Impl {
     in->health = PictureHealth(options.picture);
     try {
       // One thread, no frame threading: a keyframe comes out as it goes in.
+      // No parser: it would split a keyframe whose slices each repeat the
+      // SPS and PPS into two pictures (the decoder takes it whole).
       const Codec &codec = codecOf(caps.get());
       auto pipeline = gst::parseLaunch(
-          fmt::format("appsrc name=src is-live=true format=time do-timestamp=true max-bytes=4000000 ! {} "
+          fmt::format("appsrc name=src is-live=true format=time do-timestamp=true max-bytes=4000000 "
                       "! {} max-threads=1 ! videoconvert ! videoscale "
                       "! video/x-raw,format=GRAY8,width=160,height=120 ! appsink name=sink sync=false "
                       "max-buffers=2 drop=true",
-                      codec.parse, codec.decoder));
+                      codec.decoder));
       in->appsrc = gst::byName(pipeline.get(), "src");
       gst_util_set_object_arg(G_OBJECT(in->appsrc.get()), "leaky-type", "downstream");
       gst_app_src_set_caps(GST_APP_SRC(in->appsrc.get()), caps.get());
@@ -659,6 +676,7 @@ struct CameraHub::Impl {
     {
       std::lock_guard lock(r.mu);
       in = std::exchange(r.inspector, nullptr);
+      r.pendingInspect.reset();
       r.picture.clear();
     }
     if (!in) return;

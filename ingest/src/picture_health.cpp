@@ -5,9 +5,10 @@
 // - flat: more than 75% of the pixels within 10 grey levels of the median
 //   (a covered lens or a black signal; the OSD text is a small part).
 //   Black when that median is below 30, else a covered lens.
-// - unchanged: at most one pixel in 4000 differs by more than 20 levels from
-//   the previous picture (encoder noise stays below that; a running clock or
-//   anything moving does not).
+// - unchanged: at most 3 of the 4x4 blocks' means differ by more than 16
+//   levels from the previous picture (the coding noise of a still scene
+//   stays below that; the seconds of a burnt-in clock or anything moving do
+//   not).
 // - moved: the mean absolute difference from the learned view (a running
 //   average of healthy pictures) is above 35 levels.
 #include "liandong/ingest/picture_health.h"
@@ -23,8 +24,9 @@ namespace {
 constexpr int kFlatBand = 10;
 constexpr double kFlatShare = 0.75;
 constexpr int kBlackLevel = 30;
-constexpr int kChangeLevel = 20;
-constexpr int kChangedPerPixels = 4000;
+constexpr int kBlock = 4;          // frozen: compared by blocks of 4x4 pixels ...
+constexpr int kChangeLevel = 16;   // ... whose mean changes by more than this ...
+constexpr int kChangedBlocks = 3;  // ... in no more than this many blocks
 constexpr double kMovedLevel = 35;
 constexpr int kLearnPictures = 5;
 constexpr float kLearnRate = 0.05f;
@@ -67,11 +69,24 @@ const std::string &PictureHealth::onPicture(const std::uint8_t *gray, int width,
     nearMedian += histogram[static_cast<std::size_t>(v)];
   bool flat = static_cast<double>(nearMedian) > kFlatShare * static_cast<double>(n);
 
+  // Compared by 4x4 block means: coding noise (keyframes of a still scene
+  // differ a little from one to the next) averages out, a changed digit of
+  // a clock or anything moving does not.
   bool unchanged = false;
   if (last_.size() == n) {
-    std::size_t changed = 0;
-    for (std::size_t i = 0; i < n; ++i) changed += std::abs(int(cur[i]) - int(last_[i])) > kChangeLevel;
-    unchanged = changed <= n / kChangedPerPixels;
+    int changed = 0;
+    for (int by = 0; by + kBlock <= height; by += kBlock)
+      for (int bx = 0; bx + kBlock <= width; bx += kBlock) {
+        int diff = 0;
+        for (int y = by; y < by + kBlock; ++y)
+          for (int x = bx; x < bx + kBlock; ++x) {
+            auto i =
+                static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x);
+            diff += int(cur[i]) - int(last_[i]);
+          }
+        changed += std::abs(diff) > kChangeLevel * kBlock * kBlock;
+      }
+    unchanged = changed <= kChangedBlocks;
   }
   if (!unchanged) unchangedSinceUs_ = tUs;
   last_ = cur;

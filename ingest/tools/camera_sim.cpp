@@ -1,8 +1,11 @@
 // liandong-camera-sim: a camera simulator for tests and the demo. A real
 // RTSP server (gst-rtsp-server) serving N cameras at
 // rtsp://HOST:PORT/cam/<n> (n = 1..N), each a videotestsrc with a running
-// clock overlay, encoded to H.264 (x264enc, or openh264enc where x264 is not
-// installed) or with --codec h265 to H.265 (x265enc). Commands, one a line, on stdin or on a FIFO
+// clock overlay (and the stream time to the millisecond, something that
+// moves, as a real scene does), encoded to H.264 (x264enc, or openh264enc where x264 is not
+// installed) or with --codec h265 to H.265 (x265enc). With --footage FILE
+// the cameras play a real video instead (Debian's opencv-doc ships a street
+// scene, examples/data/vtest.avi), looped, with the same clock. Commands, one a line, on stdin or on a FIFO
 // (--control):
 //   drop N     stop serving camera N (its sessions are closed, DESCRIBE gets 404)
 //   stall N    keep the sessions but send no frames
@@ -24,6 +27,7 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -72,7 +76,8 @@ struct Sim {
   std::vector<Camera> cameras;
   std::map<GstRTSPClient *, std::set<int>> clientCameras;  // camera numbers each client plays
   GMainLoop *loop = nullptr;
-  std::string pending;  // partial command line
+  std::string pending;   // partial command line
+  bool footage = false;  // cameras play real footage (--footage), not the test pattern
 };
 
 Sim *g_sim = nullptr;
@@ -100,8 +105,17 @@ void apply(Camera &c) {
                               : c.covered ? "solid-color"
                                           : "smpte");
     }
+    gst::Ptr<GstElement> balance(gst_bin_get_by_name(GST_BIN(bin.get()), "balance"));
+    if (balance)  // footage: black, or a flat grey (contrast 0 flattens, brightness sets the level)
+      g_object_set(balance.get(), "contrast", c.black || c.covered ? 0.0 : 1.0, "brightness",
+                   c.black     ? -1.0
+                   : c.covered ? 0.45
+                               : 0.0,
+                   "saturation", c.covered ? 0.0 : 1.0, nullptr);
     if (flip) gst_util_set_object_arg(G_OBJECT(flip.get()), "method", c.moved ? "rotate-180" : "none");
     if (overlay) g_object_set(overlay.get(), "silent", c.black || c.frozen ? TRUE : FALSE, nullptr);
+    gst::Ptr<GstElement> elapsed(gst_bin_get_by_name(GST_BIN(bin.get()), "elapsed"));
+    if (elapsed) g_object_set(elapsed.get(), "silent", c.black || c.frozen ? TRUE : FALSE, nullptr);
     if (valve) g_object_set(valve.get(), "drop", c.stalled ? TRUE : FALSE, nullptr);
   }
 }
@@ -196,6 +210,10 @@ void command(const std::string &line) {
   } else if (verb == "stall") {
     c.stalled = true;
   } else if (verb == "freeze") {
+    if (g_sim->footage) {
+      say("error: freeze needs the test pattern (the simulator plays footage)");
+      return;
+    }
     c.frozen = true;
   } else if (verb == "black") {
     c.black = true;
@@ -235,6 +253,49 @@ gboolean onInput(gint fd, GIOCondition, gpointer) {
   return G_SOURCE_CONTINUE;
 }
 
+// The camera source for --footage: the file transcoded once (cached next to
+// the system's temporary files by name, size and rate) to H.264 at the
+// cameras' size and rate, then decoded in a loop and paced to the clock.
+std::string footageSource(const std::string &file, int width, int height, int fps) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) throw Error("no footage file " + file);
+  auto cache = std::filesystem::temp_directory_path() /
+               fmt::format("liandong-footage-{}-{}x{}-{}fps.h264",
+                           std::filesystem::path(file).stem().string(), width, height, fps);
+  if (!std::filesystem::exists(cache, ec) ||
+      std::filesystem::last_write_time(cache, ec) < std::filesystem::last_write_time(file, ec)) {
+    auto part = cache.string() + fmt::format(".{}.part", ::getpid());
+    auto pipeline = gst::parseLaunch(
+        fmt::format("filesrc location=\"{}\" ! decodebin ! videoconvert ! videoscale ! videorate "
+                    "! video/x-raw,format=I420,width={},height={},framerate={}/1,pixel-aspect-ratio=1/1 "
+                    "! x264enc speed-preset=ultrafast bitrate=8000 key-int-max={} ! h264parse "
+                    "! video/x-h264,stream-format=byte-stream,alignment=au ! filesink location=\"{}\"",
+                    file, width, height, fps, fps, part));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+    gst::MiniPtr<GstMessage> msg(gst_bus_timed_pop_filtered(
+        bus.get(), 600 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    if (!msg || GST_MESSAGE_TYPE(msg.get()) != GST_MESSAGE_EOS) {
+      std::string why = "it took too long";
+      if (msg) {
+        GError *raw = nullptr;
+        gst_message_parse_error(msg.get(), &raw, nullptr);
+        gst::ErrorPtr err(raw);
+        why = err ? err->message : "error";
+      }
+      std::filesystem::remove(part, ec);
+      throw Error("cannot transcode the footage " + file + ": " + why);
+    }
+    std::filesystem::rename(part, cache);  // whole or not at all, even with several simulators
+  }
+  return fmt::format(
+      "multifilesrc name=file location=\"{}\" loop=true "
+      "caps=\"video/x-h264,stream-format=byte-stream,alignment=au,framerate={}/1\" "
+      "! h264parse ! avdec_h264 ! clocksync ! videoconvert ! videobalance name=balance",
+      cache.string(), fps);
+}
+
 gboolean onStopSignal(gpointer loop) {
   g_main_loop_quit(static_cast<GMainLoop *>(loop));
   return G_SOURCE_CONTINUE;
@@ -258,6 +319,11 @@ int main(int argc, char **argv) {
   app.add_option("--codec", codec, "h264 (default) or h265 (x265enc)")
       ->check(CLI::IsMember({"h264", "h265"}));
   app.add_option("--control", control, "also read commands from this FIFO (created if absent)");
+  std::string footage;
+  app.add_option(
+      "--footage", footage,
+      "play this video file (e.g. /usr/share/doc/opencv-doc/examples/data/vtest.avi), looped, instead of "
+      "the test pattern");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -276,7 +342,16 @@ int main(int argc, char **argv) {
       enc = fmt::format("x265enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={}",
                         bitrateKbps, fps);
     }
+    // Footage is transcoded once to an H.264 elementary stream at the
+    // cameras' size and rate (kept in the temporary folder for the next
+    // run); each camera decodes that, loops it, and encodes it again with
+    // its clock, so every command but freeze works on it too.
+    std::string source = fmt::format(
+        "videotestsrc name=src is-live=true pattern=smpte ! video/x-raw,width={},height={},framerate={}/1",
+        width, height, fps);
+    if (!footage.empty()) source = footageSource(footage, width, height, fps);
     Sim sim;
+    sim.footage = !footage.empty();
     g_sim = &sim;
     gst::LoopPtr loop(g_main_loop_new(nullptr, FALSE));
     sim.loop = loop.get();
@@ -290,12 +365,15 @@ int main(int argc, char **argv) {
       c.n = i + 1;
       c.path = fmt::format("/cam/{}", c.n);
       auto launch = fmt::format(
-          "( videotestsrc name=src is-live=true pattern=smpte ! "
-          "video/x-raw,width={},height={},framerate={}/1 ! videoflip name=flip method=none "
-          "! clockoverlay name=overlay text=\"cam {}\" time-format=\"%Y-%m-%d %H:%M:%S\" halignment=left "
-          "valignment=top shaded-background=true ! videoconvert ! {} ! {}parse ! valve name=valve "
+          "( {} ! videoflip name=flip method=none "
+          "! clockoverlay name=overlay text=\"cam {}\" time-format=\"%H:%M:%S\" halignment=left "
+          "auto-resize=false font-desc=\"Sans Bold 14\" "
+          "valignment=top shaded-background=true "
+          "! timeoverlay name=elapsed halignment=right valignment=bottom auto-resize=false "
+          "font-desc=\"Sans Bold 14\" shaded-background=true ! videoconvert ! {} ! {}parse ! valve "
+          "name=valve "
           "! rtp{}pay name=pay0 pt=96 config-interval=-1 )",
-          width, height, fps, c.n, enc, codec, codec);
+          source, c.n, enc, codec, codec);
       c.factory.reset(gst_rtsp_media_factory_new());
       gst_rtsp_media_factory_set_launch(c.factory.get(), launch.c_str());
       gst_rtsp_media_factory_set_shared(c.factory.get(), TRUE);

@@ -4,6 +4,7 @@
 // `freeze`, `black`, `cover` and `move` become CameraStatus changes (events,
 // with the detail) while the camera stays live, and `restore` clears them.
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,10 +37,10 @@ std::vector<std::uint8_t> scene(bool upsideDown = false) {
   return p;
 }
 
-// Draws a clock-like patch whose pixels change with `tick`.
+// Draws a clock-like patch (a bright bar on a dark box) whose bar grows with `tick`.
 void clock(std::vector<std::uint8_t> &p, int tick) {
   for (int y = 2; y < 10; ++y)
-    for (int x = 2; x < 40; ++x) p[y * kW + x] = ((x + tick * 3) % 7 < 3) ? 250 : 20;
+    for (int x = 2; x < 40; ++x) p[y * kW + x] = x - 2 < 4 + 6 * (tick % 6) ? 250 : 20;
 }
 
 std::vector<std::uint8_t> flat(std::uint8_t level, int tick) {
@@ -144,4 +145,41 @@ TEST(CameraPicture, FrozenBlackCoveredAndMovedAreEventsWhileLive) {
   EXPECT_EQ(gate, (std::vector<std::string>{"", "frozen", "", "black", "", "tamper: lens covered", "",
                                             "tamper: view moved", ""}));
   EXPECT_EQ(hub.attempts("gate"), 1) << "no reconnect for a picture problem";
+}
+
+// Real footage (Debian's opencv-doc street scene): people walking are
+// neither a frozen picture nor a moved view; black, a covered lens and a
+// turned camera are found on it too.
+TEST(CameraPicture, RealFootageStaysHealthyUntilTamperedWith) {
+  const std::string footage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+  if (!std::filesystem::exists(footage)) GTEST_SKIP() << footage << " is missing (Debian package opencv-doc)";
+  Simulator sim(1, {"--footage", footage});
+  CameraOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.pictureCheckS = 0.5;
+  o.picture.frozenAfterS = 3;
+  o.picture.tamperAfterS = 1;
+  CameraSpec c;
+  c.id = "street";
+  c.url = sim.url(1);
+  c.latencyMs = 100;
+  o.cameras = {c};
+  CameraHub hub(o);
+  auto detail = [&] {
+    auto s = hub.status("street");
+    return s && s->state() == wire::CAMERA_LIVE ? s->detail() : std::string("(not live)");
+  };
+  ASSERT_TRUE(waitUntil([&] { return detail() == ""; }, 20000)) << sim.output();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(detail(), "") << "a street scene is healthy";
+  for (const auto &[command, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"cover", "tamper: lens covered"}, {"black", "black"}, {"move", "tamper: view moved"}}) {
+    SCOPED_TRACE(command);
+    sim.send(command + " 1");
+    EXPECT_TRUE(waitUntil([&] { return detail() == expected; }, 20000)) << detail();
+    sim.send("restore 1");
+    EXPECT_TRUE(waitUntil([&] { return detail() == ""; }, 20000)) << detail();
+  }
+  EXPECT_EQ(hub.attempts("street"), 1);
 }
