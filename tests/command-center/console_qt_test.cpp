@@ -26,6 +26,7 @@
 #include <pqxx/pqxx>
 
 #include "camera_model.h"
+#include "incident_filter.h"
 #include "incident_model.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/errors.h"
@@ -97,6 +98,45 @@ TEST(IncidentModel, SortsByLevelThenAgeUnderTheModelTester) {
   EXPECT_EQ(model.data(idx, console::IncidentModel::LeadTierRole).toString(), "county");
   EXPECT_EQ(model.rowOf("c"), 1);
   EXPECT_EQ(model.rowOf("zz"), -1);
+}
+
+// The duty officer's filters keep the queue's order and follow its changes.
+TEST(IncidentFilter, FiltersByLevelTypeStateAndTitleUnderTheModelTester) {
+  console::IncidentModel model;
+  console::IncidentFilter queue;
+  queue.setSourceModel(&model);
+  QAbstractItemModelTester tester(&queue, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  auto typed = [](wire::IncidentReport r, const std::string &type, const std::string &title) {
+    r.set_type(type);
+    r.set_title(title);
+    return r;
+  };
+  model.reset({typed(incident("a", wire::LEVEL_IV, 100), "flood", "市桥河水位超警戒"),
+               typed(incident("b", wire::LEVEL_II, 300), "fire", "民房火情"),
+               typed(incident("c", wire::LEVEL_III, 50, "closed"), "flood", "沙湾水道漫堤")});
+  auto ids = [&] {
+    std::vector<std::string> out;
+    for (int i = 0; i < queue.rowCount(); ++i) out.push_back(queue.idAt(i).toStdString());
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::vector<std::string>{"b", "a", "c"})) << "no filter: the model's order";
+  queue.setShowClosed(false);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"b", "a"}));
+  queue.setMaxLevel(3);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"b"})) << "Ⅲ and above";
+  queue.setMaxLevel(4);
+  queue.setType("flood");
+  EXPECT_EQ(ids(), (std::vector<std::string>{"a"}));
+  queue.setShowClosed(true);
+  queue.setText("沙湾");
+  EXPECT_EQ(ids(), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(queue.rowOf("c"), 0);
+  EXPECT_EQ(queue.rowOf("a"), -1) << "filtered out";
+  queue.setText("");
+  // A change in the model reaches the filtered list.
+  model.upsert(typed(incident("d", wire::LEVEL_I, 400), "flood", "海堤险情"));
+  EXPECT_EQ(ids(), (std::vector<std::string>{"d", "a", "c"}));
+  EXPECT_EQ(queue.count(), 3);
 }
 
 namespace {

@@ -161,6 +161,7 @@ Backend::Backend(ConsoleSettings settings, std::string password, QObject *parent
       tiles_(new CentreTiles(tileWork_, this)),
       language_(q(settings_.language)) {
   loadPresets();
+  queue_.setSourceModel(&model_);
   connect(&model_, &QAbstractItemModel::rowsInserted, this, &Backend::summaryChanged);
   connect(&model_, &QAbstractItemModel::rowsRemoved, this, &Backend::summaryChanged);
   connect(&model_, &QAbstractItemModel::rowsMoved, this, &Backend::summaryChanged);

@@ -22,6 +22,7 @@
 #include <zmq.hpp>
 
 #include "camera_model.h"
+#include "incident_filter.h"
 #include "incident_model.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/link/query.h"
@@ -96,6 +97,8 @@ private:
 class Backend : public QObject {
   Q_OBJECT
   Q_PROPERTY(liandong::console::IncidentModel *incidents READ incidents CONSTANT)
+  // The queue as shown: `incidents` through the duty officer's filters.
+  Q_PROPERTY(liandong::console::IncidentFilter *queue READ queue CONSTANT)
   Q_PROPERTY(liandong::map::TileProvider *tiles READ tiles CONSTANT)
   Q_PROPERTY(bool linkUp READ linkUp NOTIFY linkUpChanged)
   Q_PROPERTY(bool signedIn READ signedIn NOTIFY sessionChanged)
@@ -138,6 +141,7 @@ public:
   void setEngine(QQmlEngine *engine) { engine_ = engine; }
 
   IncidentModel *incidents() { return &model_; }
+  IncidentFilter *queue() { return &queue_; }
   map::TileProvider *tiles() { return tiles_; }
   bool linkUp() const { return linkUp_; }
   bool signedIn() const { return !session_.empty(); }
@@ -247,6 +251,7 @@ private:
   zmq::context_t context_{1};
   QueryWorker work_, tileWork_;
   IncidentModel model_;
+  IncidentFilter queue_;
   CameraModel cameras_;
   QVariantMap sensorStates_;
   QVariantList agencies_;

@@ -163,6 +163,66 @@
     <name>Main</name>
     <message>
         <location filename="../qml/Main.qml" line="1"/>
+        <source>Incident queue (%1 of %2)</source>
+        <translation>事件队列（%1 / %2）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>all levels</source>
+        <translation>全部级别</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>Ⅱ and above</source>
+        <translation>Ⅱ级及以上</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>Ⅲ and above</source>
+        <translation>Ⅲ级及以上</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>all types</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>flood</source>
+        <translation>洪涝</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>typhoon</source>
+        <translation>台风</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>fire</source>
+        <translation>火灾</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>public security</source>
+        <translation>治安</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>rental housing</source>
+        <translation>出租屋</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>equipment</source>
+        <translation>设备故障</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
+        <source>search title</source>
+        <translation>搜索标题</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="1"/>
         <source>tasked</source>
         <translation>已派发</translation>
     </message>

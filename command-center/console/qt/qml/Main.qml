@@ -102,7 +102,7 @@ ApplicationWindow {
     }
     // Opens the incident in a queue row, as a click on the row does.
     function selectRow(row) {
-        var id = backend.incidents.idAt(row)
+        var id = backend.queue.idAt(row)
         if (id === "") return false
         queue.currentIndex = row
         backend.openIncident(id)
@@ -206,7 +206,7 @@ ApplicationWindow {
                 text: qsTr("Open")
                 visible: root.mode === "duty"
                 onClicked: {
-                    var row = backend.incidents.rowOf(root.alarmIncident.incidentId)
+                    var row = backend.queue.rowOf(root.alarmIncident.incidentId)
                     if (row >= 0) root.selectRow(row)
                     root.alarmIncident = ({})
                 }
@@ -312,9 +312,40 @@ ApplicationWindow {
                 Label {
                     Layout.fillWidth: true
                     Layout.margins: 10
-                    text: qsTr("Incident queue (%1)").arg(backend.incidents.count)
+                    text: backend.queue.count === backend.incidents.count
+                          ? qsTr("Incident queue (%1)").arg(backend.incidents.count)
+                          : qsTr("Incident queue (%1 of %2)").arg(backend.queue.count).arg(backend.incidents.count)
                     font.pixelSize: 17
                     font.bold: true
+                }
+                // Filters: level at or above, type, closed ones, a word of the title.
+                RowLayout {
+                    Layout.fillWidth: true
+                    Layout.leftMargin: 10
+                    Layout.rightMargin: 10
+                    ComboBox {
+                        objectName: "levelFilter"
+                        Layout.preferredWidth: 110
+                        model: [qsTr("all levels"), "Ⅰ", qsTr("Ⅱ and above"), qsTr("Ⅲ and above")]
+                        onActivated: backend.queue.maxLevel = [4, 1, 2, 3][currentIndex]
+                    }
+                    ComboBox {
+                        objectName: "typeFilter"
+                        Layout.preferredWidth: 120
+                        readonly property var types: ["", "flood", "typhoon", "fire", "public_security", "rental_housing", "equipment"]
+                        model: [qsTr("all types"), qsTr("flood"), qsTr("typhoon"), qsTr("fire"), qsTr("public security"), qsTr("rental housing"), qsTr("equipment")]
+                        onActivated: backend.queue.type = types[currentIndex]
+                    }
+                    TextField {
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("search title")
+                        onTextChanged: backend.queue.text = text
+                    }
+                    CheckBox {
+                        text: qsTr("closed")
+                        checked: backend.queue.showClosed
+                        onToggled: backend.queue.showClosed = checked
+                    }
                 }
                 ListView {
                     id: queue
@@ -322,7 +353,7 @@ ApplicationWindow {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
                     clip: true
-                    model: backend.incidents
+                    model: backend.queue
                     currentIndex: -1
                     delegate: ItemDelegate {
                         id: row
@@ -407,7 +438,7 @@ ApplicationWindow {
                 pulsing: backend.newIncidents
                 sensorStates: backend.sensorStates
                 onIncidentClicked: function(incidentId) {
-                    var row = backend.incidents.rowOf(incidentId)
+                    var row = backend.queue.rowOf(incidentId)
                     if (row >= 0) root.selectRow(row)
                     else backend.openIncident(incidentId)
                 }
