@@ -18,9 +18,13 @@
 #include <QQuickWindow>
 #include <QTimer>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -50,6 +54,14 @@ QVariant callQml(QObject *root, const char *function, QVariant arg = {}) {
   return ok ? out : QVariant();
 }
 
+// User + system CPU seconds of this process so far.
+double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -71,7 +83,7 @@ int main(int argc, char **argv) {
          "drive the UI: verify (open the first incident, press verify), video (play its first camera, "
          "take a snapshot), wall (layouts, maximise, preset, alarm pop-up), agency (acknowledge the "
          "first task, raise an incident)")
-      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart"}));
+      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart", "wallbench"}));
   std::string chartSensor;
   cli.add_option("--sensor", chartSensor, "the sensor whose chart the chart script opens");
   cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
@@ -163,8 +175,13 @@ int main(int argc, char **argv) {
       auto *timer = new QTimer(&app);
       auto step = std::make_shared<int>(0);
       auto waited = std::make_shared<int>(0);
+      struct Bench {
+        std::chrono::steady_clock::time_point switchStart, cpuWallStart;
+        double switchMs = 0, cpuStart = 0;
+      };
+      auto bench = std::make_shared<Bench>();
       QObject *root = window;
-      QObject::connect(timer, &QTimer::timeout, [&, timer, step, waited, root] {
+      QObject::connect(timer, &QTimer::timeout, [&, timer, step, waited, root, bench] {
         auto next = [&] {
           ++*step;
           *waited = 0;
@@ -258,6 +275,33 @@ int main(int argc, char **argv) {
             shot("chart");
             done(timer);
           }
+        } else if (script == "wallbench") {
+          // scripts/bench console: from layout 1 to 16 until every tile shows
+          // a picture, then the process's CPU over 10 s of the 16-tile wall.
+          auto now = std::chrono::steady_clock::now();
+          int cams = std::min(16, backend.cameras()->count());
+          if (*step == 0 && backend.signedIn() && cams > 0 && (cams == 16 || *waited > 500)) {
+            callQml(root, "setWallLayout", QStringLiteral("1"));
+            next();
+          } else if (*step == 1 && *waited > 100) {
+            bench->switchStart = now;
+            callQml(root, "setWallLayout", QStringLiteral("16"));
+            next();
+          } else if (*step == 2 && callQml(root, "wallPlaying").toInt() >= cams) {
+            bench->switchMs = std::chrono::duration<double, std::milli>(now - bench->switchStart).count();
+            bench->cpuStart = cpuSeconds();
+            bench->cpuWallStart = now;
+            next();
+          } else if (*step == 3 && now - bench->cpuWallStart >= std::chrono::seconds(10)) {
+            double cpu = cpuSeconds() - bench->cpuStart;
+            double wallS = std::chrono::duration<double>(now - bench->cpuWallStart).count();
+            log->info(
+                "wallbench: {{\"wall_switch_ms\": {:.1f}, \"wall16_cpu_pct\": {:.1f}, \"wall16_tiles\": {}, "
+                "\"wall16_pipelines\": {}, \"cores\": {}}}",
+                bench->switchMs, 100 * cpu / wallS, cams, backend.livePipelines(),
+                std::thread::hardware_concurrency());
+            done(timer);
+          }
         } else if (script == "agency") {
           auto tasks = backend.tasks();
           if (*step == 0 && !tasks.isEmpty() && tasks.first().toMap().value("state") == "dispatched" &&
@@ -277,7 +321,7 @@ int main(int argc, char **argv) {
           }
         }
       });
-      timer->start(200);
+      timer->start(script == "wallbench" ? 20 : 200);  // the bench times the switch in 20 ms steps
     }
     if (quitAfterMs > 0) QTimer::singleShot(quitAfterMs, &app, quit);
     QObject::connect(&app, &QCoreApplication::aboutToQuit, [] { console::VideoPlayer::shutDown(); });
