@@ -231,6 +231,7 @@ struct Recorder {
   GstClockTime basePts = GST_CLOCK_TIME_NONE;  // upstream PTS of that keyframe: running time 0
   std::int64_t baseUs = 0;                     // wall clock of running time 0
   std::map<std::string, std::int64_t> open;    // files being written -> start µs
+  GstClockTime lastPts = GST_CLOCK_TIME_NONE;  // of the last buffer pushed
 };
 
 struct Relay;
@@ -319,11 +320,17 @@ void record(Recorder &rec, GstBuffer *buffer, bool keyframe, std::int64_t arrive
     GST_BUFFER_PTS(copy) = pts - rec.basePts;
     GST_BUFFER_DTS(copy) =
         GST_CLOCK_TIME_IS_VALID(dts) && dts >= rec.basePts ? dts - rec.basePts : GST_CLOCK_TIME_NONE;
+  } else if (!GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(rec.lastPts)) {
+    // The rest of a frame that came in more than one buffer (slices that
+    // repeat SPS/PPS): just after its frame, so the muxer's times still rise.
+    GST_BUFFER_PTS(copy) = rec.lastPts + 1;
+    GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
   } else {  // no usable upstream time: the arrival time
     GST_BUFFER_PTS(copy) =
         static_cast<GstClockTime>(std::max<std::int64_t>(0, arrivedUs - rec.baseUs)) * 1000;
     GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
   }
+  rec.lastPts = GST_BUFFER_PTS(copy);
   gst_app_src_push_buffer(GST_APP_SRC(rec.appsrc.get()), copy);  // takes the copy
 }
 
