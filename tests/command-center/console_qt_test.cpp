@@ -775,6 +775,92 @@ alarm:
   EXPECT_EQ(again.stop(), 0);
 }
 
+// The duty officer's round through the UI: a gauge's alert opens an
+// incident at the cameras' place, the console plays its camera, dispatches a
+// task that the agency acknowledges, and closes the incident; the audit log
+// holds every step.
+TEST(ConsoleQt, DutyOfficerGoesFromAnAlertThroughVideoAndATaskToClosedInTheUi) {
+  if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
+  Deployment d("consoleflow");
+  const int simPort = freeTcpPort(), servePort = freeTcpPort();
+  Process sim(d.bin("ingest/liandong-camera-sim"),
+              {"--port", std::to_string(simPort), "--cameras", "1", "--width", "640", "--height", "360",
+               "--fps", "15", "--bitrate-kbps", "600"},
+              (d.dir / "sim.log").string());
+  ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
+  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
+                 (d.dir / "centre.log").string());
+  ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
+  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
+  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
+  run("printf '%s\\n' 'correct horse' | " + admin +
+      "wang --role agency_operator --region 440113 --agency py-sanfang");
+  writeFile(d.dir / "rules.yaml",
+            "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
+            "-100}}\n");
+  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox
+rules: rules.yaml
+simulated_sensors:
+  - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
+cameras:
+  port: {}
+  devices:
+    - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+)",
+                                             d.intake, d.centre.publicZ85, servePort, simPort));
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
+               (d.dir / "node.log").string());
+  ASSERT_TRUE(waitUntil(
+      [&] { return d.query("SELECT count(*) FROM incidents WHERE reported_by = 'alert:g1-level'") == 1; },
+      60000))
+      << node.output() << centre.output();
+  d.writeConsoleConfig(113.3660, 22.9453, "zhang",
+                       fmt::format("video:\n  url: \"rtsp://127.0.0.1:{}/cam/{{id}}\"\n", servePort));
+  auto duty = startConsole(d, (d.dir / "flow.png").string(), 60000, {"--script", "flow"});
+  ASSERT_TRUE(duty->waitForOutput("script: dispatched task", 40000)) << duty->output();
+  // The agency acknowledges (as liandong-report or its own console would).
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  wire::Query login;
+  login.mutable_login()->set_user("wang");
+  login.mutable_login()->set_password("correct horse");
+  auto session = ask(client, "", login).login().session();
+  wire::Query list;
+  list.mutable_tasks();
+  auto tasks = ask(client, session, list).tasks();
+  ASSERT_EQ(tasks.tasks_size(), 1);
+  wire::Query ack;
+  ack.mutable_task()->set_task_id(tasks.tasks(0).task_id());
+  ack.mutable_task()->set_action("acknowledge");
+  ask(client, session, ack);
+  ASSERT_EQ(duty->wait(60000), 0) << duty->output();
+  auto out = duty->output();
+  EXPECT_NE(out.find("script: camera playing"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: the agency acknowledged"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: incident closed"), std::string::npos) << out;
+  const std::string id = d.text("SELECT id FROM incidents WHERE reported_by = 'alert:g1-level'");
+  EXPECT_EQ(d.text("SELECT state FROM incidents WHERE id = '" + id + "'"), "closed");
+  EXPECT_EQ(
+      d.text("SELECT string_agg(actor || ' ' || action, ', ' ORDER BY seq) FROM audit_log WHERE object = "
+             "'incident/" +
+             id + "' OR object LIKE 'task/" + id + "/%'"),
+      "alert:g1-level incident.open, zhang task.dispatch, wang task.acknowledge, zhang incident.close")
+      << "every step in the audit log";
+  EXPECT_EQ(node.stop(), 0);
+  EXPECT_EQ(centre.stop(), 0);
+}
+
 int main(int argc, char **argv) {
   QCoreApplication app(argc, argv);
   ::testing::InitGoogleTest(&argc, argv);

@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
          "drive the UI: verify (open the first incident, press verify), video (play its first camera, "
          "take a snapshot), wall (layouts, maximise, preset, alarm pop-up), agency (acknowledge the "
          "first task, raise an incident)")
-      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart", "wallbench"}));
+      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart", "wallbench", "flow"}));
   std::string chartSensor;
   cli.add_option("--sensor", chartSensor, "the sensor whose chart the chart script opens");
   cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
@@ -273,6 +273,38 @@ int main(int argc, char **argv) {
             log->info("script: chart of {} shows {} points", chartSensor,
                       callQml(root, "chartPoints").toInt());
             shot("chart");
+            done(timer);
+          }
+        } else if (script == "flow") {
+          // The duty officer's round: the incident an alert opened, its
+          // camera, a task for py-sanfang (acknowledged by the agency
+          // meanwhile), then closing it.
+          auto detail = backend.detail();
+          auto cams = detail.value("cameras").toList();
+          auto tasks = detail.value("tasks").toList();
+          if (*step == 0 && backend.signedIn() && backend.incidents()->count() > 0 &&
+              callQml(root, "selectRow", 0).toBool()) {
+            log->info("script: opened the first incident");
+            next();
+          } else if (*step == 1 && !cams.isEmpty()) {
+            callQml(root, "playCamera", cams.first().toMap().value("cameraId"));
+            next();
+          } else if (*step == 2 && callQml(root, "paneFrames").toInt() > 10) {
+            log->info("script: camera playing, {} frames", callQml(root, "paneFrames").toInt());
+            QMetaObject::invokeMethod(root, "fillDispatch", Q_ARG(QVariant, QStringLiteral("py-sanfang")),
+                                      Q_ARG(QVariant, QStringLiteral("巡查堤段并回报")));
+            if (click(root, "dispatchButton")) next();
+          } else if (*step == 3 && !tasks.isEmpty()) {
+            log->info("script: dispatched task {}",
+                      tasks.first().toMap().value("taskId").toString().toStdString());
+            next();
+          } else if (*step == 4 && !tasks.isEmpty() &&
+                     tasks.first().toMap().value("state") == "acknowledged") {
+            log->info("script: the agency acknowledged");
+            callQml(root, "fillReason", QStringLiteral("险情已排除"));
+            if (click(root, "closeButton")) next();
+          } else if (*step == 5 && detail.value("state").toString() == "closed") {
+            log->info("script: incident closed");
             done(timer);
           }
         } else if (script == "wallbench") {

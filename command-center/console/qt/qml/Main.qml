@@ -52,6 +52,9 @@ ApplicationWindow {
     function maximisedUrl() { return wall ? wall.bigTile.url : "" }
     function alarmTile() { return wall ? wall.alarmTile : -1 }
     function alarmTilePlaying() { return wall ? wall.tilePlaying(wall.alarmTile) : false }
+    // What a duty officer types before pressing 派发任务 or 关闭 (for the scripts).
+    function fillDispatch(agencyIds, title) { agencies.text = agencyIds; taskTitle.text = title; return true }
+    function fillReason(text) { reason.text = text; return true }
     function acknowledgeTask(i) { return agencyLoader.item ? agencyLoader.item.acknowledge(i) : false }
     function raiseTestIncident() { if (agencyLoader.item) agencyLoader.item.raiseTest(); return true }
 
