@@ -138,28 +138,45 @@ TEST(Clip, ExportsAWindowAcrossSegmentsOfTwoCamerasWithAManifest) {
     o.cameras.push_back(c);
   }
   std::vector<wire::RecordingSegment> segs;
+  auto longSegments = [&](const std::string &camera) {
+    std::vector<wire::RecordingSegment> out;
+    for (const auto &s : segs)
+      if (s.camera_id() == camera && s.end_us() - s.start_us() > 1'000'000) out.push_back(s);
+    return out;
+  };
+  std::int64_t t0 = 0, t1 = 0;
   {
     CameraHub hub(o);
-    // At least three finished segments of each camera.
+    auto collect = [&] {
+      for (auto &s : hub.takeSegments()) segs.push_back(std::move(s));
+    };
+    // Two finished segments of each camera, then a 3 s window that starts
+    // inside the later second one and ends in a later segment.
     ASSERT_TRUE(waitUntil(
         [&] {
-          for (auto &s : hub.takeSegments()) segs.push_back(std::move(s));
-          int gate = 0, bridge = 0;
-          for (const auto &s : segs)
-            (s.camera_id() == "gate" ? gate : bridge) += s.end_us() - s.start_us() > 1e6;
-          return gate >= 3 && bridge >= 3;
+          collect();
+          return longSegments("gate").size() >= 2 && longSegments("bridge").size() >= 2;
         },
         40000))
         << sim.output();
+    t0 = std::max(longSegments("gate")[1].start_us(), longSegments("bridge")[1].start_us()) + 500'000;
+    t1 = t0 + 3'000'000;
+    // Until both cameras have recorded past the window.
+    auto pastWindow = [&](const std::string &camera) {
+      for (const auto &s : segs)
+        if (s.camera_id() == camera && s.end_us() > t1 + 500'000) return true;
+      return false;
+    };
+    ASSERT_TRUE(waitUntil(
+        [&] {
+          collect();
+          return pastWindow("gate") && pastWindow("bridge");
+        },
+        40000));
     hub.closeRecordings();
   }
-  // A 3 s window that starts inside gate's second segment and ends in its third.
-  std::vector<wire::RecordingSegment> gate;
-  for (const auto &s : segs)
-    if (s.camera_id() == "gate" && s.end_us() - s.start_us() > 1e6) gate.push_back(s);
-  ASSERT_GE(gate.size(), 3u);
-  auto t0 = gate[1].start_us() + 500'000, t1 = t0 + 3'000'000;
-  ASSERT_GT(t1, gate[2].start_us()) << "the window crosses a boundary";
+  auto gate = longSegments("gate");
+  ASSERT_GT(t1, gate[1].end_us()) << "the window crosses a boundary";
   auto r = run(kBin + "/ingest/liandong-clip",
                {"--recordings", rec.path.string(), "--camera", "gate", "--camera", "bridge", "--from",
                 formatIsoUtc(t0), "--to", std::to_string(t1), "--out", out.path.string()});
