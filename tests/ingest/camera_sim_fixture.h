@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -39,14 +40,16 @@ struct Simulator {
   TempDir dir;
   int port = liandong::testing::freeTcpPort();
   std::unique_ptr<Process> process;
+  // `extra` options follow the defaults; a size given there (--width and
+  // --height) replaces the default 320x240.
   explicit Simulator(int cameras, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--port",         std::to_string(port),
                                   "--cameras",      std::to_string(cameras),
                                   "--fps",          "15",
-                                  "--width",        "320",
-                                  "--height",       "240",
                                   "--bitrate-kbps", "300",
                                   "--control",      (dir.path / "control").string()};
+    if (std::find(extra.begin(), extra.end(), "--width") == extra.end())
+      args.insert(args.end(), {"--width", "320", "--height", "240"});
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(std::string(LIANDONG_BINARY_DIR) + "/ingest/liandong-camera-sim",
                                         args, (dir.path / "sim.log").string());

@@ -167,7 +167,10 @@ TEST(Retention, AgeThenQuotaThenHighWaterOldestFirstSparingOpenFiles) {
 }
 
 TEST(Recording, SegmentsAreContiguousWhileLiveWithAGapAfterAnOutage) {
-  Simulator sim(1);
+  // 640x360: x264 cuts each frame in slices that repeat SPS/PPS, so every
+  // keyframe reaches the recorder in two buffers; the files must still be
+  // contiguous and readable.
+  Simulator sim(1, {"--width", "640", "--height", "360"});
   TempDir rec;
   CameraOptions o;
   o.host = "127.0.0.1";
