@@ -762,6 +762,8 @@ alarm:
                 (d.dir / "centre2.log").string());
   ASSERT_TRUE(again.waitForOutput("ready:", 60000)) << again.output();
   EXPECT_TRUE(agency->waitForOutput("(resync 1)", 30000)) << agency->output();
+  EXPECT_NE(agency->output().find("incidents, 2 cameras (resync 1)"), std::string::npos)
+      << "the restarted centre still knows the cameras' last statuses: " << agency->output();
   EXPECT_TRUE(waitUntil(
       [&] {
         auto text = agency->output();

@@ -80,6 +80,27 @@ std::vector<wire::StateUpdate> PgIntakeStore::loadState() {
     u.set_region_code(row[9].as<std::string>());
     out.push_back(std::move(u));
   }
+  // Each camera's last status as its node sent it: nodes send one only when
+  // the state changes, so without this a restarted centre would show no
+  // cameras (and no re-serve URLs) to consoles until the next change.
+  auto cameras = tx.exec(
+      "SELECT DISTINCT ON (payload->'camera_status'->>'camera_id') payload::text, coalesce(region_code, '') "
+      "FROM events WHERE kind = 'camera_status' "
+      "ORDER BY payload->'camera_status'->>'camera_id', sent_at DESC, id DESC");
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = true;
+  for (const auto &row : cameras) {
+    wire::StateUpdate u;
+    if (!google::protobuf::util::JsonStringToMessage(row[0].as<std::string>(), u.mutable_source(), parse)
+             .ok()) {
+      log_->warn("a stored camera status is not a message of this version; skipped");
+      continue;
+    }
+    u.set_what("camera_status");
+    u.set_key(stateKey(u.source()));
+    u.set_region_code(row[1].as<std::string>());
+    out.push_back(std::move(u));
+  }
   tx.commit();
   return out;
 }
