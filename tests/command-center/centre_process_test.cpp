@@ -3,10 +3,12 @@
 // flow end to end; kill -9 of either side loses nothing and stores nothing
 // twice; bad configuration and bad surroundings end with a one-line error.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -890,6 +892,65 @@ cameras:
       1);
   EXPECT_EQ(node.stop(), 0) << node.output();
   EXPECT_EQ(node.output().find("secret"), std::string::npos) << "credentials never in the log";
+  EXPECT_EQ(centre->stop(), 0);
+}
+
+// Recordings indexed at the centre: a node records a simulated camera in
+// 2 s segments, the camera is dropped for a few seconds, and the centre's
+// camera_segments (filled from the node's RecordingSegment messages over the
+// real link) shows the outage as a gap.
+TEST(CentreProcess, RecordedSegmentsAreIndexedWithTheOutageAsAGap) {
+  Deployment d("recidx");
+  int simPort = freeTcpPort();
+  auto fifo = (d.dir / "cams.fifo").string();
+  Process sim(d.bin("ingest/liandong-camera-sim"),
+              {"--port", std::to_string(simPort), "--cameras", "1", "--width", "320", "--height", "240",
+               "--fps", "15", "--bitrate-kbps", "300", "--control", fifo},
+              (d.dir / "sim.log").string());
+  ASSERT_TRUE(sim.waitForOutput("listening on", 20000)) << sim.output();
+  writeFile(d.dir / "rec-node.yaml", d.nodeHeader("outbox-rec") + fmt::format(R"(cameras:
+  port: 0
+  stall_after_s: 1
+  offline_after_s: 3
+  reconnect_min_s: 0.5
+  reconnect_max_s: 1
+  picture: {{check_s: 0}}
+  recording: {{dir: recordings, segment_s: 2}}
+  devices:
+    - {{id: gate-cam, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+)",
+                                                                              simPort));
+  auto centre = d.startCentre();
+  ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "rec-node.yaml").string()},
+               (d.dir / "rec-node.log").string());
+  ASSERT_TRUE(d.waitCount("SELECT count(*) FROM camera_segments WHERE camera_id = 'gate-cam'", 2, 60000))
+      << node.output();
+  auto command = [&](const std::string &line) {
+    int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    ASSERT_GE(fd, 0);
+    auto text = line + "\n";
+    EXPECT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ::close(fd);
+  };
+  command("drop 1");
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  command("restore 1");
+  auto before = d.query("SELECT count(*) FROM camera_segments WHERE camera_id = 'gate-cam'");
+  ASSERT_TRUE(
+      d.waitCount("SELECT count(*) FROM camera_segments WHERE camera_id = 'gate-cam'", before + 2, 60000))
+      << node.output();
+  EXPECT_EQ(node.stop(), 0) << node.output();
+  // Over everything recorded: exactly one gap, the outage (at least the 4 s).
+  EXPECT_EQ(d.query("SELECT count(*) FROM camera_recording_gaps('gate-cam', (SELECT min(start_at) FROM "
+                    "camera_segments), (SELECT max(end_at) FROM camera_segments))"),
+            1);
+  EXPECT_GE(d.query("SELECT (extract(epoch FROM gap_end - gap_start) * 1000)::bigint FROM "
+                    "camera_recording_gaps('gate-cam', (SELECT min(start_at) FROM camera_segments), "
+                    "(SELECT max(end_at) FROM camera_segments))"),
+            3000);
+  EXPECT_EQ(d.query("SELECT count(*) FROM camera_segments WHERE sender_id = 'node-t' AND bytes > 0"),
+            d.query("SELECT count(*) FROM camera_segments"));
   EXPECT_EQ(centre->stop(), 0);
 }
 
