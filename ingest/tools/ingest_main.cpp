@@ -56,6 +56,7 @@ struct NodeConfig {
   std::optional<ingest::MqttOptions> mqtt;       // MQTT devices (optional)
   std::optional<ingest::ModbusOptions> modbus;   // polled Modbus TCP devices (optional)
   std::optional<ingest::CameraOptions> cameras;  // relayed RTSP cameras (optional)
+  int drainOnStopMs = 2000;  // how long a stopping node waits for the centre's acks
   std::string logLevel;
 };
 
@@ -88,6 +89,9 @@ NodeConfig readConfig(const std::string &file) {
     centre.fail("public_key", "not a 40-character Z85 CURVE key");
   out.sender.heartbeatIntervalMs = static_cast<int>(centre.integer("heartbeat_ms", 1000));
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
+  auto drain = centre.integer("drain_on_stop_ms", 2000);
+  if (drain < 0 || drain > 600000) centre.fail("drain_on_stop_ms", "must be 0 .. 600000");
+  out.drainOnStopMs = static_cast<int>(drain);
   out.outbox = readOutboxOptions(cfg.child("outbox"));
   out.sensors = ingest::readSimulatedSensors(cfg);
   out.sl651 = ingest::readSl651Options(cfg);
@@ -305,7 +309,7 @@ int main(int argc, char **argv) {
       publishSegments();
     }
     // Give the link a moment to deliver what is queued; the outbox keeps the rest.
-    sender.waitAcked(outbox.lastSequence(), 2000);
+    sender.waitAcked(outbox.lastSequence(), config.drainOnStopMs);
     log->info("stopping: {} readings produced, acknowledged up to {}, {} still in the outbox", produced,
               outbox.ackedSequence(), outbox.lastSequence() - outbox.ackedSequence());
     return 0;

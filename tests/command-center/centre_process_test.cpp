@@ -117,6 +117,7 @@ centre:
   endpoint: tcp://127.0.0.1:{}
   public_key: '{}'
   heartbeat_ms: 200
+  drain_on_stop_ms: 20000     # a loaded test machine: let the node deliver all before it stops
 outbox:
   dir: {}
 )",
