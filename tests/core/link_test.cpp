@@ -244,6 +244,53 @@ TEST_F(LinkTest, MalformedAndOversizedFramesAreRefused) {
   EXPECT_EQ(store_.count(), 1u);
 }
 
+// A batch frame: each element is handled as if it had come alone — the good
+// ones stored, a malformed one and one with a forged sender id refused —
+// and a batch under another sender's name is refused whole.
+TEST_F(LinkTest, BatchElementsAreHandledOneByOne) {
+  startReceiver();
+  zmq::socket_t raw(clientCtx_, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.set(zmq::sockopt::rcvtimeo, 5000);
+  makeCurveClient(raw, node_, server_.publicZ85);
+  raw.connect(endpoint_);
+  auto sequenced = [](double v, std::uint64_t seq, const std::string &sender) {
+    auto env = reading(v);
+    env.set_sender_id(sender);
+    env.set_sequence(seq);
+    return env.SerializeAsString();
+  };
+  wire::Envelope batch;
+  batch.set_sender_id("node-a");
+  batch.mutable_batch()->add_envelopes(sequenced(1, 1, "node-a"));
+  batch.mutable_batch()->add_envelopes("\xff\xff garbage");
+  batch.mutable_batch()->add_envelopes(sequenced(2, 2, "someone-else"));
+  batch.mutable_batch()->add_envelopes(sequenced(3, 3, "node-a"));
+  raw.send(zmq::buffer(batch.SerializeAsString()), zmq::send_flags::none);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(waitFor([&] {
+    zmq::message_t reply;
+    while (raw.recv(reply, zmq::recv_flags::dontwait)) {
+      wire::Envelope env;
+      if (env.ParseFromArray(reply.data(), static_cast<int>(reply.size())) && !env.ack().error().empty())
+        errors.push_back(env.ack().error());
+    }
+    return store_.count() == 2 && errors.size() >= 2;
+  }));
+  EXPECT_NE(errors[0].find("malformed message"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("does not match the key's id"), std::string::npos) << errors[1];
+  wire::Envelope forged;
+  forged.set_sender_id("someone-else");
+  forged.mutable_batch()->add_envelopes(sequenced(4, 4, "node-a"));
+  raw.send(zmq::buffer(forged.SerializeAsString()), zmq::send_flags::none);
+  zmq::message_t reply;
+  ASSERT_TRUE(raw.recv(reply));
+  wire::Envelope env;
+  ASSERT_TRUE(env.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
+  EXPECT_NE(env.ack().error().find("does not match"), std::string::npos) << env.ack().error();
+  EXPECT_EQ(store_.count(), 2u) << "nothing of a forged batch is stored";
+}
+
 TEST_F(LinkTest, ReplayedOldSequenceIsNotStoredAgain) {
   startReceiver();
   Outbox outbox(outboxOptions("a"));

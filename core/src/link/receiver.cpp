@@ -156,16 +156,45 @@ void Receiver::handle(zmq::message_t &routing, zmq::message_t &payload) {
   const char *addr = payload.gets("Peer-Address");
   std::string peerId = uid ? uid : "";
   std::string address = addr ? addr : "";
-  ++stats_.received;
   IncomingMessage in;
   in.peerId = peerId;
   in.peerAddress = address;
   in.bytes = payload.size();
   if (!in.envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    ++stats_.received;
     refuse(routingId, peerId, 0,
            "malformed frame of " + std::to_string(payload.size()) + " bytes from " + address);
     return;
   }
+  if (in.envelope.has_batch()) {
+    if (in.envelope.sender_id() != peerId) {
+      refuse(routingId, peerId, 0,
+             "sender_id \"" + in.envelope.sender_id() + "\" does not match the key's id \"" + peerId + "\"");
+      return;
+    }
+    // Each element exactly as if it had come alone.
+    auto batch = std::move(*in.envelope.mutable_batch());
+    for (auto &bytes : *batch.mutable_envelopes()) {
+      IncomingMessage one;
+      one.peerId = peerId;
+      one.peerAddress = address;
+      one.bytes = bytes.size();
+      if (!one.envelope.ParseFromString(bytes) || one.envelope.has_batch()) {
+        ++stats_.received;
+        refuse(routingId, peerId, 0,
+               "malformed message of " + std::to_string(bytes.size()) + " bytes in a batch from " + address);
+        continue;
+      }
+      handleEnvelope(routingId, peerId, std::move(one));
+    }
+    return;
+  }
+  handleEnvelope(routingId, peerId, std::move(in));
+}
+
+void Receiver::handleEnvelope(const std::string &routingId, const std::string &peerId, IncomingMessage in) {
+  ++stats_.received;
+  const std::string address = in.peerAddress;
   const auto &env = in.envelope;
   if (env.sender_id() != peerId) {
     refuse(routingId, peerId, env.sequence(),

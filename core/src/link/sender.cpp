@@ -67,6 +67,11 @@ bool Sender::waitAcked(std::uint64_t seq, int timeoutMs) const {
   return true;
 }
 
+namespace {
+constexpr std::size_t kBatchRecords = 256;
+constexpr std::size_t kBatchBytes = 256 * 1024;  // well under the receiver's 1 MiB frame limit
+}  // namespace
+
 bool Sender::sendEnvelope(const std::string &payload) {
   // With ZMQ_IMMEDIATE and no connection, or at the high-water mark, a send
   // would block: never block the loop; the caller tries again next round.
@@ -166,10 +171,28 @@ void Sender::run() {
                         d.reason);
             if (d.lastLost >= nextToSend) nextToSend = d.lastLost + 1;
           }
-          for (auto &r : records) {
-            if (!sendEnvelope(r.payload)) break;
-            nextToSend = r.sequence + 1;
-            ++sent_;
+          // Consecutive records travel together, up to kBatchRecords or
+          // kBatchBytes a frame: one frame, one CURVE box, one wake-up for many.
+          for (std::size_t i = 0; i < records.size();) {
+            std::size_t n = 0, bytes = 0;
+            while (i + n < records.size() && n < kBatchRecords &&
+                   (n == 0 || bytes + records[i + n].payload.size() <= kBatchBytes))
+              bytes += records[i + n++].payload.size();
+            bool ok;
+            if (n == 1) {
+              ok = sendEnvelope(records[i].payload);
+            } else {
+              wire::Envelope batch;
+              batch.set_sender_id(options_.senderId);
+              batch.set_sent_at_us(nowUs());
+              auto *b = batch.mutable_batch();
+              for (std::size_t k = 0; k < n; ++k) b->add_envelopes(std::move(records[i + k].payload));
+              ok = sendEnvelope(batch.SerializeAsString());
+            }
+            if (!ok) break;
+            nextToSend = records[i + n - 1].sequence + 1;
+            sent_ += n;
+            i += n;
           }
         }
       }

@@ -124,6 +124,8 @@ private:
     std::exception_ptr error;
   };
   void handle(zmq::message_t &routing, zmq::message_t &payload);
+  // One envelope (alone, or out of a batch) from an identified peer.
+  void handleEnvelope(const std::string &routingId, const std::string &peerId, IncomingMessage in);
   void flush();         // starts a commit of batch_ if none is running
   void finishCommit();  // applies a finished commit: watermarks, acks
   void commitLoop();
