@@ -56,7 +56,7 @@ struct NodeConfig {
   std::optional<ingest::MqttOptions> mqtt;       // MQTT devices (optional)
   std::optional<ingest::ModbusOptions> modbus;   // polled Modbus TCP devices (optional)
   std::optional<ingest::CameraOptions> cameras;  // relayed RTSP cameras (optional)
-  int drainOnStopMs = 2000;  // how long a stopping node waits for the centre's acks
+  int drainOnStopMs = 2000;                      // how long a stopping node waits for the centre's acks
   std::string logLevel;
 };
 
@@ -309,7 +309,20 @@ int main(int argc, char **argv) {
       publishSegments();
     }
     // Give the link a moment to deliver what is queued; the outbox keeps the rest.
-    sender.waitAcked(outbox.lastSequence(), config.drainOnStopMs);
+    // Up to drain_on_stop_ms while the centre is there; a centre not heard
+    // from for 2 s will not acknowledge anything now.
+    {
+      const auto last = outbox.lastSequence();
+      const auto start = steadyMs();
+      auto heardAt = start;
+      while (outbox.ackedSequence() < last && steadyMs() - start < config.drainOnStopMs) {
+        if (sender.peerAlive())
+          heardAt = steadyMs();
+        else if (steadyMs() - heardAt >= 2000)
+          break;
+        sender.waitAcked(last, 50);
+      }
+    }
     log->info("stopping: {} readings produced, acknowledged up to {}, {} still in the outbox", produced,
               outbox.ackedSequence(), outbox.lastSequence() - outbox.ackedSequence());
     return 0;
