@@ -71,10 +71,15 @@ bool validTopic(std::string_view topic) {
 }
 }  // namespace
 
+// One update frame to one viewer: [topic][envelope].
+void CloneServer::sendOnTopic(const std::string &topic, const std::string &bytes) {
+  pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+  pub_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+}
+
 void CloneServer::sendTo(Viewer &viewer, const std::string &base) {
   std::string bytes = base + sequenceTail(++viewer.sequence);
-  pub_.send(zmq::buffer(viewer.topic), zmq::send_flags::sndmore);
-  pub_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+  sendOnTopic(viewer.topic, bytes);
 }
 
 void CloneServer::publish(wire::StateUpdate update) {
@@ -117,9 +122,7 @@ void CloneServer::refuse(const std::string &routing, const std::string *topic, c
   end.mutable_snapshot_end()->set_centre_run(run_);
   end.mutable_snapshot_end()->set_refused(why);
   if (topic) {
-    std::string bytes = end.SerializeAsString();
-    pub_.send(zmq::buffer(*topic), zmq::send_flags::sndmore);
-    pub_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    sendOnTopic(*topic, end.SerializeAsString());
   } else {
     send(router_, end, &routing);
   }
@@ -293,9 +296,7 @@ void CloneServer::poll(int waitMs) {
       beat.set_what("heartbeat");
       beat.set_update_sequence(viewer.sequence);  // not a new update
       auto env = wrap(std::move(beat));
-      std::string bytes = env.SerializeAsString();
-      pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-      pub_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      sendOnTopic(topic, env.SerializeAsString());
     }
     lastBeatMs_ = now;
   }

@@ -92,6 +92,7 @@ private:
   void serveSubscriptions();
   void recheck();
   void sendTo(Viewer &viewer, const std::string &base);
+  void sendOnTopic(const std::string &topic, const std::string &bytes);
   void refuse(const std::string &routing, const std::string *topic, const std::string &why);
   CloneAccess decide(const std::string &keyId, const wire::SnapshotRequest &request);
 
