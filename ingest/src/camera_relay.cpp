@@ -51,6 +51,7 @@
 #include "liandong/core/logging.h"
 #include "liandong/ingest/gst_util.h"
 #include "liandong/ingest/picture_health.h"
+#include "playback.h"
 
 namespace liandong::ingest {
 
@@ -547,6 +548,30 @@ void onClientConnected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
                         new std::weak_ptr<RelayMap>(*weak), deleteWeakMap, GConnectFlags(0));
 }
 
+// RTSP server thread: before a DESCRIBE, recorded playback mounts the
+// segment asked for, or answers 404.
+GstRTSPStatusCode onPlaybackDescribe(GstRTSPClient *, GstRTSPContext *ctx, gpointer data) {
+  auto playback = static_cast<std::weak_ptr<PlaybackMounts> *>(data)->lock();
+  if (!playback || !ctx || !ctx->uri || !ctx->uri->abspath) return GST_RTSP_STS_OK;
+  try {
+    return playback->beforeDescribe(ctx->uri->abspath);
+  } catch (const std::exception &e) {
+    logging::get("ingest")->error("recorded playback {}: {}", ctx->uri->abspath, e.what());
+    return GST_RTSP_STS_INTERNAL_SERVER_ERROR;
+  }
+}
+
+void deleteWeakPlayback(gpointer data, GClosure *) {
+  delete static_cast<std::weak_ptr<PlaybackMounts> *>(data);
+}
+
+void onPlaybackClient(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+  g_signal_connect_data(
+      client, "pre-describe-request", G_CALLBACK(onPlaybackDescribe),
+      new std::weak_ptr<PlaybackMounts>(*static_cast<std::weak_ptr<PlaybackMounts> *>(data)),
+      deleteWeakPlayback, GConnectFlags(0));
+}
+
 GstRTSPFilterResult removeClient(GstRTSPServer *, GstRTSPClient *, gpointer) {
   return GST_RTSP_FILTER_REMOVE;
 }
@@ -573,6 +598,7 @@ struct CameraHub::Impl {
   // worker
   gst::GObjectPtr<GstRTSPServer> server;
   gst::SourcePtr serverSource;
+  std::shared_ptr<PlaybackMounts> playback;  // when recording
   gst::SourcePtr tick;
   std::mt19937 rng{std::random_device{}()};
 
@@ -1146,6 +1172,13 @@ struct CameraHub::Impl {
     }
     g_signal_connect_data(server.get(), "client-connected", G_CALLBACK(onClientConnected),
                           new std::weak_ptr<RelayMap>(relays), deleteWeakMap, GConnectFlags(0));
+    if (options.recording) {
+      // Recorded playback at /rec/<camera>/<start µs> (playback.h).
+      playback = std::make_shared<PlaybackMounts>(options.recording->dir, mounts.get());
+      g_signal_connect_data(server.get(), "client-connected", G_CALLBACK(onPlaybackClient),
+                            new std::weak_ptr<PlaybackMounts>(playback), deleteWeakPlayback,
+                            GConnectFlags(0));
+    }
     GError *raw = nullptr;
     serverSource.reset(gst_rtsp_server_create_source(server.get(), nullptr, &raw));
     gst::ErrorPtr err(raw);
@@ -1178,6 +1211,7 @@ struct CameraHub::Impl {
     tick.reset();
     if (server) gst_rtsp_server_client_filter(server.get(), removeClient, nullptr);
     serverSource.reset();
+    playback.reset();
     server.reset();
     for (auto &[id, relay] : *relays) {
       relay->retryTimer.reset();
