@@ -84,6 +84,26 @@ TEST_F(OutboxTest, UnsyncedRecordsAreNotHandedOut) {
   EXPECT_EQ(box.read(s, 10).size(), 1u);
 }
 
+TEST_F(OutboxTest, BatchesAreFlushedInTheBackgroundWhileAppendsGoOn) {
+  // Group commit: a full batch, and a partial one once its interval is over,
+  // become readable (flushed) without append() or sync() being called again.
+  auto o = options();
+  o.fsyncEvery = 64;
+  o.fsyncIntervalMs = 20;
+  Outbox box(o);
+  std::uint64_t first = 0, last = 0;
+  for (int i = 0; i < 64 * 3 + 5; ++i) {
+    auto env = reading(i);
+    last = *box.append(env);
+    if (i == 0) first = last;
+  }
+  auto deadline = steadyMs() + 5000;
+  while (box.syncedSequence() < last && steadyMs() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(box.syncedSequence(), last);
+  EXPECT_EQ(box.read(first, 1000).size(), 64u * 3 + 5);
+}
+
 TEST_F(OutboxTest, ReopenKeepsRecordsAndWatermark) {
   std::uint64_t first = 0;
   {

@@ -11,7 +11,10 @@
 // loses nothing) and fsync'ed in batches of `fsyncEvery` records or after
 // `fsyncIntervalMs`, whichever comes first; only fsync'ed records are handed
 // to the link, so a power failure can lose at most the unsent tail of the last
-// batch and never a record the receiver has seen.
+// batch and never a record the receiver has seen. The flush runs on a thread
+// of the outbox (group commit: append() goes on writing meanwhile); when more
+// than 8 batches wait for it (a slow disk), append() waits too. With
+// `fsyncEvery` 1, append() itself flushes and returns a durable record.
 //
 // Sequences start at the wall-clock microsecond of the outbox's creation, so a
 // sender whose outbox was wiped never reuses numbers a receiver already holds.
@@ -25,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "liandong.pb.h"
@@ -102,6 +106,7 @@ private:
   void openExisting();
   void startSegment(std::uint64_t firstSeq);
   void syncLocked();
+  void syncLoop();
   void writeAcked(std::uint64_t seq);
   void dropAckedSegments();
 
@@ -115,8 +120,12 @@ private:
   std::uint64_t acked_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t shed_ = 0;
-  std::uint32_t unsyncedCount_ = 0;
-  std::int64_t firstUnsyncedMs_ = 0;
+  std::int64_t firstUnsyncedMs_ = 0;  // when the oldest record not yet flushed was written
+  int syncError_ = 0;                 // errno of a failed background flush (sticky)
+  bool stopSyncer_ = false;
+  std::condition_variable syncWanted_;  // wakes the syncer
+  std::condition_variable syncedCv_;    // synced_ moved (or a flush failed)
+  std::thread syncer_;
   bool fullLogged_ = false;
   std::vector<OutboxDamage> recovery_;
   // Where the last read() stopped: segment (by first sequence), next sequence, byte offset.
