@@ -7,6 +7,7 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <mosquitto.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -16,6 +17,8 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -68,6 +71,35 @@ void truncateReadings(const std::string &db) {
   tx.commit();
 }
 
+// CPU seconds (user + system) used so far by this process and by every
+// process of the database cluster (backends and background workers, listed
+// by pg_stat_activity). Their sum over a run, per event, is a figure that
+// the other load on a shared machine hardly moves, unlike events/s.
+double cpuSeconds(const std::string &db) {
+  double total = 0;
+  auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  auto procCpu = [&](long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return 0.0;
+    auto close = line.rfind(')');
+    if (close == std::string::npos) return 0.0;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    return (utime + stime) / ticks;
+  };
+  total += procCpu(getpid());
+  pqxx::connection c(db);
+  pqxx::work tx(c);
+  for (const auto &row : tx.exec("SELECT pid FROM pg_stat_activity")) total += procCpu(row[0].as<long>());
+  return total;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -107,6 +139,7 @@ double copyRate(const std::string &db, std::uint64_t n) {
 // Receiver -> PgIntakeStore (one transaction per batch, ack after commit).
 struct LiandongRun {
   double eps = 0;
+  double cpuUsPerEvent = 0;  // this process and the database cluster
   double p50 = 0, p99 = 0;
 };
 
@@ -170,6 +203,7 @@ LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, dou
 
   LiandongRun out;
   std::uint64_t total = n;
+  double cpu0 = cpuSeconds(db);
   auto t0 = steadyMs();
   if (rate <= 0) {
     for (std::uint64_t i = 0; i < n; ++i) sender.publish(makeReading(nodeKeys.id, i));
@@ -187,6 +221,7 @@ LiandongRun liandongRun(const std::string &db, std::uint64_t n, double rate, dou
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   double secs = static_cast<double>(steadyMs() - t0) / 1000.0;
   out.eps = static_cast<double>(stored.load()) / secs;
+  out.cpuUsPerEvent = (cpuSeconds(db) - cpu0) * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, total));
   stop = true;
   rt.join();
   std::lock_guard lock(m);
@@ -438,6 +473,9 @@ int main(int argc, char **argv) {
   app.add_option("--json", out, "write results here");
   app.add_option("--repeats", repeats, "rounds of every phase; medians are reported")
       ->check(CLI::Range(1, 20));
+  std::set<std::string> only;
+  app.add_option("--only", only, "run only these phases (copy, liandong, link, latency), e.g. to profile one")
+      ->check(CLI::IsMember({"copy", "liandong", "link", "latency"}));
   CLI11_PARSE(app, argc, argv);
   logging::setup("warn", "bench");
   try {
@@ -453,16 +491,23 @@ int main(int argc, char **argv) {
     std::map<std::string, std::vector<double>> runs;
     for (int r = 0; r < repeats; ++r) {
       std::cerr << "spine: round " << r + 1 << " of " << repeats << ": COPY, Liandong, link alone, latency";
-      runs["copy_rows_per_s"].push_back(copyRate(db, events));
-      runs["liandong_eps"].push_back(liandongRun(db, events, 0, 0, tmp, port).eps);
-      runs["link_only_eps"].push_back(liandongRun(db, events, 0, 0, tmp, port, true).eps);
-      auto l1 = liandongRun(db, 0, 1000, seconds, tmp, port);
-      auto l10 = liandongRun(db, 0, 10000, seconds, tmp, port);
-      runs["p50_ms_1k"].push_back(l1.p50);
-      runs["p99_ms_1k"].push_back(l1.p99);
-      runs["p50_ms_10k"].push_back(l10.p50);
-      runs["p99_ms_10k"].push_back(l10.p99);
-      runs["achieved_eps_10k"].push_back(l10.eps);
+      auto phase = [&](const char *name) { return only.empty() || only.count(name); };
+      if (phase("copy")) runs["copy_rows_per_s"].push_back(copyRate(db, events));
+      if (phase("liandong")) {
+        auto run = liandongRun(db, events, 0, 0, tmp, port);
+        runs["liandong_eps"].push_back(run.eps);
+        runs["liandong_cpu_us_per_event"].push_back(run.cpuUsPerEvent);
+      }
+      if (phase("link")) runs["link_only_eps"].push_back(liandongRun(db, events, 0, 0, tmp, port, true).eps);
+      if (phase("latency")) {
+        auto l1 = liandongRun(db, 0, 1000, seconds, tmp, port);
+        auto l10 = liandongRun(db, 0, 10000, seconds, tmp, port);
+        runs["p50_ms_1k"].push_back(l1.p50);
+        runs["p99_ms_1k"].push_back(l1.p99);
+        runs["p50_ms_10k"].push_back(l10.p50);
+        runs["p99_ms_10k"].push_back(l10.p99);
+        runs["achieved_eps_10k"].push_back(l10.eps);
+      }
       if (mqttPort) {
         std::cerr << ", mosquitto";
         runs["mosquitto_eps"].push_back(mosquittoRun(db, events, mqttPort));
@@ -477,10 +522,12 @@ int main(int argc, char **argv) {
       j[key] = percentile(values, 0.5);
       j["runs"][key] = values;
     }
-    double le = j["liandong_eps"].get<double>();
-    j["ratio_vs_copy"] = le / j["copy_rows_per_s"].get<double>();
-    if (j.contains("mosquitto_eps")) j["ratio_vs_mosquitto"] = le / j["mosquitto_eps"].get<double>();
-    if (j.contains("rabbitmq_eps")) j["ratio_vs_rabbitmq"] = le / j["rabbitmq_eps"].get<double>();
+    if (j.contains("liandong_eps")) {
+      double le = j["liandong_eps"].get<double>();
+      if (j.contains("copy_rows_per_s")) j["ratio_vs_copy"] = le / j["copy_rows_per_s"].get<double>();
+      if (j.contains("mosquitto_eps")) j["ratio_vs_mosquitto"] = le / j["mosquitto_eps"].get<double>();
+      if (j.contains("rabbitmq_eps")) j["ratio_vs_rabbitmq"] = le / j["rabbitmq_eps"].get<double>();
+    }
     if (!out.empty()) std::ofstream(out) << j.dump(2) << "\n";
     std::cout << j.dump(2) << std::endl;
     return 0;
