@@ -29,6 +29,7 @@
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
+#include "console_queries.h"
 #include "series_query.h"
 
 namespace liandong::server {
@@ -236,6 +237,12 @@ struct Centre::Impl {
       *r.mutable_series() = readSeries(*queryConn, signedIn(peer, q), q.series());
     } else if (q.has_agencies()) {
       *r.mutable_agencies() = desk->agencies(signedIn(peer, q), q.agencies());
+    } else if (q.has_segments()) {
+      *r.mutable_segments() = readSegments(*queryConn, signedIn(peer, q), q.segments());
+    } else if (q.has_incident_alerts()) {
+      const auto &id = q.incident_alerts().incident_id();
+      if (!desk->visibleTo(signedIn(peer, q), id)) throw Error("no incident " + id + " in your jurisdiction");
+      *r.mutable_incident_alerts() = readIncidentAlerts(*queryConn, id);
     } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
                q.has_tasks() || q.has_task() || q.has_sitrep() || q.has_directive()) {
       Actor who = signedIn(peer, q);
