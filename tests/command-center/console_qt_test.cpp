@@ -168,6 +168,10 @@ TEST(CameraModel, KeepsStatusesByIdWithPlayUrlsUnderTheModelTester) {
   EXPECT_EQ(model.urlFor("b", true), "rtsp://node:8554/cam/b");
   EXPECT_EQ(model.urlFor("unknown", false), "rtsp://node:8554/cam/unknown");
   EXPECT_EQ(console::CameraModel().urlFor("b", false), "") << "no status URL and no template";
+  // A recorded segment comes from the node that serves the camera.
+  EXPECT_EQ(model.recordingUrl("a", 1764500000123456), "rtsp://n2:8554/rec/a/1764500000123456");
+  EXPECT_EQ(model.recordingUrl("b", 42), "rtsp://node:8554/rec/b/42") << "from the template's node";
+  EXPECT_EQ(console::CameraModel().recordingUrl("b", 42), "") << "no node to ask";
   // An update in place keeps the row and the known place.
   model.upsert(cameraStatus("b", wire::CAMERA_STALLED));
   EXPECT_EQ(model.stateOf("b"), "stalled");
@@ -386,6 +390,16 @@ wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire
   q.set_session(session);
   q.set_console("test-console");
   return client.call(std::move(q));
+}
+
+// The centre's one-line refusal of a query, or "" when it answered.
+std::string refusal(link::QueryClient &client, const std::string &session, const wire::Query &q) {
+  try {
+    ask(client, session, q);
+  } catch (const std::exception &e) {
+    return e.what();
+  }
+  return "";
 }
 
 // Pixels within `tolerance` (per channel) of `colour` in `area`.
@@ -859,6 +873,154 @@ cameras:
              id + "' OR object LIKE 'task/" + id + "/%'"),
       "alert:g1-level incident.open, zhang task.dispatch, wang task.acknowledge, zhang incident.close")
       << "every step in the audit log";
+  EXPECT_EQ(node.stop(), 0);
+  EXPECT_EQ(centre.stop(), 0);
+}
+
+// The incident detail through the UI: a gauge's alert opens a flood
+// incident whose SOP has an agency step and a step to tick; the console shows
+// the linked alert (source, value, level), ticks the step, adds a note,
+// closes and reopens the incident — each audited at the centre — and asks
+// for the recording of its camera around the incident time. The centre's
+// `segments` query is checked on its own: the recorded rows of the camera,
+// nothing for a user whose jurisdiction does not hold it, refusals in a line.
+TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording) {
+  if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
+  Deployment d("consoledetail");
+  {
+    std::string centre = readFile(d.dir / "centre.yaml");
+    writeFile(d.dir / "centre.yaml", centre + R"(incidents:
+  sops:
+    - type: flood
+      steps:
+        - {text: 三防办派员到场, agency: flood_control}
+        - {text: 调取周边视频核实灾情}
+)");
+  }
+  const int simPort = freeTcpPort(), servePort = freeTcpPort();
+  Process sim(d.bin("ingest/liandong-camera-sim"),
+              {"--port", std::to_string(simPort), "--cameras", "1", "--width", "640", "--height", "360",
+               "--fps", "15", "--bitrate-kbps", "600"},
+              (d.dir / "sim.log").string());
+  ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
+  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
+                 (d.dir / "centre.log").string());
+  ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
+  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
+  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
+  run("printf '%s\\n' 'correct horse' | " + admin + "li --role duty_officer --region 440106");
+  writeFile(d.dir / "rules.yaml",
+            "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
+            "-100}}\n");
+  const std::string camera = "44011300041320000001";
+  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox
+rules: rules.yaml
+simulated_sensors:
+  - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
+cameras:
+  port: {}
+  recording: {{dir: recordings, segment_s: 2}}
+  devices:
+    - {{id: {}, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+)",
+                                             d.intake, d.centre.publicZ85, servePort, camera, simPort));
+  Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
+               (d.dir / "node.log").string());
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return d.query("SELECT count(*) FROM incidents WHERE reported_by = 'alert:g1-level'") == 1 &&
+               d.query("SELECT count(*) FROM camera_segments WHERE camera_id = '" + camera + "'") >= 2;
+      },
+      90000))
+      << node.output() << centre.output();
+  const std::string id = d.text("SELECT id FROM incidents WHERE reported_by = 'alert:g1-level'");
+
+  // The segments query on its own.
+  zmq::context_t ctx(1);
+  link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
+                           d.console);
+  auto signIn = [&](const std::string &user) {
+    wire::Query login;
+    login.mutable_login()->set_user(user);
+    login.mutable_login()->set_password("correct horse");
+    return ask(client, "", login).login().session();
+  };
+  const auto zhang = signIn("zhang"), li = signIn("li");
+  wire::Query segs;
+  segs.mutable_segments()->add_camera_ids(camera);
+  segs.mutable_segments()->add_camera_ids("44011300041320000009");  // known to nobody: no rows
+  segs.mutable_segments()->set_from_us(
+      d.query("SELECT (extract(epoch FROM min(start_at)) * 1e6)::bigint - 1000000 FROM camera_segments"));
+  auto found = ask(client, zhang, segs).segments();
+  ASSERT_EQ(found.segments_size(),
+            d.query("SELECT count(*) FROM camera_segments WHERE removed_at IS NULL AND camera_id = '" +
+                    camera + "'"));
+  EXPECT_EQ(found.segments(0).camera_id(), camera);
+  EXPECT_EQ(found.segments(0).start_us(),
+            d.query("SELECT (extract(epoch FROM min(start_at)) * 1e6)::bigint FROM camera_segments"));
+  EXPECT_GT(found.segments(0).end_us(), found.segments(0).start_us());
+  EXPECT_GT(found.segments(0).bytes(), 1000u);
+  EXPECT_NE(found.segments(0).path().find(std::to_string(found.segments(0).start_us()) + ".mp4"),
+            std::string::npos)
+      << found.segments(0).path();
+  EXPECT_EQ(found.segments(0).node_id(), "node-t");
+  for (int i = 1; i < found.segments_size(); ++i)
+    EXPECT_GE(found.segments(i).start_us(), found.segments(i - 1).start_us()) << "oldest first";
+  EXPECT_EQ(ask(client, li, segs).segments().segments_size(), 0) << "440106 does not hold the camera";
+  wire::Query bad = segs;
+  bad.mutable_segments()->set_to_us(bad.segments().from_us() - 1);
+  EXPECT_EQ(refusal(client, zhang, bad), "segments: from_us must be before to_us");
+  bad.mutable_segments()->clear_camera_ids();
+  EXPECT_EQ(refusal(client, zhang, bad), "segments: at least one camera_id is required");
+  wire::Query alertsOf;
+  alertsOf.mutable_incident_alerts()->set_incident_id(id);
+  EXPECT_EQ(refusal(client, li, alertsOf), "no incident " + id + " in your jurisdiction");
+
+  // The console, through its detail pane.
+  d.writeConsoleConfig(113.3660, 22.9453, "zhang",
+                       fmt::format("video:\n  url: \"rtsp://127.0.0.1:{}/cam/{{id}}\"\n", servePort));
+  const fs::path shots = d.dir / "shots";
+  auto duty = startConsole(d, (d.dir / "detail.png").string(), 60000,
+                           {"--script", "detail", "--shots", shots.string()});
+  ASSERT_EQ(duty->wait(90000), 0) << duty->output();
+  auto out = duty->output();
+  EXPECT_NE(out.find("script: linked alerts 1: "), std::string::npos) << out;
+  EXPECT_NE(out.find(" from sensor g1 (water_level) value 2 m level "), std::string::npos)
+      << "the alert's source, quantity and the reading that raised it: " << out;
+  EXPECT_NE(out.find("script: ticked SOP step 2 of 2"), std::string::npos)
+      << "step 1 is the agency's, step 2 the duty officer's: " << out;
+  EXPECT_NE(out.find("script: SOP step 2 done by zhang"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: note added"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: incident reopened, now responding"), std::string::npos) << out;
+  const long first = d.query("SELECT (extract(epoch FROM min(start_at)) * 1e6)::bigint FROM camera_segments");
+  EXPECT_NE(out.find(fmt::format("url rtsp://127.0.0.1:{}/rec/{}/{})", servePort, camera, first)),
+            std::string::npos)
+      << "the first segment on the camera's node: " << out;
+  EXPECT_NE(out.find("script: recording pane: 录像"), std::string::npos) << "zh_CN: " << out;
+  EXPECT_EQ(d.text("SELECT done_by FROM sop_steps WHERE incident_id = '" + id + "' AND step = 2"), "zhang");
+  EXPECT_EQ(d.text("SELECT state FROM incidents WHERE id = '" + id + "'"), "responding");
+  EXPECT_EQ(
+      d.text("SELECT string_agg(actor || ' ' || action, ', ' ORDER BY seq) FROM audit_log WHERE object = "
+             "'incident/" +
+             id + "' AND actor = 'zhang'"),
+      "zhang incident.sop_done, zhang incident.note, zhang incident.close, zhang incident.reopen")
+      << "each action audited";
+  EXPECT_EQ(d.text("SELECT detail ->> 'text' FROM incident_timeline WHERE incident_id = '" + id +
+                   "' AND action = 'note'"),
+            "堤段巡查中，水位仍在上涨");
+  QImage shot(QString::fromStdString((shots / "detail.png").string()));
+  EXPECT_FALSE(shot.isNull()) << out;
+  shot.save(QString::fromStdString(binaryDir() + "/console-qt-incident-detail.png"));
   EXPECT_EQ(node.stop(), 0);
   EXPECT_EQ(centre.stop(), 0);
 }

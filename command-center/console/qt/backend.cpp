@@ -448,7 +448,100 @@ void Backend::openIncident(const QString &incidentId) {
 void Backend::closeDetail() {
   openId_.clear();
   detail_.clear();
+  linkedAlerts_.clear();
   emit detailChanged();
+  emit linkedAlertsChanged();
+  stopRecording();
+}
+
+void Backend::loadLinkedAlerts(const QString &incidentId) {
+  wire::Query query;
+  query.mutable_incident_alerts()->set_incident_id(incidentId.toStdString());
+  call(
+      std::move(query),
+      [this, incidentId](const wire::QueryReply &r) {
+        if (incidentId != openId_) return;
+        QVariantList list;
+        for (const auto &a : r.incident_alerts().alerts())
+          list.push_back(
+              QVariantMap{{"alertId", q(a.alert_id())},
+                          {"sourceId", q(a.source_id())},
+                          {"sourceKind", q(a.source_kind())},
+                          {"quantity", q(a.quantity())},
+                          {"value", a.has_value() ? a.value() : std::numeric_limits<double>::quiet_NaN()},
+                          {"unit", q(a.unit())},
+                          {"level", static_cast<int>(a.level())},
+                          {"levelText", IncidentModel::levelText(a.level())},
+                          {"colour", IncidentModel::colourName(a.colour())},
+                          {"onset", ms(a.onset_at_us())},
+                          {"headline", q(a.headline())},
+                          {"cleared", a.cleared()}});
+        linkedAlerts_ = list;
+        logging::get("console")->info(
+            "detail {}: {} linked alerts{}", incidentId.toStdString(), list.size(),
+            r.incident_alerts().alerts().empty()
+                ? std::string()
+                : fmt::format(", first {} from {} ({}, value {})", r.incident_alerts().alerts(0).alert_id(),
+                              r.incident_alerts().alerts(0).source_id(),
+                              r.incident_alerts().alerts(0).quantity(),
+                              r.incident_alerts().alerts(0).value()));
+        emit linkedAlertsChanged();
+      },
+      QStringLiteral("alerts"));
+}
+
+void Backend::playRecording(const QString &cameraId) {
+  if (openId_.isEmpty() || cameraId.isEmpty()) return;
+  // The incident's time, 30 s before it, and the next ten minutes.
+  const qint64 fromUs = static_cast<qint64>(detail_.value("openedAt").toDouble()) * 1000 - 30'000'000;
+  const qint64 toUs = fromUs + 600'000'000;
+  wire::Query query;
+  auto *s = query.mutable_segments();
+  s->add_camera_ids(cameraId.toStdString());
+  s->set_from_us(fromUs);
+  s->set_to_us(toUs);
+  QString id = openId_;
+  call(
+      std::move(query),
+      [this, id, cameraId, fromUs](const wire::QueryReply &r) {
+        if (id != openId_) return;
+        auto log = logging::get("console");
+        QVariantMap m{{"cameraId", cameraId}, {"from", static_cast<double>(fromUs / 1000)}};
+        const auto &segs = r.segments().segments();
+        QString url = segs.empty() ? QString() : cameras_.recordingUrl(cameraId, segs[0].start_us());
+        if (segs.empty()) {
+          m["error"] =
+              tr("no recording of this camera from %1")
+                  .arg(QDateTime::fromMSecsSinceEpoch(fromUs / 1000).toString(QStringLiteral("hh:mm:ss")));
+          log->info("recording: camera {} has no segment from {} µs", cameraId.toStdString(), fromUs);
+        } else if (url.isEmpty()) {
+          m["error"] = tr("no node address for camera %1").arg(cameraId);
+          log->info("recording: camera {}: no node address (no serve_url and no video.url)",
+                    cameraId.toStdString());
+        } else {
+          const auto &first = segs[0];
+          double offsetS = static_cast<double>(std::max<std::int64_t>(0, fromUs - first.start_us())) / 1e6;
+          m["url"] = url;
+          m["segmentStart"] = ms(first.start_us());
+          m["segmentEnd"] = ms(first.end_us());
+          m["offsetS"] = offsetS;
+          m["segments"] = segs.size();
+          log->info(
+              "recording: camera {} from {} µs: {} segments, first {}..{} µs ({} on {}), offset {:.1f} s, "
+              "url {}",
+              cameraId.toStdString(), fromUs, segs.size(), first.start_us(), first.end_us(), first.path(),
+              first.node_id(), offsetS, VideoPlayer::redacted(url).toStdString());
+        }
+        recording_ = m;
+        emit recordingChanged();
+      },
+      QStringLiteral("segments"));
+}
+
+void Backend::stopRecording() {
+  if (recording_.isEmpty()) return;
+  recording_.clear();
+  emit recordingChanged();
 }
 
 void Backend::loadAgencies(const QString &incidentId) {
@@ -476,6 +569,7 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
   const auto &i = d.incident();
   // Who could be tasked, for the dispatch picker (again after each change: `tasked` moves).
   if (q(i.incident_id()) == openId_ && (mode() == QLatin1String("duty"))) loadAgencies(openId_);
+  if (q(i.incident_id()) == openId_) loadLinkedAlerts(openId_);
   QVariantMap m;
   m["incidentId"] = q(i.incident_id());
   m["title"] = q(i.title());
@@ -534,6 +628,18 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
     for (const auto &[id, metres] : cameras_.nearestPlaced(i.latitude(), i.longitude(), 3))
       cameras.append(QVariantMap{{"cameraId", id}, {"distance", metres}, {"nearest", true}});
   m["cameras"] = cameras;
+  // SOP steps; the duty officer ticks those not done that no agency's task
+  // carries (a task's step is done when its last task completes).
+  const bool mayTick = role_ == QLatin1String("duty_officer") || role_ == QLatin1String("admin");
+  QVariantList sop;
+  for (const auto &x : d.sop())
+    sop.append(QVariantMap{{"step", static_cast<int>(x.step())},
+                           {"text", q(x.text())},
+                           {"agencyKind", q(x.agency_kind())},
+                           {"doneAt", ms(x.done_at_us())},
+                           {"doneBy", q(x.done_by())},
+                           {"tickable", mayTick && x.done_at_us() == 0 && x.agency_kind().empty()}});
+  m["sop"] = sop;
   detail_ = m;
   model_.upsert(i);
   logging::get("console")->info("detail {}: {} version {}, {} timeline entries, {} tasks, {} reports",
@@ -542,7 +648,7 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
   emit detailChanged();
 }
 
-void Backend::act(const QString &action, const QString &text, int level) {
+void Backend::act(const QString &action, const QString &text, int level, int step) {
   if (openId_.isEmpty()) return;
   wire::Query query;
   auto *a = query.mutable_act();
@@ -551,6 +657,7 @@ void Backend::act(const QString &action, const QString &text, int level) {
   a->set_text(text.toStdString());
   if (level >= 1 && level <= 4) a->set_level(static_cast<wire::ResponseLevel>(level));
   if (detail_.contains("version")) a->set_expected_version(detail_["version"].toUInt());
+  if (step > 0) a->set_step(static_cast<std::uint32_t>(step));
   QString id = openId_;
   call(
       std::move(query),

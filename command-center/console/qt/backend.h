@@ -132,6 +132,15 @@ class Backend : public QObject {
   // The agencies that may be tasked for the open incident: [{id, name, kind,
   // distanceM (-1 unknown), phone, tasked}], nearest first.
   Q_PROPERTY(QVariantList agencies READ agencies NOTIFY agenciesChanged)
+  // The alerts linked to the open incident: [{alertId, sourceId, sourceKind
+  // ("sensor", "camera", ""), quantity, value (NaN when none), unit, level,
+  // levelText, colour, onset (ms), headline, cleared}], oldest first.
+  Q_PROPERTY(QVariantList linkedAlerts READ linkedAlerts NOTIFY linkedAlertsChanged)
+  // The recording being played in the pane: {cameraId, url, from (ms: the
+  // incident time - 30 s), segmentStart, segmentEnd (ms), offsetS (into the
+  // first segment), segments (how many cover from .. +10 min)}; empty when
+  // none. `error` set when the centre has no segment or refused.
+  Q_PROPERTY(QVariantMap recording READ recording NOTIFY recordingChanged)
 public:
   Backend(ConsoleSettings settings, std::string password, QObject *parent = nullptr);
   ~Backend() override;
@@ -173,6 +182,8 @@ public:
   QVariantMap sensorStates() const { return sensorStates_; }
   QStringList newIncidents() const { return newIncidents_.keys(); }
   QVariantList agencies() const { return agencies_; }
+  QVariantList linkedAlerts() const { return linkedAlerts_; }
+  QVariantMap recording() const { return recording_; }
   // Overrides the role's mode ("duty", "agency", "leader"); empty: by role.
   void setModeOverride(const QString &mode) { modeOverride_ = mode; }
 
@@ -203,7 +214,14 @@ public:
   Q_INVOKABLE void closeDetail();
   // On the open incident: verify, respond, contain, close (text = reason),
   // reopen, note (text), set_level (level 1..4, text = reason).
-  Q_INVOKABLE void act(const QString &action, const QString &text = {}, int level = 0);
+  Q_INVOKABLE void act(const QString &action, const QString &text = {}, int level = 0, int step = 0);
+  // Ticks SOP step `step` of the open incident as done (act sop_done).
+  Q_INVOKABLE void tickStep(int step) { act(QStringLiteral("sop_done"), {}, 0, step); }
+  // Plays the recording of a camera of the open incident from the incident's
+  // time - 30 s: asks the centre for the segments (Query.segments) and sets
+  // `recording`. stopRecording() clears it.
+  Q_INVOKABLE void playRecording(const QString &cameraId);
+  Q_INVOKABLE void stopRecording();
   // Tasks agencies (ids separated by commas or spaces).
   Q_INVOKABLE void dispatch(const QString &agencyIds, const QString &title, const QString &detail,
                             int ackMinutes = 0);
@@ -234,6 +252,8 @@ signals:
   void newIncidentsChanged();
   void seriesLoaded(const QVariantMap &series);
   void agenciesChanged();
+  void linkedAlertsChanged();
+  void recordingChanged();
 
 private:
   void call(wire::Query query, std::function<void(const wire::QueryReply &)> done, const QString &what);
@@ -256,6 +276,9 @@ private:
   QVariantMap sensorStates_;
   QVariantList agencies_;
   void loadAgencies(const QString &incidentId);
+  void loadLinkedAlerts(const QString &incidentId);
+  QVariantList linkedAlerts_;
+  QVariantMap recording_;
   std::map<std::string, std::pair<std::string, QString>> activeAlerts_;  // alert id -> (sensor, colour)
   QMap<QString, qint64> newIncidents_;                                   // id -> when it opened (ms)
   int resyncs_ = 0;

@@ -2,6 +2,8 @@
 // around every change, and the play URLs (re-serve URL or template).
 #include "camera_model.h"
 
+#include <QUrl>
+
 #include <algorithm>
 #include <cmath>
 
@@ -51,6 +53,18 @@ QString CameraModel::urlFor(const QString &cameraId, bool sub) const {
   }
   if (sub && !subTemplate_.isEmpty()) return templated(subTemplate_, id);
   return templated(mainTemplate_, id);
+}
+
+QString CameraModel::recordingUrl(const QString &cameraId, qint64 segmentStartUs) const {
+  QUrl live(urlFor(cameraId, false));
+  if (!live.isValid() || live.scheme() != QLatin1String("rtsp") || live.host().isEmpty()) return {};
+  QUrl rec;
+  rec.setScheme(live.scheme());
+  rec.setUserInfo(live.userInfo());  // the node's credentials, if its URL carries them
+  rec.setHost(live.host());
+  rec.setPort(live.port());
+  rec.setPath(QStringLiteral("/rec/%1/%2").arg(cameraId).arg(segmentStartUs));
+  return rec.toString();
 }
 
 QVariant CameraModel::data(const QModelIndex &index, int role) const {

@@ -57,6 +57,10 @@ public:
   // for a single or maximised view. Empty when the camera is unknown and no
   // template is configured.
   Q_INVOKABLE QString urlFor(const QString &cameraId, bool sub) const;
+  // A recorded segment on the node that serves the camera:
+  // rtsp://<authority of the main stream's URL>/rec/<camera>/<start µs>.
+  // Empty when the camera has no URL to take the node from.
+  Q_INVOKABLE QString recordingUrl(const QString &cameraId, qint64 segmentStartUs) const;
   Q_INVOKABLE QString stateOf(const QString &cameraId) const;
   // Camera ids sorted by id, for the wall's tour.
   Q_INVOKABLE QStringList ids() const;

@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
          "drive the UI: verify (open the first incident, press verify), video (play its first camera, "
          "take a snapshot), wall (layouts, maximise, preset, alarm pop-up), agency (acknowledge the "
          "first task, raise an incident)")
-      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart", "wallbench", "flow"}));
+      ->check(CLI::IsMember({"verify", "video", "wall", "agency", "chart", "wallbench", "flow", "detail"}));
   std::string chartSensor;
   cli.add_option("--sensor", chartSensor, "the sensor whose chart the chart script opens");
   cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
@@ -178,6 +178,7 @@ int main(int argc, char **argv) {
       struct Bench {
         std::chrono::steady_clock::time_point switchStart, cpuWallStart;
         double switchMs = 0, cpuStart = 0;
+        int ticked = 0;  // the detail script's SOP step
       };
       auto bench = std::make_shared<Bench>();
       QObject *root = window;
@@ -305,6 +306,65 @@ int main(int argc, char **argv) {
             if (click(root, "closeButton")) next();
           } else if (*step == 5 && detail.value("state").toString() == "closed") {
             log->info("script: incident closed");
+            done(timer);
+          }
+        } else if (script == "detail") {
+          // The incident detail: linked alerts, an SOP step ticked, a note,
+          // close and reopen, then the first camera's recording.
+          auto detail = backend.detail();
+          auto alerts = backend.linkedAlerts();
+          auto sop = detail.value("sop").toList();
+          auto timeline = detail.value("timeline").toList();
+          auto firstTickable = [&] {
+            for (const auto &x : sop)
+              if (x.toMap().value("tickable").toBool()) return x.toMap().value("step").toInt();
+            return 0;
+          };
+          int &ticked = bench->ticked;
+          if (*step == 0 && backend.signedIn() && backend.incidents()->count() > 0 &&
+              callQml(root, "selectRow", 0).toBool()) {
+            log->info("script: opened the first incident");
+            next();
+          } else if (*step == 1 && !alerts.isEmpty() && firstTickable() > 0) {
+            auto a = alerts.first().toMap();
+            log->info("script: linked alerts {}: {} from {} {} ({}) value {} {} level {}", alerts.size(),
+                      a.value("alertId").toString().toStdString(),
+                      a.value("sourceKind").toString().toStdString(),
+                      a.value("sourceId").toString().toStdString(),
+                      a.value("quantity").toString().toStdString(), a.value("value").toDouble(),
+                      a.value("unit").toString().toStdString(), a.value("level").toInt());
+            ticked = firstTickable();
+            callQml(root, "tickSop", ticked);
+            log->info("script: ticked SOP step {} of {}", ticked, sop.size());
+            next();
+          } else if (*step == 2) {
+            for (const auto &x : sop) {
+              auto m = x.toMap();
+              if (m.value("step").toInt() != ticked || m.value("doneAt").toDouble() <= 0) continue;
+              log->info("script: SOP step {} done by {}", ticked, m.value("doneBy").toString().toStdString());
+              callQml(root, "fillNote", QStringLiteral("堤段巡查中，水位仍在上涨"));
+              if (click(root, "noteButton")) next();
+              break;
+            }
+          } else if (*step == 3 && !timeline.isEmpty() &&
+                     timeline.last().toMap().value("action").toString() == "note") {
+            log->info("script: note added");
+            callQml(root, "fillReason", QStringLiteral("水位回落"));
+            if (click(root, "closeButton")) next();
+          } else if (*step == 4 && detailState == "closed") {
+            log->info("script: incident closed");
+            if (click(root, "reopenButton")) next();
+          } else if (*step == 5 && detailState != "closed" && !detailState.isEmpty()) {
+            log->info("script: incident reopened, now {}", detailState.toStdString());
+            auto cams = detail.value("cameras").toList();
+            if (!cams.isEmpty()) callQml(root, "playRecording", cams.first().toMap().value("cameraId"));
+            next();
+          } else if (*step == 6 && !backend.recording().isEmpty() && *waited > 15) {
+            auto r = backend.recording();
+            log->info("script: recording pane: {} (url {})",
+                      callQml(root, "recordingText").toString().toStdString(),
+                      r.value("url").toString().toStdString());
+            shot("detail");
             done(timer);
           }
         } else if (script == "wallbench") {

@@ -162,481 +162,547 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="340"/>
         <source>Incident queue (%1 of %2)</source>
         <translation>事件队列（%1 / %2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="352"/>
         <source>all levels</source>
         <translation>全部级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="352"/>
         <source>Ⅱ and above</source>
         <translation>Ⅱ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="352"/>
         <source>Ⅲ and above</source>
         <translation>Ⅲ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>all types</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>flood</source>
         <translation>洪涝</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>typhoon</source>
         <translation>台风</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>fire</source>
         <translation>火灾</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>public security</source>
         <translation>治安</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>rental housing</source>
         <translation>出租屋</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>equipment</source>
         <translation>设备故障</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="364"/>
         <source>search title</source>
         <translation>搜索标题</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="1"/>
+        <location filename="../qml/Main.qml" line="623"/>
         <source>tasked</source>
         <translation>已派发</translation>
     </message>
     <message>
         <location filename="../qml/Main.qml" line="19"/>
-        <location filename="../qml/Main.qml" line="116"/>
+        <location filename="../qml/Main.qml" line="143"/>
         <source>Liandong command console</source>
         <translation>联动指挥控制台</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="50"/>
+        <source>Recording: %1 · %2</source>
+        <translation>录像：%1 · %2</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="51"/>
+        <source>Recording: %1 from %2 · segment %3–%4, %5 s in · %6 segments</source>
+        <translation>录像：%1 自 %2 起 · 片段 %3–%4，第 %5 秒 · 共 %6 段</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="102"/>
         <source>red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="102"/>
         <source>orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="102"/>
         <source>yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="102"/>
         <source>blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="102"/>
         <source>no colour</source>
         <translation>无颜色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="78"/>
+        <location filename="../qml/Main.qml" line="105"/>
         <source>reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="78"/>
+        <location filename="../qml/Main.qml" line="105"/>
         <source>verified</source>
         <translation>已核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="78"/>
+        <location filename="../qml/Main.qml" line="105"/>
         <source>responding</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="79"/>
+        <location filename="../qml/Main.qml" line="106"/>
         <source>contained</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="79"/>
+        <location filename="../qml/Main.qml" line="106"/>
+        <location filename="../qml/Main.qml" line="368"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="82"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>Ⅰ (particularly serious)</source>
         <translation>Ⅰ级（特别重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="82"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>Ⅱ (serious)</source>
         <translation>Ⅱ级（重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="82"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>Ⅲ (major)</source>
         <translation>Ⅲ级（较大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="83"/>
+        <location filename="../qml/Main.qml" line="110"/>
         <source>Ⅳ (general)</source>
         <translation>Ⅳ级（一般）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="86"/>
+        <location filename="../qml/Main.qml" line="113"/>
         <source>state</source>
         <translation>国家</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="86"/>
+        <location filename="../qml/Main.qml" line="113"/>
         <source>province</source>
         <translation>省级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="86"/>
+        <location filename="../qml/Main.qml" line="113"/>
         <source>city</source>
         <translation>市级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="86"/>
+        <location filename="../qml/Main.qml" line="113"/>
         <source>county</source>
         <translation>县级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="87"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>town</source>
         <translation>镇街</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="90"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>dispatched</source>
         <translation>已派发</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="90"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>acknowledged</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="90"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>in progress</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="91"/>
+        <location filename="../qml/Main.qml" line="118"/>
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="91"/>
+        <location filename="../qml/Main.qml" line="118"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="94"/>
-        <location filename="../qml/Main.qml" line="536"/>
+        <location filename="../qml/Main.qml" line="121"/>
+        <location filename="../qml/Main.qml" line="643"/>
         <source>first report</source>
         <translation>首报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="94"/>
-        <location filename="../qml/Main.qml" line="536"/>
+        <location filename="../qml/Main.qml" line="121"/>
+        <location filename="../qml/Main.qml" line="643"/>
         <source>follow-up report</source>
         <translation>续报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="94"/>
-        <location filename="../qml/Main.qml" line="536"/>
+        <location filename="../qml/Main.qml" line="121"/>
+        <location filename="../qml/Main.qml" line="643"/>
         <source>final report</source>
         <translation>终报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="151"/>
         <source>duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="151"/>
         <source>agency</source>
         <translation>处置单位</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="151"/>
         <source>leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="133"/>
+        <location filename="../qml/Main.qml" line="160"/>
         <source>linked to the centre</source>
         <translation>与中心连接正常</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="133"/>
+        <location filename="../qml/Main.qml" line="160"/>
         <source>link to the centre is down</source>
         <translation>与中心连接中断</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="134"/>
+        <location filename="../qml/Main.qml" line="161"/>
         <source>resynced %1×</source>
         <translation>已重新同步 %1 次</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="138"/>
+        <location filename="../qml/Main.qml" line="165"/>
         <source>signed in: %1 (%2)</source>
         <translation>已登录：%1（%2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="139"/>
+        <location filename="../qml/Main.qml" line="166"/>
         <source>not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="156"/>
+        <location filename="../qml/Main.qml" line="183"/>
         <source>working… </source>
         <translation>处理中… </translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="176"/>
+        <location filename="../qml/Main.qml" line="203"/>
         <source>The link to the centre is down since %1: what you see may be old. Reconnecting by itself…</source>
         <translation>自 %1 起与指挥中心的连接中断：画面上的信息可能已过时。正在自动重连…</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="199"/>
+        <location filename="../qml/Main.qml" line="226"/>
         <source>New incident, level %1: %2</source>
         <translation>新事件，%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="202"/>
+        <location filename="../qml/Main.qml" line="229"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="210"/>
+        <location filename="../qml/Main.qml" line="237"/>
         <source>Dismiss</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="247"/>
+        <location filename="../qml/Main.qml" line="274"/>
         <source>Region summary</source>
         <translation>辖区概况</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="248"/>
+        <location filename="../qml/Main.qml" line="275"/>
         <source>open incidents: %1</source>
         <translation>未结事件：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="259"/>
+        <location filename="../qml/Main.qml" line="286"/>
         <source>level %1: %2</source>
         <translation>%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="262"/>
+        <location filename="../qml/Main.qml" line="289"/>
         <source>cameras live / down: %1 / %2</source>
         <translation>摄像机 在线 / 异常：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="309"/>
+        <location filename="../qml/Main.qml" line="339"/>
         <source>Incident queue (%1)</source>
         <translation>事件队列（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="369"/>
+        <location filename="../qml/Main.qml" line="429"/>
         <source>led by %1</source>
         <translation>%1牵头</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="380"/>
+        <location filename="../qml/Main.qml" line="440"/>
         <source>No incidents</source>
         <translation>暂无事件</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="419"/>
+        <location filename="../qml/Main.qml" line="495"/>
         <source>zoom %1 · drag to pan, wheel to zoom</source>
         <translation>缩放 %1 · 拖动平移，滚轮缩放</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="441"/>
+        <location filename="../qml/Main.qml" line="520"/>
         <source>Live: %1</source>
         <translation>实时视频：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="442"/>
+        <location filename="../qml/Main.qml" line="522"/>
         <source>Snapshot</source>
         <translation>抓拍</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="497"/>
+        <location filename="../qml/Main.qml" line="578"/>
         <source>State: %1 · level %2 · %3 · led by %4 · version %5</source>
         <translation>状态：%1 · 响应级别 %2 · %3 · %4牵头 · 版本 %5</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="509"/>
+        <location filename="../qml/Main.qml" line="590"/>
         <source>Actions</source>
         <translation>处置操作</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="513"/>
+        <location filename="../qml/Main.qml" line="594"/>
         <source>Verify</source>
         <translation>核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="514"/>
+        <location filename="../qml/Main.qml" line="595"/>
         <source>Respond</source>
         <translation>启动响应</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="515"/>
+        <location filename="../qml/Main.qml" line="596"/>
         <source>Contain</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="519"/>
+        <location filename="../qml/Main.qml" line="597"/>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="601"/>
+        <source>note for the timeline</source>
+        <translation>写入时间线的备注</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="602"/>
+        <source>Add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="606"/>
         <source>reason (for close and level)</source>
         <translation>原因（关闭和调级时必填）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="520"/>
+        <location filename="../qml/Main.qml" line="607"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="525"/>
+        <location filename="../qml/Main.qml" line="612"/>
         <source>Set level</source>
         <translation>调整级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="529"/>
+        <location filename="../qml/Main.qml" line="636"/>
         <source>agency ids, e.g. py-flood</source>
         <translation>单位编号，如 py-flood</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="530"/>
+        <location filename="../qml/Main.qml" line="637"/>
         <source>task</source>
         <translation>任务内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="531"/>
+        <location filename="../qml/Main.qml" line="638"/>
         <source>Dispatch</source>
         <translation>派发任务</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="535"/>
+        <location filename="../qml/Main.qml" line="642"/>
         <source>situation report text</source>
         <translation>信息报告内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="537"/>
+        <location filename="../qml/Main.qml" line="644"/>
         <source>Submit</source>
         <translation>报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="540"/>
+        <location filename="../qml/Main.qml" line="647"/>
         <source>Cameras that see it (%1)</source>
         <translation>可见现场的摄像机（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="550"/>
+        <location filename="../qml/Main.qml" line="657"/>
         <source>Live video</source>
         <translation>实时视频</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="556"/>
+        <location filename="../qml/Main.qml" line="662"/>
+        <source>Recording</source>
+        <translation>录像</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="668"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="557"/>
+        <location filename="../qml/Main.qml" line="669"/>
         <source>nearest, not seeing it</source>
         <translation>最近的摄像机，未覆盖现场</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="567"/>
+        <location filename="../qml/Main.qml" line="679"/>
         <source>live</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="567"/>
+        <location filename="../qml/Main.qml" line="679"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="567"/>
+        <location filename="../qml/Main.qml" line="679"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="568"/>
+        <location filename="../qml/Main.qml" line="680"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="568"/>
+        <location filename="../qml/Main.qml" line="680"/>
         <source>no status</source>
         <translation>无状态</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="573"/>
+        <location filename="../qml/Main.qml" line="685"/>
+        <source>Linked alerts (%1)</source>
+        <translation>关联告警（%1）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="706"/>
+        <source>camera %1</source>
+        <translation>摄像机 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="706"/>
+        <source>sensor %1</source>
+        <translation>传感器 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="709"/>
+        <source>level %1</source>
+        <translation>级别 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="710"/>
+        <source>cleared</source>
+        <translation>已解除</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="715"/>
+        <source>SOP steps (%1)</source>
+        <translation>处置预案步骤（%1）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="725"/>
+        <source>done %1 by %2</source>
+        <translation>%2 于 %1 完成</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="730"/>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="581"/>
+        <location filename="../qml/Main.qml" line="738"/>
         <source>ack by %1</source>
         <translation>%1 前签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="583"/>
+        <location filename="../qml/Main.qml" line="740"/>
         <source>notified %1, seen %2</source>
         <translation>%1 已通知，%2 已查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="583"/>
+        <location filename="../qml/Main.qml" line="740"/>
         <source>not yet</source>
         <translation>未查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="587"/>
+        <location filename="../qml/Main.qml" line="744"/>
         <source>Situation reports</source>
         <translation>信息报告</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="596"/>
+        <location filename="../qml/Main.qml" line="753"/>
         <source>submitted %1 by %2: %3</source>
         <translation>%1 由 %2 报送：%3</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="597"/>
+        <location filename="../qml/Main.qml" line="754"/>
         <source>due %1</source>
         <translation>%1 前报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="597"/>
+        <location filename="../qml/Main.qml" line="754"/>
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="600"/>
+        <location filename="../qml/Main.qml" line="757"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -644,37 +710,37 @@
 <context>
     <name>SensorChart</name>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="65"/>
         <source>%1 h</source>
         <translation>%1 小时</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="72"/>
         <source>Rainfall: 1 h %1 mm · 3 h %2 mm · 24 h %3 mm</source>
         <translation>雨量：1小时 %1 毫米 · 3小时 %2 毫米 · 24小时 %3 毫米</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="78"/>
         <source>Warning level (警戒) %1 · guaranteed level (保证) %2</source>
         <translation>警戒水位 %1 · 保证水位 %2</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="93"/>
         <source>rainfall</source>
         <translation>雨量</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="93"/>
         <source>reading</source>
         <translation>实测值</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="101"/>
         <source>warning level (警戒)</source>
         <translation>警戒水位</translation>
     </message>
     <message>
-        <location filename="../qml/SensorChart.qml" line="1"/>
+        <location filename="../qml/SensorChart.qml" line="110"/>
         <source>guaranteed level (保证)</source>
         <translation>保证水位</translation>
     </message>
@@ -682,32 +748,32 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../qml/VideoTile.qml" line="23"/>
+        <location filename="../qml/VideoTile.qml" line="24"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="24"/>
+        <location filename="../qml/VideoTile.qml" line="25"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="25"/>
+        <location filename="../qml/VideoTile.qml" line="26"/>
         <source>no video address</source>
         <translation>无视频地址</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="26"/>
+        <location filename="../qml/VideoTile.qml" line="27"/>
         <source>no video</source>
         <translation>无视频</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="27"/>
+        <location filename="../qml/VideoTile.qml" line="28"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="53"/>
+        <location filename="../qml/VideoTile.qml" line="54"/>
         <source>no camera</source>
         <translation>无摄像机</translation>
     </message>
@@ -715,32 +781,32 @@
 <context>
     <name>VideoWall</name>
     <message>
-        <location filename="../qml/VideoWall.qml" line="114"/>
+        <location filename="../qml/VideoWall.qml" line="118"/>
         <source>Stop tour</source>
         <translation>停止轮巡</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="114"/>
+        <location filename="../qml/VideoWall.qml" line="118"/>
         <source>Tour (%1 s)</source>
         <translation>轮巡（%1 秒）</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="119"/>
+        <location filename="../qml/VideoWall.qml" line="123"/>
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="127"/>
+        <location filename="../qml/VideoWall.qml" line="131"/>
         <source>presets</source>
         <translation>预案布局</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="131"/>
+        <location filename="../qml/VideoWall.qml" line="135"/>
         <source>preset name</source>
         <translation>布局名称</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="133"/>
+        <location filename="../qml/VideoWall.qml" line="137"/>
         <source>Save preset</source>
         <translation>保存布局</translation>
     </message>
@@ -748,27 +814,37 @@
 <context>
     <name>liandong::console::Backend</name>
     <message>
-        <location filename="../backend.cpp" line="557"/>
+        <location filename="../backend.cpp" line="514"/>
+        <source>no recording of this camera from %1</source>
+        <translation>该摄像机自 %1 起无录像</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="518"/>
+        <source>no node address for camera %1</source>
+        <translation>摄像机 %1 没有节点地址</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="793"/>
         <source>snapshot failed</source>
         <translation>抓拍失败</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="562"/>
+        <location filename="../backend.cpp" line="798"/>
         <source>snapshot saved: %1</source>
         <translation>抓拍已保存：%1</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="608"/>
+        <location filename="../backend.cpp" line="844"/>
         <source>cannot save the preset</source>
         <translation>无法保存布局</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="728"/>
+        <location filename="../backend.cpp" line="964"/>
         <source>task: %1 done</source>
         <translation>任务：%1 已完成</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="750"/>
+        <location filename="../backend.cpp" line="986"/>
         <source>incident reported: %1</source>
         <translation>事件已上报：%1</translation>
     </message>
@@ -776,7 +852,7 @@
 <context>
     <name>liandong::console::VideoPlayer</name>
     <message>
-        <location filename="../video_player.cpp" line="119"/>
+        <location filename="../video_player.cpp" line="124"/>
         <source>no video pipeline: %1</source>
         <translation>无法建立视频管道：%1</translation>
     </message>

@@ -29,8 +29,28 @@ ApplicationWindow {
     // Opens the live video pane on a camera (its main stream), as the
     // camera's play button does.
     function playCamera(cameraId) {
+        backend.stopRecording()
         paneCamera = "" + cameraId
         backend.log("video: pane opens camera " + cameraId)
+    }
+    // Plays a camera's recording from the incident's time - 30 s, as the
+    // camera's ⏺ button does (the pane shows it once the centre answered).
+    function playRecording(cameraId) {
+        paneCamera = ""
+        backend.playRecording("" + cameraId)
+        backend.log("video: recording asked for camera " + cameraId)
+    }
+    readonly property bool recordingShown: backend.recording.cameraId !== undefined
+    // SOP steps, notes and reopen, as their tick, field and buttons do (for the scripts).
+    function tickSop(step) { backend.tickStep(step); return true }
+    function fillNote(text) { noteText.text = text; return true }
+    function recordingText() {
+        var r = backend.recording
+        if (r.cameraId === undefined) return ""
+        if (r.error !== undefined) return qsTr("Recording: %1 · %2").arg(r.cameraId).arg(r.error)
+        return qsTr("Recording: %1 from %2 · segment %3–%4, %5 s in · %6 segments")
+            .arg(r.cameraId).arg(clock(r.from)).arg(clock(r.segmentStart)).arg(clock(r.segmentEnd))
+            .arg(r.offsetS.toFixed(0)).arg(r.segments)
     }
     // A sensor's chart, as a click on the sensor on the map opens it.
     function openChart(sensorId) { sensorChart.open(sensorId) }
@@ -479,7 +499,7 @@ ApplicationWindow {
             Rectangle {
                 id: pane
                 objectName: "videoPane"
-                visible: root.paneCamera !== ""
+                visible: root.paneCamera !== "" || root.recordingShown
                 anchors.left: parent.left
                 anchors.top: parent.top
                 anchors.margins: 10
@@ -494,9 +514,13 @@ ApplicationWindow {
                     anchors.top: parent.top
                     anchors.margins: 4
                     height: 32
-                    Label { Layout.fillWidth: true; color: "white"; text: qsTr("Live: %1").arg(root.paneCamera); elide: Text.ElideRight }
+                    Label {
+                        objectName: "paneTitle"
+                        Layout.fillWidth: true; color: "white"; elide: Text.ElideRight
+                        text: root.recordingShown ? root.recordingText() : qsTr("Live: %1").arg(root.paneCamera)
+                    }
                     Button { objectName: "snapshotButton"; text: qsTr("Snapshot"); enabled: paneTile.playing; onClicked: paneTile.snapshot() }
-                    Button { text: "✕"; onClicked: root.paneCamera = "" }
+                    Button { text: "✕"; onClicked: { root.paneCamera = ""; backend.stopRecording() } }
                 }
                 VideoTile {
                     id: paneTile
@@ -505,9 +529,10 @@ ApplicationWindow {
                     anchors.bottom: parent.bottom
                     anchors.top: paneBar.bottom
                     anchors.margins: 4
-                    cameraId: root.paneCamera
+                    cameraId: root.recordingShown ? backend.recording.cameraId : root.paneCamera
+                    urlOverride: root.recordingShown ? (backend.recording.url || "") : ""
                     sub: false
-                    live: pane.visible
+                    live: pane.visible && (!root.recordingShown || backend.recording.url !== undefined)
                 }
             }
         }
@@ -569,6 +594,12 @@ ApplicationWindow {
                         Button { objectName: "verifyButton"; text: qsTr("Verify"); enabled: root.detail.state === "reported"; onClicked: backend.act("verify") }
                         Button { objectName: "respondButton"; text: qsTr("Respond"); enabled: ["reported", "verified", "contained"].indexOf(root.detail.state) >= 0; onClicked: backend.act("respond") }
                         Button { objectName: "containButton"; text: qsTr("Contain"); enabled: root.detail.state === "responding"; onClicked: backend.act("contain") }
+                        Button { objectName: "reopenButton"; text: qsTr("Reopen"); enabled: root.detail.state === "closed"; onClicked: backend.act("reopen") }
+                    }
+                    RowLayout {
+                        Layout.fillWidth: true
+                        TextField { id: noteText; Layout.fillWidth: true; placeholderText: qsTr("note for the timeline") }
+                        Button { objectName: "noteButton"; text: qsTr("Add note"); enabled: noteText.text !== ""; onClicked: { backend.act("note", noteText.text); noteText.text = "" } }
                     }
                     RowLayout {
                         Layout.fillWidth: true
@@ -626,6 +657,11 @@ ApplicationWindow {
                                 text: "▶ " + qsTr("Live video")
                                 onClicked: root.playCamera(modelData.cameraId)
                             }
+                            Button {
+                                objectName: "recordingButton" + index
+                                text: "● " + qsTr("Recording")
+                                onClicked: root.playRecording(modelData.cameraId)
+                            }
                             Label {
                                 Layout.fillWidth: true
                                 elide: Text.ElideRight
@@ -644,6 +680,51 @@ ApplicationWindow {
                                             connecting: qsTr("connecting")})[parent.parent.camState] || qsTr("no status")
                                 }
                             }
+                        }
+                    }
+                    Label { text: qsTr("Linked alerts (%1)").arg(backend.linkedAlerts.length); font.bold: true }
+                    Repeater {
+                        model: backend.linkedAlerts
+                        delegate: RowLayout {
+                            required property var modelData
+                            Layout.fillWidth: true
+                            Rectangle {
+                                width: 26; height: 20; radius: 3
+                                color: root.colourHex(modelData.colour)
+                                Label {
+                                    anchors.centerIn: parent
+                                    text: modelData.levelText
+                                    color: modelData.colour === "yellow" ? "#212121" : "white"
+                                    font.pixelSize: 11; font.bold: true
+                                }
+                            }
+                            Label {
+                                Layout.fillWidth: true
+                                wrapMode: Text.Wrap
+                                color: modelData.cleared ? "#78909c" : "#212121"
+                                text: root.clock(modelData.onset) + " · "
+                                      + (modelData.sourceKind === "camera" ? qsTr("camera %1") : qsTr("sensor %1")).arg(modelData.sourceId)
+                                      + " · " + modelData.quantity
+                                      + (isNaN(modelData.value) ? "" : " " + modelData.value.toFixed(2) + " " + modelData.unit)
+                                      + " · " + qsTr("level %1").arg(root.levelName(modelData.level))
+                                      + (modelData.cleared ? " · " + qsTr("cleared") : "")
+                                      + (modelData.headline !== "" ? "\n" + modelData.headline : "")
+                            }
+                        }
+                    }
+                    Label { text: qsTr("SOP steps (%1)").arg((root.detail.sop || []).length); font.bold: true; visible: (root.detail.sop || []).length > 0 }
+                    Repeater {
+                        model: root.detail.sop || []
+                        delegate: CheckBox {
+                            required property var modelData
+                            Layout.fillWidth: true
+                            checked: modelData.doneAt > 0
+                            enabled: modelData.tickable
+                            text: modelData.step + ". " + modelData.text
+                                  + (modelData.agencyKind !== "" ? " (" + modelData.agencyKind + ")" : "")
+                                  + (modelData.doneAt > 0 ? " · " + qsTr("done %1 by %2").arg(root.clock(modelData.doneAt)).arg(modelData.doneBy) : "")
+                            // The centre's answer redraws the list; until then the box stays as it was.
+                            onToggled: { checked = modelData.doneAt > 0; root.tickSop(modelData.step) }
                         }
                     }
                     Label { text: qsTr("Tasks (%1)").arg((root.detail.tasks || []).length); font.bold: true }

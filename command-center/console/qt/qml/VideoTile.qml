@@ -15,7 +15,8 @@ Rectangle {
     property bool live: true
     property string caption: cameraId
     property color frameColour: "#37474f"
-    readonly property string url: cameraId === "" ? "" : (backend.cameras.revision, backend.cameras.urlFor(cameraId, sub))
+    property string urlOverride: ""   // e.g. a recorded segment of this camera instead of its live stream
+    readonly property string url: urlOverride !== "" ? urlOverride : cameraId === "" ? "" : (backend.cameras.revision, backend.cameras.urlFor(cameraId, sub))
     readonly property string camState: cameraId === "" ? "" : (backend.cameras.revision, backend.cameras.stateOf(cameraId))
     readonly property bool playing: player.playing
     readonly property string badgeText: {
