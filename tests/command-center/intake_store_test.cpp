@@ -87,7 +87,13 @@ TEST(IntakeStore, CopiesLocatesAndRecordsTheWatermark) {
                    "SELECT count(*) FROM readings WHERE ST_SRID(geom) = 4326 AND ST_X(geom) = 116.4 AND "
                    "ST_Y(geom) = 39.9 AND sequence = 4"),
             1)
-      << "the position arrives bit for bit (hex EWKB)";
+      << "the position arrives bit for bit (EWKB)";
+  // Every column of the binary COPY, exactly: text, bigint, float8, timestamptz to the microsecond.
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM readings WHERE sender_id = 'node' AND sensor_id = 'g1' AND "
+                   "quantity = 'water_level' AND unit = 'm' AND value = sequence::float8 AND "
+                   "(extract(epoch FROM observed_at) * 1000000)::bigint = 1763800000000000 + sequence"),
+            4);
   EXPECT_EQ(scalar(db, "SELECT sequence FROM link_watermarks WHERE sender_id = 'node'"), 4);
   ASSERT_EQ(regions.size(), 4u);
   EXPECT_EQ(regions[0], "440113");

@@ -14,6 +14,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 #include "liandong/mapping/ewkb.h"
+#include "liandong/server/pg_raw.h"
 
 namespace liandong::server {
 
@@ -122,38 +123,48 @@ pqxx::connection &PgIntakeStore::connection() {
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     throw StorageError("cannot connect to PostgreSQL (" + redactConninfo(conninfo_) + "): " + msg);
   }
-  // Readings arrive in batches: COPY them into a session-local staging table,
-  // then move them over in one INSERT ... SELECT that locates each point.
-  {
-    pqxx::nontransaction tx(*conn_);
-    tx.exec(
+  return *conn_;
+}
+
+PgRaw &PgIntakeStore::raw() {
+  if (raw_ && raw_->ok()) return *raw_;
+  raw_.reset();
+  try {
+    auto db = std::make_unique<PgRaw>(conninfo_);
+    // Readings arrive in batches: COPY them straight into `readings`; when a
+    // batch holds one already stored, into this session-local staging table,
+    // then over in one INSERT ... SELECT that skips the conflicts.
+    db->exec(
         "CREATE TEMP TABLE IF NOT EXISTS intake_readings (sender_id text, sequence bigint, sensor_id text, "
         "quantity text, value float8, unit text, observed_at timestamptz, geom geometry(Point, 4326), "
         "region_code text) ON COMMIT DELETE ROWS");
+    db->prepare("move_readings",
+                "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
+                    " FROM intake_readings ON CONFLICT (sender_id, sequence, observed_at) DO NOTHING "
+                    "RETURNING sender_id, sequence, coalesce(region_code, '')");
+    db->prepare("ins_event",
+                "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
+                "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
+                "''), $7::jsonb) "
+                "ON CONFLICT DO NOTHING RETURNING 1");
+    // The recording index: a resent segment changes nothing; a removal marks it.
+    db->prepare(
+        "upsert_segment",
+        "INSERT INTO camera_segments (sender_id, camera_id, path, start_at, end_at, bytes, removed_at) "
+        "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), "
+        "to_timestamp($5::double precision / 1e6), $6, CASE WHEN $7 THEN now() END) "
+        "ON CONFLICT (camera_id, path) DO UPDATE SET removed_at = coalesce(camera_segments.removed_at, "
+        "EXCLUDED.removed_at)");
+    db->prepare("upsert_watermark",
+                "INSERT INTO link_watermarks (sender_id, sequence, updated_at) VALUES ($1, $2, now()) "
+                "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, "
+                "EXCLUDED.sequence), "
+                "updated_at = now()");
+    raw_ = std::move(db);
+  } catch (const PgRawError &e) {
+    throw StorageError("cannot connect to PostgreSQL (" + redactConninfo(conninfo_) + "): " + e.what());
   }
-  conn_->prepare("move_readings",
-                 "INSERT INTO readings (" + std::string(kReadingColumns) + ") SELECT " + kReadingColumns +
-                     " FROM intake_readings ON CONFLICT (sender_id, sequence, observed_at) DO NOTHING "
-                     "RETURNING sender_id, sequence, coalesce(region_code, '')");
-  conn_->prepare("ins_event",
-                 "INSERT INTO events (sender_id, sequence, kind, sent_at, incident_id, region_code, payload) "
-                 "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), nullif($5, ''), nullif($6, "
-                 "''), $7::jsonb) "
-                 "ON CONFLICT DO NOTHING RETURNING 1");
-  // The recording index: a resent segment changes nothing; a removal marks it.
-  conn_->prepare(
-      "upsert_segment",
-      "INSERT INTO camera_segments (sender_id, camera_id, path, start_at, end_at, bytes, removed_at) "
-      "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), "
-      "to_timestamp($5::double precision / 1e6), $6, CASE WHEN $7 THEN now() END) "
-      "ON CONFLICT (camera_id, path) DO UPDATE SET removed_at = coalesce(camera_segments.removed_at, "
-      "EXCLUDED.removed_at)");
-  conn_->prepare("upsert_watermark",
-                 "INSERT INTO link_watermarks (sender_id, sequence, updated_at) VALUES ($1, $2, now()) "
-                 "ON CONFLICT (sender_id) DO UPDATE SET sequence = greatest(link_watermarks.sequence, "
-                 "EXCLUDED.sequence), "
-                 "updated_at = now()");
-  return *conn_;
+  return *raw_;
 }
 
 std::string PgIntakeStore::regionOf(double lon, double lat) const {
@@ -236,29 +247,34 @@ std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &
   return std::nullopt;
 }
 
-std::vector<StoredItem> PgIntakeStore::copyReadings(pqxx::transaction_base &tx, const std::string &table,
-                                                    const std::vector<link::IncomingMessage> &batch) {
+std::vector<StoredItem> PgIntakeStore::copyData(const std::vector<link::IncomingMessage> &batch,
+                                                BinaryCopy &copy) const {
   std::vector<StoredItem> rows;
-  std::unique_ptr<pqxx::stream_to> copy;
   for (const auto &m : batch) {
     const auto &env = m.envelope;
     if (!env.has_reading()) continue;
-    if (!copy)
-      copy = std::make_unique<pqxx::stream_to>(
-          tx, table,
-          std::vector<std::string>{"sender_id", "sequence", "sensor_id", "quantity", "value", "unit",
-                                   "observed_at", "geom", "region_code"});
     const auto &r = env.reading();
-    std::optional<std::string> geom, region;
-    if (r.longitude() != 0 || r.latitude() != 0) geom = mapping::pointHexEwkb(r.longitude(), r.latitude());
+    copy.row(9);
+    copy.text(env.sender_id());
+    copy.int8(static_cast<std::int64_t>(env.sequence()));
+    copy.text(r.sensor_id());
+    copy.text(r.quantity());
+    copy.float8(r.value());
+    copy.text(r.unit());
+    copy.timestamptzUnixUs(r.observed_at_us());
+    if (r.longitude() != 0 || r.latitude() != 0) {
+      auto ewkb = mapping::pointEwkb(r.longitude(), r.latitude());
+      copy.bytes(ewkb.data(), ewkb.size());
+    } else {
+      copy.null();
+    }
     auto code = regionOf(r.longitude(), r.latitude());
-    if (!code.empty()) region = code;
-    *copy << std::make_tuple(env.sender_id(), static_cast<std::int64_t>(env.sequence()), r.sensor_id(),
-                             r.quantity(), r.value(), r.unit(), formatIsoUtc(r.observed_at_us()), geom,
-                             region);
-    rows.push_back({&m, code});
+    if (code.empty())
+      copy.null();
+    else
+      copy.text(code);
+    rows.push_back({&m, std::move(code)});
   }
-  if (copy) copy->complete();
   return rows;
 }
 
@@ -298,32 +314,55 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
                            const std::map<std::string, std::uint64_t> &watermarks) {
   std::vector<StoredItem> stored;
   std::uint64_t readings = 0, events = 0;
+  bool open = false;  // a transaction is open on raw_
   try {
-    auto &conn = connection();
-    pqxx::work tx(conn);
-    locate(tx, batch);
-    bool copied = false;
-    try {
-      pqxx::subtransaction sub(tx, "copy_readings");
-      auto rows = copyReadings(sub, "readings", batch);
-      sub.commit();
-      readings += rows.size();
-      stored.insert(stored.end(), rows.begin(), rows.end());
-      copied = true;
-    } catch (const pqxx::unique_violation &) {
-      // Some reading is already stored (a redelivery the receiver could not
-      // tell): stage the batch and skip the conflicts row by row.
+    {
+      // New positions are placed first (reads only).
+      pqxx::work tx(connection());
+      locate(tx, batch);
+      tx.commit();
     }
-    if (!copied) {
-      std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
-      for (const auto &row : copyReadings(tx, "intake_readings", batch))
-        byKey[{row.message->envelope.sender_id(),
-               static_cast<std::int64_t>(row.message->envelope.sequence())}] = row.message;
-      for (const auto &row : tx.exec_prepared("move_readings")) {
-        auto it = byKey.find({row[0].as<std::string>(), row[1].as<std::int64_t>()});
-        if (it == byKey.end()) continue;
-        ++readings;
-        stored.push_back({it->second, row[2].as<std::string>()});
+    auto &db = raw();
+    db.exec("BEGIN");
+    open = true;
+    BinaryCopy copy;
+    copy.reserve(batch.size() * 128);
+    auto rows = copyData(batch, copy);
+    if (!rows.empty()) {
+      const auto &data = copy.finish();
+      static const std::string kCopyReadings =
+          "COPY readings (" + std::string(kReadingColumns) + ") FROM STDIN (FORMAT binary)";
+      static const std::string kCopyStaging =
+          "COPY intake_readings (" + std::string(kReadingColumns) + ") FROM STDIN (FORMAT binary)";
+      db.exec("SAVEPOINT copy_readings");
+      bool copied = false;
+      try {
+        db.copyIn(kCopyReadings, data);
+        db.exec("RELEASE SAVEPOINT copy_readings");
+        copied = true;
+      } catch (const PgRawError &e) {
+        // Some reading is already stored (a redelivery the receiver could not
+        // tell): stage the batch and skip the conflicts row by row.
+        if (!e.uniqueViolation()) throw;
+        db.exec("ROLLBACK TO SAVEPOINT copy_readings");
+      }
+      if (copied) {
+        readings += rows.size();
+        stored.insert(stored.end(), std::make_move_iterator(rows.begin()),
+                      std::make_move_iterator(rows.end()));
+      } else {
+        std::map<std::pair<std::string, std::int64_t>, const link::IncomingMessage *> byKey;
+        for (const auto &row : rows)
+          byKey[{row.message->envelope.sender_id(),
+                 static_cast<std::int64_t>(row.message->envelope.sequence())}] = row.message;
+        db.copyIn(kCopyStaging, data);
+        auto moved = db.execPrepared("move_readings", {});
+        for (int i = 0; i < PQntuples(moved.get()); ++i) {
+          auto it = byKey.find({PQgetvalue(moved.get(), i, 0), std::stoll(PQgetvalue(moved.get(), i, 1))});
+          if (it == byKey.end()) continue;
+          ++readings;
+          stored.push_back({it->second, PQgetvalue(moved.get(), i, 2)});
+        }
       }
     }
     for (const auto &m : batch) {
@@ -334,16 +373,18 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
       opts.preserve_proto_field_names = true;
       if (!google::protobuf::util::MessageToJsonString(env, &json, opts).ok())
         throw ProtocolError("cannot render message " + env.distribution_id() + " as JSON");
-      auto res = tx.exec_prepared("ins_event", env.sender_id(), static_cast<std::int64_t>(env.sequence()),
-                                  kindOf(env), static_cast<double>(env.sent_at_us()), env.incident_id(),
-                                  env.target_area().region_code(), json);
-      if (!res.empty() && env.has_recording_segment()) {
+      auto res = db.execPrepared("ins_event", {env.sender_id(), std::to_string(env.sequence()), kindOf(env),
+                                               std::to_string(env.sent_at_us()), env.incident_id(),
+                                               env.target_area().region_code(), std::move(json)});
+      bool inserted = PQntuples(res.get()) > 0;
+      if (inserted && env.has_recording_segment()) {
         const auto &seg = env.recording_segment();
-        tx.exec_prepared("upsert_segment", env.sender_id(), seg.camera_id(), seg.path(),
-                         static_cast<double>(seg.start_us()), static_cast<double>(seg.end_us()),
-                         static_cast<std::int64_t>(seg.bytes()), seg.removed());
+        db.execPrepared("upsert_segment",
+                        {env.sender_id(), seg.camera_id(), seg.path(), std::to_string(seg.start_us()),
+                         std::to_string(seg.end_us()), std::to_string(seg.bytes()),
+                         std::string(seg.removed() ? "true" : "false")});
       }
-      if (!res.empty()) {
+      if (inserted) {
         ++events;
         stored.push_back({&m, env.target_area().region_code()});
       }
@@ -351,21 +392,46 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
     for (const auto &[sender, seq] : watermarks) {
       auto it = writtenWatermarks_.find(sender);
       if (it != writtenWatermarks_.end() && it->second == seq) continue;
-      tx.exec_prepared("upsert_watermark", sender, static_cast<std::int64_t>(seq));
+      db.execPrepared("upsert_watermark", {sender, std::to_string(seq)});
     }
-    tx.commit();
+    open = false;  // COMMIT ends the transaction whatever it answers
+    db.exec("COMMIT");
+  } catch (const PgRawError &e) {
+    abandon(open, e.connectionLost());
+    if (e.connectionLost()) throw StorageError(std::string("database connection lost: ") + e.what());
+    throw StorageError(std::string("database error: ") + e.what());
   } catch (const pqxx::broken_connection &e) {
+    abandon(open, false);
     conn_.reset();
     throw StorageError(std::string("database connection lost: ") + e.what());
   } catch (const pqxx::sql_error &e) {
+    abandon(open, false);
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     throw StorageError("database error: " + msg);
+  } catch (const std::exception &) {
+    abandon(open, false);
+    throw;
   }
   for (const auto &[sender, seq] : watermarks) writtenWatermarks_[sender] = seq;
   readings_ += readings;
   events_ += events;
   lastStored_ = std::move(stored);
+}
+
+void PgIntakeStore::abandon(bool open, bool lost) {
+  // Rolls back what a failed commit left open; a connection that cannot is dropped.
+  if (lost || !raw_) {
+    raw_.reset();
+    return;
+  }
+  if (!open) return;
+  try {
+    raw_->exec("ROLLBACK");
+  } catch (const PgRawError &e) {
+    log_->warn("intake: rollback after a failed batch failed ({}); reconnecting", e.what());
+    raw_.reset();
+  }
 }
 
 void PgIntakeStore::afterCommit(const std::vector<link::IncomingMessage> &) {

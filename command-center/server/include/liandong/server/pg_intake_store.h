@@ -25,6 +25,9 @@ class logger;
 
 namespace liandong::server {
 
+class PgRaw;
+class BinaryCopy;
+
 // The text fields of a reading envelope, checked for NUL characters directly
 // (readings are most of the traffic); a test keeps this list equal to the
 // schema's.
@@ -72,10 +75,10 @@ public:
 private:
   pqxx::connection &connection();
   void locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch);
-  // COPY the batch's readings into `table` (readings, or the staging table);
-  // returns what was written.
-  std::vector<StoredItem> copyReadings(pqxx::transaction_base &tx, const std::string &table,
-                                       const std::vector<link::IncomingMessage> &batch);
+  PgRaw &raw();
+  // The batch's readings as binary COPY data; returns them in that order.
+  std::vector<StoredItem> copyData(const std::vector<link::IncomingMessage> &batch, BinaryCopy &copy) const;
+  void abandon(bool open, bool lost);
   std::string regionOf(double lon, double lat) const;
 
   static constexpr std::size_t kRegionCacheMax = 200000;
@@ -83,7 +86,8 @@ private:
   std::string conninfo_;
   StoredCallback onStored_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unique_ptr<pqxx::connection> conn_;      // committer thread
+  std::unique_ptr<pqxx::connection> conn_;      // committer thread: locating, loading
+  std::unique_ptr<PgRaw> raw_;                  // committer thread: the batches
   std::unique_ptr<pqxx::connection> peerConn_;  // receiver thread (peer states)
   std::vector<StoredItem> lastStored_;
   std::map<std::string, std::uint64_t> writtenWatermarks_;

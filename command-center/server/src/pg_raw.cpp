@@ -1,0 +1,68 @@
+// libpq connection for the intake's hot path (see pg_raw.h).
+#include "liandong/server/pg_raw.h"
+
+namespace liandong::server {
+
+namespace {
+std::string firstLine(const char *msg) {
+  std::string s = msg ? msg : "";
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+}  // namespace
+
+PgRaw::PgRaw(const std::string &conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
+  if (!conn_) throw PgRawError("out of memory", "", true);
+  if (PQstatus(conn_.get()) != CONNECTION_OK)
+    throw PgRawError(firstLine(PQerrorMessage(conn_.get())), "", true);
+}
+
+PgResult PgRaw::check(PGresult *raw, ExecStatusType want, const std::string &what) {
+  PgResult r(raw);
+  if (r && PQresultStatus(r.get()) == want) return r;
+  bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
+  const char *code = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  std::string state = code ? code : "";
+  std::string msg = r ? firstLine(PQresultErrorMessage(r.get())) : "";
+  if (msg.empty()) msg = firstLine(PQerrorMessage(conn_.get()));
+  throw PgRawError(what + ": " + msg, state, lost);
+}
+
+void PgRaw::exec(const std::string &sql) {
+  auto r = PgResult(PQexec(conn_.get(), sql.c_str()));
+  // Several statements: the last one's status counts; commands return COMMAND_OK.
+  if (r && (PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK))
+    return;
+  check(r.release(), PGRES_COMMAND_OK, "statement");
+}
+
+void PgRaw::prepare(const std::string &name, const std::string &sql) {
+  check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr), PGRES_COMMAND_OK, "prepare " + name);
+}
+
+PgResult PgRaw::execPrepared(const std::string &name, const std::vector<std::optional<std::string>> &params) {
+  std::vector<const char *> values;
+  values.reserve(params.size());
+  for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
+  auto *raw = PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(),
+                             nullptr, nullptr, 0);
+  if (raw && PQresultStatus(raw) == PGRES_COMMAND_OK) return PgResult(raw);
+  return check(raw, PGRES_TUPLES_OK, name);
+}
+
+void PgRaw::copyIn(const std::string &copySql, const std::string &data) {
+  check(PQexec(conn_.get(), copySql.c_str()), PGRES_COPY_IN, "COPY");
+  if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyEnd(conn_.get(), nullptr) != 1) {
+    // Drain whatever result the server still sends before reporting.
+    while (PGresult *r = PQgetResult(conn_.get())) PQclear(r);
+    throw PgRawError("COPY: " + firstLine(PQerrorMessage(conn_.get())), "",
+                     PQstatus(conn_.get()) != CONNECTION_OK);
+  }
+  PgResult result(PQgetResult(conn_.get()));
+  // Read the results to the end so the connection is ready for the next command.
+  while (PGresult *more = PQgetResult(conn_.get())) PQclear(more);
+  check(result.release(), PGRES_COMMAND_OK, "COPY");
+}
+
+}  // namespace liandong::server
