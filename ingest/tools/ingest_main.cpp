@@ -8,8 +8,10 @@
 // outbox); the rule file is reloaded when it changes. Cameras are recorded
 // in segments when `cameras.recording` is set; each finished segment goes to
 // the centre's index as a RecordingSegment. `--probe URL` only prints what a
-// camera sends (codec, resolution, fps, bitrate) and exits.
+// camera sends (codec, resolution, fps, bitrate) and exits; `--snapshot URL`
+// writes one JPEG of what it shows now and exits.
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -30,6 +32,7 @@
 #include "liandong/ingest/probe.h"
 #include "liandong/ingest/simulated_sensor.h"
 #include "liandong/ingest/sl651_server.h"
+#include "liandong/ingest/snapshot.h"
 
 using namespace liandong;
 
@@ -121,6 +124,12 @@ int main(int argc, char **argv) {
   app.add_option("--probe", probeUrl,
                  "print codec, resolution, fps and bitrate of each stream of a camera URL, then exit")
       ->excludes(configOpt);
+  std::string snapshotUrl, snapshotFile = "snapshot.jpg";
+  app.add_option("--snapshot", snapshotUrl,
+                 "write one JPEG of what a camera URL (or a node's /cam/<id>) shows now to --snapshot-file, "
+                 "then exit")
+      ->excludes(configOpt);
+  app.add_option("--snapshot-file", snapshotFile, "where --snapshot writes its JPEG (default snapshot.jpg)");
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error (overrides the configuration)");
   app.add_option("--duration", duration,
                  "stop after this many seconds (0 = run until SIGINT/SIGTERM); with --probe, the time limit "
@@ -137,8 +146,29 @@ int main(int argc, char **argv) {
       return kExitFailure;
     }
   }
+  if (!snapshotUrl.empty()) {
+    try {
+      ingest::SnapshotOptions so;
+      if (duration > 0) so.timeoutS = duration;
+      auto jpeg = ingest::snapshotJpeg(snapshotUrl, so);
+      auto tmp = snapshotFile + ".part";
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(jpeg.data(), static_cast<std::streamsize>(jpeg.size()));
+        if (!out.flush()) throw Error("cannot write " + tmp);
+      }
+      std::error_code ec;
+      std::filesystem::rename(tmp, snapshotFile, ec);
+      if (ec) throw Error("cannot write " + snapshotFile + ": " + ec.message());
+      std::printf("%s: %zu bytes\n", snapshotFile.c_str(), jpeg.size());
+      return 0;
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "liandong-ingest: %s\n", e.what());
+      return kExitFailure;
+    }
+  }
   if (configFile.empty()) {
-    std::fprintf(stderr, "liandong-ingest: --config is required (or --probe URL)\n");
+    std::fprintf(stderr, "liandong-ingest: --config is required (or --probe URL, --snapshot URL)\n");
     return kExitConfig;
   }
 
