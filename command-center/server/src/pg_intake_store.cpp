@@ -173,7 +173,7 @@ std::string PgIntakeStore::regionOf(double lon, double lat) const {
   return it == regionCache_.end() ? "" : it->second;
 }
 
-void PgIntakeStore::locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch) {
+void PgIntakeStore::locate(const std::vector<link::IncomingMessage> &batch) {
   // Sensors stand still: look each new position up once, then serve it from memory.
   std::vector<std::pair<double, double>> missing;
   for (const auto &m : batch) {
@@ -184,14 +184,16 @@ void PgIntakeStore::locate(pqxx::work &tx, const std::vector<link::IncomingMessa
     if (regionCache_.count(key)) continue;
     if (std::find(missing.begin(), missing.end(), key) == missing.end()) missing.push_back(key);
   }
-  if (missing.empty()) return;
+  if (missing.empty()) return;  // the usual case: no round trip to the database
   if (regionCache_.size() + missing.size() > kRegionCacheMax) regionCache_.clear();
+  pqxx::work tx(connection());
   // New positions are placed by the in-memory region index, loaded again
   // when the regions changed since (the layer version in map_layers).
   auto version = tx.exec1("SELECT coalesce((SELECT version FROM map_layers WHERE layer = 'regions'), 0)")[0]
                      .as<std::int64_t>();
   if (!regionIndex_ || regionIndex_->version() != version)
     regionIndex_ = std::make_unique<mapping::RegionIndex>(mapping::RegionIndex::load(tx));
+  tx.commit();
   for (const auto &key : missing) regionCache_[key] = regionIndex_->resolveDepth(key.first, key.second, 3);
 }
 
@@ -316,12 +318,7 @@ void PgIntakeStore::commit(const std::vector<link::IncomingMessage> &batch,
   std::uint64_t readings = 0, events = 0;
   bool open = false;  // a transaction is open on raw_
   try {
-    {
-      // New positions are placed first (reads only).
-      pqxx::work tx(connection());
-      locate(tx, batch);
-      tx.commit();
-    }
+    locate(batch);  // new positions are placed first (reads only)
     auto &db = raw();
     db.exec("BEGIN");
     open = true;

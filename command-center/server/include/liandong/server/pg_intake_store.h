@@ -74,7 +74,8 @@ public:
 
 private:
   pqxx::connection &connection();
-  void locate(pqxx::work &tx, const std::vector<link::IncomingMessage> &batch);
+  // Places the batch's new sensor positions in the region cache.
+  void locate(const std::vector<link::IncomingMessage> &batch);
   PgRaw &raw();
   // The batch's readings as binary COPY data; returns them in that order.
   std::vector<StoredItem> copyData(const std::vector<link::IncomingMessage> &batch, BinaryCopy &copy) const;
