@@ -81,7 +81,7 @@ const Codec &codecOf(const GstCaps *caps) {
 
 std::string mediaLaunch(const Codec &c) {
   return fmt::format(
-      "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=8000000 "
+      "( appsrc name=src is-live=true format=time max-bytes=8000000 "
       "! {} name=pay0 pt=96 config-interval=-1 )",
       c.pay);
 }
@@ -212,6 +212,7 @@ struct Output {
   GstRTSPMedia *media = nullptr;  // identity only (not a reference)
   gst::Ptr<GstElement> appsrc;
   GstCaps *lastCaps = nullptr;  // identity of the caps last set on appsrc (the relay holds them)
+  GstClockTime lastTs = 0;      // the media's running time last stamped on a buffer
 };
 
 // One recording of a camera: appsrc ! h26xparse ! splitmuxsink, fed the
@@ -294,12 +295,23 @@ void pushLocked(Relay &r, Output &out, GstBuffer *buffer) {
     gst_app_src_set_caps(GST_APP_SRC(out.appsrc.get()), r.caps.get());
     out.lastCaps = r.caps.get();
   }
-  // A shallow copy shares the memory. The media's appsrc stamps it with its
-  // own running time (do-timestamp): the upstream's times mean nothing in the
-  // media's pipeline. (Cameras sending B-frames would need PTS-DTS kept.)
+  // A shallow copy shares the memory, stamped with the media's running time
+  // now: the upstream's times mean nothing in the media's pipeline. Never
+  // earlier than the last one: gst-rtsp-server 1.22 aborts the whole
+  // process (an assertion in gst_rtsp_stream_transport_backlog_push) when
+  // the times in a slow TCP viewer's backlog go backwards, which appsrc's
+  // do-timestamp allowed under load. Before the media has a clock (the
+  // cached group of pictures for a new media) the last time is used.
+  // (Cameras sending B-frames would need PTS-DTS kept.)
+  GstClockTime ts = out.lastTs;
+  if (gst::Ptr<GstClock> clock{gst_element_get_clock(out.appsrc.get())}) {
+    GstClockTime now = gst_clock_get_time(clock.get()), base = gst_element_get_base_time(out.appsrc.get());
+    if (now > base) ts = std::max(ts, now - base);
+  }
+  out.lastTs = ts;
   GstBuffer *copy = gst_buffer_copy(buffer);
-  GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_PTS(copy) = ts;
+  GST_BUFFER_DTS(copy) = ts;
   GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
   gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), copy);  // takes the copy
 }

@@ -5,7 +5,14 @@
 // moves, as a real scene does), encoded to H.264 (x264enc, or openh264enc where x264 is not
 // installed) or with --codec h265 to H.265 (x265enc). With --footage FILE
 // the cameras play a real video instead (Debian's opencv-doc ships a street
-// scene, examples/data/vtest.avi), looped, with the same clock. Commands, one a line, on stdin or on a FIFO
+// scene, examples/data/vtest.avi), looped, with the same clock. With
+// --passthrough FILE (an H.264 byte stream, e.g. the benchmark's 1080p clip)
+// nothing is encoded at all: the file's access units are read once into
+// memory and every camera sends the same ones, looped and paced to the
+// clock, each with an SEI (user data unregistered, kSeiUuid) carrying the
+// wall-clock µs when it left the camera, so a viewer can measure
+// glass-to-glass latency (scripts/bench-video); this is how one machine
+// plays 200 cameras. Commands, one a line, on stdin or on a FIFO
 // (--control):
 //   drop N     stop serving camera N (its sessions are closed, DESCRIBE gets 404)
 //   stall N    keep the sessions but send no frames
@@ -26,6 +33,10 @@
 
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -78,6 +89,13 @@ struct Sim {
   GMainLoop *loop = nullptr;
   std::string pending;   // partial command line
   bool footage = false;  // cameras play real footage (--footage), not the test pattern
+  // --passthrough: the clip's access units (keyframe first), the next to
+  // send, how many went out since the start, and when that was.
+  std::vector<gst::MiniPtr<GstBuffer>> clip;
+  int fps = 15;
+  std::size_t nextFrame = 0;
+  std::int64_t sent = 0;
+  std::chrono::steady_clock::time_point started;
 };
 
 Sim *g_sim = nullptr;
@@ -118,6 +136,104 @@ void apply(Camera &c) {
     if (elapsed) g_object_set(elapsed.get(), "silent", c.black || c.frozen ? TRUE : FALSE, nullptr);
     if (valve) g_object_set(valve.get(), "drop", c.stalled ? TRUE : FALSE, nullptr);
   }
+}
+
+// The UUID of the simulator's timestamp SEI (user data unregistered); the
+// 8 bytes after it are the wall-clock µs since the epoch, big-endian.
+constexpr std::uint8_t kSeiUuid[16] = {0x6c, 0x69, 0x61, 0x6e, 0x64, 0x6f, 0x6e, 0x67,
+                                       0x2d, 0x67, 0x32, 0x67, 0x2d, 0x74, 0x73, 0x31};  // "liandong-g2g-ts1"
+
+// An SEI NAL (with its start code) carrying `us`, emulation-prevented.
+std::vector<std::uint8_t> timestampSei(std::int64_t us) {
+  std::vector<std::uint8_t> rbsp = {5, 24};  // payload type 5, size 16 + 8
+  rbsp.insert(rbsp.end(), std::begin(kSeiUuid), std::end(kSeiUuid));
+  for (int i = 7; i >= 0; --i)
+    rbsp.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(us) >> (8 * i)));
+  rbsp.push_back(0x80);  // rbsp trailing bits
+  std::vector<std::uint8_t> nal = {0, 0, 0, 1, 6};
+  int zeros = 0;
+  for (auto b : rbsp) {
+    if (zeros >= 2 && b <= 3) {
+      nal.push_back(3);
+      zeros = 0;
+    }
+    nal.push_back(b);
+    zeros = b == 0 ? zeros + 1 : 0;
+  }
+  return nal;
+}
+
+// Where the first coded slice (NAL type 1 or 5) of a byte-stream access
+// unit starts, its start code included; the SEI goes just before it.
+std::size_t firstSliceOffset(const std::uint8_t *d, std::size_t n) {
+  for (std::size_t i = 0; i + 3 < n; ++i) {
+    if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1) {
+      int type = d[i + 3] & 0x1f;
+      if (type == 1 || type == 5) return i > 0 && d[i - 1] == 0 ? i - 1 : i;
+    }
+  }
+  return 0;
+}
+
+// Reads an H.264 byte stream into access units (h264parse splits it).
+std::vector<gst::MiniPtr<GstBuffer>> loadClip(const std::string &file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) throw Error("no clip file " + file);
+  auto pipeline = gst::parseLaunch(
+      fmt::format("filesrc location=\"{}\" ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au "
+                  "! appsink name=sink sync=false max-buffers=0",
+                  file));
+  auto sink = gst::byName(pipeline.get(), "sink");
+  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  std::vector<gst::MiniPtr<GstBuffer>> out;
+  for (;;) {
+    gst::MiniPtr<GstSample> s(gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 10 * GST_SECOND));
+    if (!s) break;
+    GstBuffer *b = gst_sample_get_buffer(s.get());
+    if (!b) continue;
+    bool key = !GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (out.empty() && !key) continue;  // start on a keyframe
+    out.emplace_back(gst_buffer_ref(b));
+  }
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  if (out.empty()) throw Error("no H.264 access unit in " + file);
+  return out;
+}
+
+// The main loop, every few ms: the access units due by now go to every
+// camera that has a media, each with its timestamp SEI.
+gboolean sendDue(gpointer) {
+  if (!g_sim) return G_SOURCE_REMOVE;
+  auto &sim = *g_sim;
+  auto elapsed = std::chrono::steady_clock::now() - sim.started;
+  auto due = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() * sim.fps / 1000000;
+  for (; sim.sent < due; ++sim.sent) {
+    GstBuffer *au = sim.clip[sim.nextFrame].get();
+    sim.nextFrame = (sim.nextFrame + 1) % sim.clip.size();
+    GstMapInfo map;
+    if (!gst_buffer_map(au, &map, GST_MAP_READ)) continue;
+    auto at = firstSliceOffset(map.data, map.size);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    auto sei = timestampSei(us);
+    GstBuffer *frame = gst_buffer_new_allocate(nullptr, map.size + sei.size(), nullptr);
+    gst_buffer_fill(frame, 0, map.data, at);
+    gst_buffer_fill(frame, at, sei.data(), sei.size());
+    gst_buffer_fill(frame, at + sei.size(), map.data + at, map.size - at);
+    gst_buffer_unmap(au, &map);
+    if (GST_BUFFER_FLAG_IS_SET(au, GST_BUFFER_FLAG_DELTA_UNIT))
+      GST_BUFFER_FLAG_SET(frame, GST_BUFFER_FLAG_DELTA_UNIT);
+    for (auto &c : sim.cameras) {
+      if (c.stalled) continue;
+      for (auto &bin : c.media) {
+        gst::Ptr<GstElement> src(gst_bin_get_by_name(GST_BIN(bin.get()), "src"));
+        if (src) gst_app_src_push_buffer(GST_APP_SRC(src.get()), gst_buffer_ref(frame));
+      }
+    }
+    gst_buffer_unref(frame);
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 Camera *cameraOfPath(const char *abspath) {
@@ -207,6 +323,9 @@ void command(const std::string &line) {
       c.mounted = false;
     }
     gst_rtsp_server_client_filter(g_sim->server.get(), dropClientsOf, GINT_TO_POINTER(n));
+  } else if (!g_sim->clip.empty() && verb != "stall" && verb != "restore") {
+    say("error: " + verb + " needs the test pattern (the simulator passes a clip through)");
+    return;
   } else if (verb == "stall") {
     c.stalled = true;
   } else if (verb == "freeze") {
@@ -319,6 +438,11 @@ int main(int argc, char **argv) {
   app.add_option("--codec", codec, "h264 (default) or h265 (x265enc)")
       ->check(CLI::IsMember({"h264", "h265"}));
   app.add_option("--control", control, "also read commands from this FIFO (created if absent)");
+  std::string passthrough;
+  app.add_option("--passthrough", passthrough,
+                 "send this H.264 byte stream (access units, keyframe first) to every camera, looped, "
+                 "without encoding; each frame carries its send time in an SEI")
+      ->excludes("--codec");
   std::string footage;
   app.add_option(
       "--footage", footage,
@@ -352,6 +476,11 @@ int main(int argc, char **argv) {
     if (!footage.empty()) source = footageSource(footage, width, height, fps);
     Sim sim;
     sim.footage = !footage.empty();
+    sim.fps = fps;
+    if (!passthrough.empty()) {
+      sim.clip = loadClip(passthrough);
+      encoder = fmt::format("passthrough of {} access units", sim.clip.size());
+    }
     g_sim = &sim;
     gst::LoopPtr loop(g_main_loop_new(nullptr, FALSE));
     sim.loop = loop.get();
@@ -374,6 +503,12 @@ int main(int argc, char **argv) {
           "name=valve "
           "! rtp{}pay name=pay0 pt=96 config-interval=-1 )",
           source, c.n, enc, codec, codec);
+      if (!sim.clip.empty())  // the same access units for all; only payloading per camera
+        launch =
+            "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=8000000 "
+            "leaky-type=downstream "
+            "caps=\"video/x-h264,stream-format=byte-stream,alignment=au\" "
+            "! rtph264pay name=pay0 pt=96 config-interval=-1 )";
       c.factory.reset(gst_rtsp_media_factory_new());
       gst_rtsp_media_factory_set_launch(c.factory.get(), launch.c_str());
       gst_rtsp_media_factory_set_shared(c.factory.get(), TRUE);
@@ -385,6 +520,10 @@ int main(int argc, char **argv) {
     auto id = gst_rtsp_server_attach(sim.server.get(), nullptr);
     if (id == 0) throw Error(fmt::format("cannot listen on {}:{}", host, port));
     g_unix_fd_add(0, G_IO_IN, onInput, nullptr);
+    if (!sim.clip.empty()) {
+      sim.started = std::chrono::steady_clock::now();
+      g_timeout_add(5, sendDue, nullptr);
+    }
     int controlFd = -1;
     if (!control.empty()) {
       if (::mkfifo(control.c_str(), 0600) != 0 && errno != EEXIST)
