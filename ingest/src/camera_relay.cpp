@@ -164,6 +164,10 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
     r.lowWaterPct = rec->number("low_water_pct", std::max(1.0, r.highWaterPct - 5));
     if (!(r.lowWaterPct > 0 && r.lowWaterPct < r.highWaterPct))
       rec->fail("low_water_pct", "must be above 0 and below high_water_pct");
+    r.eventPreS = rec->number("event_pre_s", 0);
+    if (!(r.eventPreS >= 0 && r.eventPreS <= 300)) rec->fail("event_pre_s", "must be 0..300");
+    r.eventPostS = rec->number("event_post_s", 0);
+    if (!(r.eventPostS >= 0 && r.eventPostS <= 3600)) rec->fail("event_post_s", "must be 0..3600");
     o.recording = std::move(r);
   }
   std::set<std::string> ids;
@@ -234,7 +238,17 @@ struct Recorder {
   std::int64_t baseUs = 0;                     // wall clock of running time 0
   std::map<std::string, std::int64_t> open;    // files being written -> start µs
   GstClockTime lastPts = GST_CLOCK_TIME_NONE;  // of the last buffer pushed
+  bool event = false;                          // an event recording (one file), not segments
+  std::string trigger;                         // what started it
 };
+
+// One access unit kept for event pre-roll.
+struct RingEntry {
+  gst::MiniPtr<GstBuffer> buffer;
+  std::int64_t arrivedUs = 0;
+  bool keyframe = false;  // a whole keyframe starts here (not the rest of one)
+};
+constexpr std::size_t kMaxRingBytes = 64u << 20;  // whatever the pre-roll, at most this per camera
 
 struct Relay;
 
@@ -263,6 +277,7 @@ struct Relay {
   std::vector<std::shared_ptr<Recorder>> closing;  // recordings finishing their last file
   std::int64_t recordRetryMs = 0;                  // after a recording failed, not before this
   std::int64_t inspectRetryMs = 0;                 // the same for the picture-health decoder
+  std::int64_t eventUntilUs = 0;                   // the event recording ends then (wall clock)
   int failures = 0;                                // consecutive failed attempts (the back-off exponent)
   std::int64_t attemptStartedMs = 0;
   wire::CameraState state = wire::CAMERA_UNKNOWN;
@@ -286,6 +301,10 @@ struct Relay {
   std::int64_t inspectEveryUs = 1'000'000;
   gst::MiniPtr<GstBuffer> pendingInspect;  // a keyframe for it, waiting for the rest of its buffers
   std::string picture;                     // its latest finding ("", "frozen", "black", ...)
+  std::int64_t ringUs = -1;                // event pre-roll kept (-1: no event recording)
+  std::deque<RingEntry> ring;              // the last ringUs and more, from a keyframe
+  std::size_t ringBytes = 0;
+  std::shared_ptr<Recorder> eventRecorder;  // the event recording being fed (worker sets it)
   wire::CameraState publishedState = wire::CAMERA_UNKNOWN;
   std::string publishedDetail;
 };
@@ -414,6 +433,21 @@ void onRtspPad(GstElement *src, GstPad *pad, gpointer) {
   }
 }
 
+// Upstream streaming thread, under r.mu: one access unit into the event
+// ring, which then starts at the last keyframe at or before ringUs ago.
+void keep(Relay &r, GstBuffer *buffer, bool keyframe, std::int64_t arrivedUs) {
+  if (r.ring.empty() && !keyframe) return;
+  r.ring.push_back({gst::MiniPtr<GstBuffer>(gst_buffer_ref(buffer)), arrivedUs, keyframe});
+  r.ringBytes += gst_buffer_get_size(buffer);
+  auto cutoff = arrivedUs - r.ringUs;
+  for (;;) {
+    auto next = std::find_if(r.ring.begin() + 1, r.ring.end(), [](const RingEntry &e) { return e.keyframe; });
+    if (next == r.ring.end() || (next->arrivedUs > cutoff && r.ringBytes <= kMaxRingBytes)) break;
+    for (auto it = r.ring.begin(); it != next; ++it) r.ringBytes -= gst_buffer_get_size(it->buffer.get());
+    r.ring.erase(r.ring.begin(), next);
+  }
+}
+
 // Upstream streaming thread: one access unit (a frame) arrived.
 GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   auto &r = *static_cast<Relay *>(data);
@@ -453,6 +487,8 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   }
   for (auto &out : r.outputs) pushLocked(r, out, buffer);
   if (r.recorder) record(*r.recorder, buffer, keyframe, r.lastFrameUs);
+  if (r.eventRecorder) record(*r.eventRecorder, buffer, keyframe, r.lastFrameUs);
+  if (r.ringUs >= 0) keep(r, buffer, keyframe && GST_BUFFER_PTS_IS_VALID(buffer), r.lastFrameUs);
   // A keyframe may come in more than one buffer: the rest without a
   // timestamp (seen with x264's sliced threads). The picture check gets it
   // whole, or the decoder would conceal the missing slices.
@@ -739,55 +775,99 @@ struct CameraHub::Impl {
 
   void startRecorder(Relay &r) {
     if (!options.recording || !r.spec.record || r.recorder || nowSteadyMs() < r.recordRetryMs) return;
-    gst::MiniPtr<GstCaps> caps;
-    {
-      std::lock_guard lock(r.mu);
-      if (!r.caps) return;  // no stream yet: the next tick tries again
-      caps.reset(gst_caps_ref(r.caps.get()));
-    }
-    auto rec = std::make_shared<Recorder>();
-    rec->cameraId = r.spec.id;
-    rec->dir = options.recording->dir / r.spec.id;
     try {
-      std::error_code ec;
-      std::filesystem::create_directories(rec->dir, ec);
-      if (ec) throw Error("cannot create " + rec->dir.string() + ": " + ec.message());
-      const Codec &codec = codecOf(caps.get());
-      auto pipeline = gst::parseLaunch(
-          fmt::format("appsrc name=src is-live=true format=time max-bytes=16000000 "
-                      "! {} ! video/x-{},stream-format={},alignment=au ! splitmuxsink name=mux",
-                      codec.parse, codec.name, codec.mp4Format));
-      auto mux = gst::byName(pipeline.get(), "mux");
-      double segmentS = r.spec.segmentS > 0 ? r.spec.segmentS : options.recording->segmentS;
-      // Robust muxing: mp4mux rewrites its index every second into space
-      // reserved up front, so a file cut short by a crash or power loss
-      // still plays up to the last second.
-      auto muxer = gst::sinkRef(gst_element_factory_make("mp4mux", nullptr));
-      if (!muxer) throw Error("mp4mux is not installed");
-      g_object_set(muxer.get(), "reserved-moov-update-period", static_cast<guint64>(GST_SECOND), nullptr);
-      g_object_set(mux.get(), "max-size-time", static_cast<guint64>(segmentS * GST_SECOND), "muxer",
-                   muxer.get(), "use-robust-muxing", TRUE, nullptr);
-      g_signal_connect(mux.get(), "format-location-full", G_CALLBACK(onFormatLocation), rec.get());
-      rec->appsrc = gst::byName(pipeline.get(), "src");
-      // A disk that cannot keep up loses old frames rather than growing memory.
-      gst_util_set_object_arg(G_OBJECT(rec->appsrc.get()), "leaky-type", "downstream");
-      gst_app_src_set_caps(GST_APP_SRC(rec->appsrc.get()), caps.get());
-      gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
-      rec->busWatch.reset(gst_bus_create_watch(bus.get()));
-      g_source_set_callback(
-          rec->busWatch.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onRecorderBus)),
-          new RecorderBus{this, &r, rec.get()}, [](gpointer p) { delete static_cast<RecorderBus *>(p); });
-      g_source_attach(rec->busWatch.get(), context.get());
-      rec->pipeline = std::move(pipeline);
-      if (gst_element_set_state(rec->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        gst_element_set_state(rec->pipeline.get(), GST_STATE_NULL);
-        throw Error("the recording pipeline did not start");
-      }
+      auto rec = makeRecorder(r, false);
+      if (!rec) return;  // no stream yet: the next tick tries again
       std::lock_guard lock(r.mu);
       r.recorder = std::move(rec);
     } catch (const Error &e) {
       log->error("camera {}: cannot record: {}", r.spec.id, e.what());
       r.recordRetryMs = nowSteadyMs() + 10000;
+    }
+  }
+
+  // A recording pipeline for one camera, playing and waiting for its first
+  // keyframe: segments of the camera's length under <dir>/<camera>, or one
+  // file under <dir>/<camera>/events (`event`). nullptr while the camera has
+  // sent no video; throws Error when it cannot start.
+  std::shared_ptr<Recorder> makeRecorder(Relay &r, bool event) {
+    gst::MiniPtr<GstCaps> caps;
+    {
+      std::lock_guard lock(r.mu);
+      if (!r.caps) return nullptr;
+      caps.reset(gst_caps_ref(r.caps.get()));
+    }
+    auto rec = std::make_shared<Recorder>();
+    rec->cameraId = r.spec.id;
+    rec->dir = options.recording->dir / r.spec.id;
+    if (event) rec->dir /= "events";
+    rec->event = event;
+    std::error_code ec;
+    std::filesystem::create_directories(rec->dir, ec);
+    if (ec) throw Error("cannot create " + rec->dir.string() + ": " + ec.message());
+    const Codec &codec = codecOf(caps.get());
+    auto pipeline = gst::parseLaunch(
+        fmt::format("appsrc name=src is-live=true format=time max-bytes={} "
+                    "! {} ! video/x-{},stream-format={},alignment=au ! splitmuxsink name=mux",
+                    event ? kMaxRingBytes + 16000000 : 16000000, codec.parse, codec.name, codec.mp4Format));
+    auto mux = gst::byName(pipeline.get(), "mux");
+    double segmentS = event ? 0 : r.spec.segmentS > 0 ? r.spec.segmentS : options.recording->segmentS;
+    // Robust muxing: mp4mux rewrites its index every second into space
+    // reserved up front, so a file cut short by a crash or power loss
+    // still plays up to the last second.
+    auto muxer = gst::sinkRef(gst_element_factory_make("mp4mux", nullptr));
+    if (!muxer) throw Error("mp4mux is not installed");
+    g_object_set(muxer.get(), "reserved-moov-update-period", static_cast<guint64>(GST_SECOND), nullptr);
+    g_object_set(mux.get(), "max-size-time", static_cast<guint64>(segmentS * GST_SECOND), "muxer",
+                 muxer.get(), "use-robust-muxing", TRUE, nullptr);
+    if (event)  // one file, however long: reserve index space for an hour
+      g_object_set(muxer.get(), "reserved-max-duration", static_cast<guint64>(3600 * GST_SECOND), nullptr);
+    g_signal_connect(mux.get(), "format-location-full", G_CALLBACK(onFormatLocation), rec.get());
+    rec->appsrc = gst::byName(pipeline.get(), "src");
+    // A disk that cannot keep up loses old frames rather than growing memory.
+    gst_util_set_object_arg(G_OBJECT(rec->appsrc.get()), "leaky-type", "downstream");
+    gst_app_src_set_caps(GST_APP_SRC(rec->appsrc.get()), caps.get());
+    gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+    rec->busWatch.reset(gst_bus_create_watch(bus.get()));
+    g_source_set_callback(
+        rec->busWatch.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onRecorderBus)),
+        new RecorderBus{this, &r, rec.get()}, [](gpointer p) { delete static_cast<RecorderBus *>(p); });
+    g_source_attach(rec->busWatch.get(), context.get());
+    rec->pipeline = std::move(pipeline);
+    if (gst_element_set_state(rec->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      gst_element_set_state(rec->pipeline.get(), GST_STATE_NULL);
+      throw Error("the recording pipeline did not start");
+    }
+    return rec;
+  }
+
+  // worker: starts an event recording with the ring as pre-roll, or extends
+  // the one being written to `postS` from now.
+  bool triggerEvent(Relay &r, const std::string &trigger) {
+    if (r.ringUs < 0 || r.isSub) return false;
+    r.eventUntilUs =
+        std::max(r.eventUntilUs, nowUs() + static_cast<std::int64_t>(options.recording->eventPostS * 1e6));
+    {
+      std::lock_guard lock(r.mu);
+      if (r.eventRecorder) {
+        log->info("camera {}: event recording extended ({})", r.spec.id, trigger);
+        return true;
+      }
+    }
+    try {
+      auto rec = makeRecorder(r, true);
+      if (!rec) return false;
+      rec->trigger = trigger;
+      std::lock_guard lock(r.mu);
+      std::int64_t from = r.ring.empty() ? 0 : r.ring.front().arrivedUs;
+      for (auto &e : r.ring) record(*rec, e.buffer.get(), e.keyframe, e.arrivedUs);
+      r.eventRecorder = std::move(rec);
+      log->info("camera {}: event recording ({}), pre-roll {:.1f} s", r.spec.id, trigger,
+                from ? (r.lastFrameUs - from) / 1e6 : 0.0);
+      return true;
+    } catch (const Error &e) {
+      log->error("camera {}: cannot record the event: {}", r.spec.id, e.what());
+      return false;
     }
   }
 
@@ -804,6 +884,7 @@ struct CameraHub::Impl {
       gst_app_src_end_of_stream(GST_APP_SRC(rec->appsrc.get()));
       r.closing.push_back(std::move(rec));
     }
+    closeEvent(r);
     if (!wait) return;
     for (auto &c : std::exchange(r.closing, {})) {
       c->busWatch.reset();
@@ -815,6 +896,19 @@ struct CameraHub::Impl {
       }
       gst_element_set_state(c->pipeline.get(), GST_STATE_NULL);
     }
+  }
+
+  // Ends the event recording being fed (its bus watch finishes the file).
+  void closeEvent(Relay &r) {
+    std::shared_ptr<Recorder> rec;
+    {
+      std::lock_guard lock(r.mu);
+      rec = std::exchange(r.eventRecorder, nullptr);
+    }
+    r.eventUntilUs = 0;
+    if (!rec) return;
+    gst_app_src_end_of_stream(GST_APP_SRC(rec->appsrc.get()));
+    r.closing.push_back(std::move(rec));
   }
 
   // A message of a recording; true when the recording is over (EOS or error).
@@ -851,6 +945,7 @@ struct CameraHub::Impl {
       {
         std::lock_guard lock(d.relay->mu);
         if (d.relay->recorder.get() == d.rec) keep = std::exchange(d.relay->recorder, nullptr);
+        if (d.relay->eventRecorder.get() == d.rec) keep = std::exchange(d.relay->eventRecorder, nullptr);
       }
       auto &closing = d.relay->closing;
       for (auto it = closing.begin(); it != closing.end(); ++it)
@@ -881,6 +976,10 @@ struct CameraHub::Impl {
     auto bytes = std::filesystem::file_size(location, ec);
     seg.set_camera_id(rec.cameraId);
     seg.set_path(location);
+    if (rec.event) {
+      seg.set_kind("event");
+      seg.set_trigger(rec.trigger);
+    }
     seg.set_bytes(ec ? 0 : bytes);
     log->info("camera {}: recorded {} ({:.1f} s, {} bytes)", rec.cameraId, location,
               (seg.end_us() - seg.start_us()) / 1e6, seg.bytes());
@@ -969,9 +1068,14 @@ struct CameraHub::Impl {
     if (state == wire::CAMERA_LIVE) {
       startRecorder(r);
       if (!r.isSub) startInspector(r);
+      // The picture going black or being tampered with is an event to record.
+      if (r.detail.rfind("black", 0) == 0 || r.detail.rfind("tamper", 0) == 0) triggerEvent(r, r.detail);
     } else {
       closeRecorder(r, false);
       stopInspector(r);
+      std::lock_guard lock(r.mu);  // a pre-roll never spans an outage
+      r.ring.clear();
+      r.ringBytes = 0;
     }
     auto status = statusOf(r);
     status.set_state(state);
@@ -1164,6 +1268,9 @@ struct CameraHub::Impl {
         startInspector(r);
       }
     }
+    auto wall = nowUs();
+    for (auto &[id, r] : *relays)
+      if (r->eventUntilUs && wall >= r->eventUntilUs) closeEvent(*r);
     retention(now);
   }
 
@@ -1243,6 +1350,9 @@ CameraHub::CameraHub(CameraOptions options) : impl_(std::make_unique<Impl>()) {
     auto r = std::make_shared<Relay>();
     r->spec = spec;
     r->safeUrl = redactCredentials(spec.url);
+    const auto &rec = impl_->options.recording;
+    if (rec && (rec->eventPreS > 0 || rec->eventPostS > 0))
+      r->ringUs = static_cast<std::int64_t>(rec->eventPreS * 1e6);
     (*impl_->relays)[spec.id] = std::move(r);
     if (spec.subUrl.empty()) continue;
     // The sub stream: a relay of its own at /cam/<id>/sub, neither recorded
@@ -1327,6 +1437,14 @@ std::optional<wire::CameraStatus> CameraHub::status(const std::string &cameraId)
   auto it = impl_->relays->find(cameraId);
   if (it == impl_->relays->end()) return std::nullopt;
   return impl_->statusOf(*it->second);
+}
+
+bool CameraHub::recordEvent(const std::string &cameraId, const std::string &trigger) {
+  auto it = impl_->relays->find(cameraId);
+  if (it == impl_->relays->end()) return false;
+  bool started = false;
+  impl_->runOnWorker([&] { started = impl_->triggerEvent(*it->second, trigger); });
+  return started;
 }
 
 int CameraHub::attempts(const std::string &cameraId) const {

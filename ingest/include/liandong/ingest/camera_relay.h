@@ -6,7 +6,9 @@
 // per camera (connecting / live / stalled / offline, last-frame time, fps and
 // bitrate measured from the buffers) reported as wire::CameraStatus on every
 // change of state, continuous recording in segments (splitmuxsink, no
-// re-encode) with retention and a RecordingSegment per finished file, and a
+// re-encode) with retention and a RecordingSegment per finished file, event
+// recordings with pre- and post-roll from an in-memory ring, recorded
+// segments played back at /rec/<id>/<start µs> (playback.h), and a
 // JPEG snapshot of the latest frame on demand.
 // liandong-ingest owns one CameraHub; the tests drive it against the real
 // camera simulator (tools/camera_sim.cpp).
@@ -95,6 +97,13 @@ public:
   // for takeSegments()); recording resumes while cameras are live unless
   // `resume` is false (the node is stopping).
   void closeRecordings(bool resume = false);
+  // Starts an event recording of one camera (pre-roll from its in-memory
+  // ring, then live until recording.eventPostS after the last trigger), or
+  // extends the one being written. `trigger` names the cause in the
+  // RecordingSegment (kind "event") sent when the file is finished. The
+  // camera's own health triggers it too (black, tamper). False when event
+  // recording is off, the camera is unknown or has sent no video yet.
+  bool recordEvent(const std::string &cameraId, const std::string &trigger);
   // Upstream connection attempts so far (1 + reconnects) for one camera.
   int attempts(const std::string &cameraId) const;
   // A JPEG of the latest frame: the cached group of pictures (keyframe and

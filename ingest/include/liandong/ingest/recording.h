@@ -23,6 +23,12 @@ struct RecordingOptions {
   std::uint64_t quotaBytes = 0;  // keep the recordings below this size (0 = no quota)
   double highWaterPct = 95;      // filesystem fuller than this: emergency purge ...
   double lowWaterPct = 90;       // ... oldest first, down to this
+  // Event recording (off when both are 0): each camera keeps the last
+  // eventPreS seconds (from a keyframe) in memory; a trigger writes one file
+  // <dir>/<camera>/events/<start µs>.mp4 from there to eventPostS after the
+  // last trigger (triggers meanwhile extend it).
+  double eventPreS = 0;
+  double eventPostS = 0;
 };
 
 struct SegmentFile {
