@@ -102,6 +102,14 @@ TEST_F(OutboxTest, BatchesAreFlushedInTheBackgroundWhileAppendsGoOn) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(box.syncedSequence(), last);
   EXPECT_EQ(box.read(first, 1000).size(), 64u * 3 + 5);
+  // A lone record on a quiet outbox (nobody calls maybeSync) is flushed
+  // once its interval is over.
+  auto lone = reading(1000);
+  last = *box.append(lone);
+  deadline = steadyMs() + 5000;
+  while (box.syncedSequence() < last && steadyMs() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(box.syncedSequence(), last);
 }
 
 TEST_F(OutboxTest, ReopenKeepsRecordsAndWatermark) {

@@ -395,11 +395,12 @@ std::optional<std::uint64_t> Outbox::append(wire::Envelope &env) {
   seg.lastSeq = seq;
   bytes_ += record.size();
   last_ = seq;
-  if (seq == synced_ + 1) firstUnsyncedMs_ = steadyMs();
+  bool firstUnsynced = seq == synced_ + 1;
+  if (firstUnsynced) firstUnsyncedMs_ = steadyMs();
   if (options_.fsyncEvery <= 1)
     syncLocked();  // every record flushed before append() returns (the strictest setting)
-  else if (last_ - synced_ >= options_.fsyncEvery)
-    syncWanted_.notify_one();
+  else if (firstUnsynced || last_ - synced_ >= options_.fsyncEvery)
+    syncWanted_.notify_one();  // the syncer starts its interval, or flushes a full batch
   return seq;
 }
 
