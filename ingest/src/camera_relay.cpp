@@ -9,13 +9,19 @@
 //   ( appsrc name=src ! rtph264pay name=pay0 )   (rtph265pay for H.265)
 // made by a GstRTSPMediaFactory with shared=TRUE, so all viewers of a camera
 // share one media and the upstream connection never depends on who watches
-// (health and, later, recording need it all the time). A pipeline built by
+// (health and recording need it all the time). A pipeline built by
 // the factory from "rtspsrc ..." would open one upstream per media and only
 // while someone watches; intervideosink/src carries raw video only (a
 // decode), and interpipe is not packaged in Debian 12. The upstream keeps the
 // group of pictures since the last keyframe (the GOP cache): a new media gets
 // it first, so its first viewer starts on a keyframe at once, and snapshots
-// decode it. Viewers asking while no keyframe is cached get 503.
+// decode it. A viewer joining a media that already plays starts where it is
+// and waits up to a GOP for the next keyframe: a media per viewer
+// (shared=FALSE) would start each on the cache, but `scripts/bench video`
+// measured it at 1.85% CPU a camera against 1.25-1.6% (one payloader per
+// viewer instead of per camera) on a machine with no CPU to spare, so the
+// media stays shared (docs/performance.md, "video"). Viewers asking while
+// no keyframe is cached get 503.
 //
 // Threads: every pipeline state change, bus message, timer and the RTSP
 // server's listening socket run on the hub's worker thread (its own
