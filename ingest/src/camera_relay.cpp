@@ -1019,9 +1019,32 @@ struct CameraHub::Impl {
         active = r->recorder;
       }
       if (active) collect(*active);
+      {
+        std::lock_guard lock(r->mu);
+        active = r->eventRecorder;
+      }
+      if (active) collect(*active);
       for (auto &c : r->closing) collect(*c);
     }
-    auto purged = applyRetention(ro, nowUs(), open, [&] { return filesystemUsedPct(ro.dir).value_or(0); });
+    auto used = [&] { return filesystemUsedPct(ro.dir).value_or(0); };
+    reportPurged(applyRetention(ro, nowUs(), open, used), "");
+    // Event recordings (<dir>/<camera>/events/) after the segments: by age
+    // and by the high-water purge, not counted in the quota.
+    auto eo = ro;
+    eo.quotaBytes = 0;
+    for (auto &[id, r] : *relays) {
+      if (r->isSub || r->ringUs < 0) continue;
+      eo.dir = ro.dir / id;
+      std::error_code ec;
+      if (!std::filesystem::is_directory(eo.dir / "events", ec)) continue;
+      auto purged = applyRetention(eo, nowUs(), open, used);
+      for (auto &p : purged) p.file.cameraId = id;  // listed as a "camera" named events
+      reportPurged(std::move(purged), "event");
+    }
+  }
+
+  // worker: the files retention deleted, logged and sent as removed segments.
+  void reportPurged(std::vector<Purged> purged, const std::string &kind) {
     if (purged.empty()) return;
     std::uint64_t bytes = 0;
     std::map<PurgeReason, int> byReason;
@@ -1029,10 +1052,11 @@ struct CameraHub::Impl {
       bytes += p.file.bytes;
       ++byReason[p.reason];
     }
+    const char *what = kind.empty() ? "segment(s)" : "event recording(s)";
     for (auto &[why, n] : byReason)
       (why == PurgeReason::HighWater
-           ? log->warn("recordings: {} segment(s) deleted by the {} rule", n, purgeReasonName(why))
-           : log->info("recordings: {} segment(s) deleted by the {} rule", n, purgeReasonName(why)));
+           ? log->warn("recordings: {} {} deleted by the {} rule", n, what, purgeReasonName(why))
+           : log->info("recordings: {} {} deleted by the {} rule", n, what, purgeReasonName(why)));
     std::lock_guard lock(changesMu);
     for (const auto &p : purged) {
       wire::RecordingSegment seg;
@@ -1042,6 +1066,7 @@ struct CameraHub::Impl {
       seg.set_path(p.file.path.string());
       seg.set_bytes(p.file.bytes);
       seg.set_removed(true);
+      seg.set_kind(kind);
       segments.push_back(std::move(seg));
     }
   }

@@ -3,9 +3,11 @@
 // a trigger through the API writes one MP4 from a keyframe at least the
 // pre-roll before it to the post-roll after the last trigger (a second
 // trigger extends it), announced as a RecordingSegment of kind "event" that
-// ffprobe agrees with; the camera's own picture going black triggers one too.
+// ffprobe agrees with; the camera's own picture going black triggers one too;
+// old event files go by age.
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -147,4 +149,50 @@ TEST(EventRecording, PreRollToPostRollAfterTheLastTriggerAndOnBlackPicture) {
   double blackS = probeDuration(black->path());
   EXPECT_GT(blackS, 2.0) << "pre-roll and post-roll of the black picture";
   EXPECT_NEAR(blackS, (black->end_us() - black->start_us()) / 1e6, 0.6);
+}
+
+// Event files are subject to retention too (by age and the high-water
+// purge; the quota counts segments only), reported as removed segments of
+// kind "event", and a recent one stays.
+TEST(EventRecording, OldEventFilesAreRemovedByAge) {
+  TempDir rec;
+  auto make = [&](std::int64_t startUs, double ageS) {
+    fs::create_directories(rec.path / "gate" / "events");
+    auto path = rec.path / "gate" / "events" / (std::to_string(startUs) + ".mp4");
+    std::ofstream(path) << std::string(1000, 'x');
+    auto when =
+        std::chrono::system_clock::now() - std::chrono::milliseconds(static_cast<std::int64_t>(ageS * 1000));
+    fs::last_write_time(path, std::chrono::file_clock::from_sys(when));
+    return path;
+  };
+  auto old = make(nowUs() - 7200'000'000, 7200);
+  auto recent = make(nowUs() - 60'000'000, 60);
+  CameraOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.reconnectMinS = 5;
+  RecordingOptions ro;
+  ro.dir = rec.path;
+  ro.keepHours = 1;
+  ro.eventPostS = 5;
+  o.recording = ro;
+  CameraSpec c;
+  c.id = "gate";
+  c.url = "rtsp://127.0.0.1:1/nothing";  // never live: retention runs all the same
+  o.cameras = {c};
+  CameraHub hub(o);
+  std::vector<wire::RecordingSegment> segs;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        for (auto &s : hub.takeSegments()) segs.push_back(std::move(s));
+        return !segs.empty();
+      },
+      10000));
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_TRUE(segs[0].removed());
+  EXPECT_EQ(segs[0].kind(), "event");
+  EXPECT_EQ(segs[0].camera_id(), "gate");
+  EXPECT_EQ(fs::path(segs[0].path()), old);
+  EXPECT_FALSE(fs::exists(old));
+  EXPECT_TRUE(fs::exists(recent));
 }
