@@ -35,6 +35,7 @@
 #include "liandong/map/mvt.h"
 #include "pg_fixture.h"
 #include "process.h"
+#include "wall_layout.h"
 
 using namespace liandong;
 using namespace liandong::testing;
@@ -192,6 +193,46 @@ TEST(CameraModel, KeepsStatusesByIdWithPlayUrlsUnderTheModelTester) {
 }
 
 // ---- Mapbox Vector Tile 2.1 encoding, for the decoder's tests ----
+// Wall layouts: the named ones as before, custom grids and a spanning main
+// tile; tiles cover the wall exactly once; bad ones refused in a line.
+TEST(WallLayout, ParsesNamedAndCustomLayoutsAndTilesTheWallExactly) {
+  using console::WallLayout;
+  struct Case {
+    const char *text;
+    int tiles;
+  };
+  for (auto c : {Case{"1", 1}, Case{"4", 4}, Case{"9", 9}, Case{"16", 16}, Case{"1+5", 6}, Case{"2x3", 6},
+                 Case{"3x4+3", 4}, Case{"4x4+3", 8}, Case{"4x4+2", 13}, Case{"8x8", 64}, Case{"1x5", 5}}) {
+    auto l = WallLayout::parse(QString::fromLatin1(c.text));
+    ASSERT_TRUE(l) << c.text;
+    EXPECT_EQ(l->tiles(), c.tiles) << c.text;
+    // Every cell of the grid is covered by exactly one tile; the tiles' areas add up to the wall.
+    double area = 0;
+    for (int i = 0; i < l->tiles(); ++i) area += l->tileRect(i).width() * l->tileRect(i).height();
+    EXPECT_NEAR(area, 1.0, 1e-9) << c.text;
+    for (int r = 0; r < l->rows; ++r)
+      for (int col = 0; col < l->columns; ++col) {
+        QPointF centre((col + 0.5) / l->columns, (r + 0.5) / l->rows);
+        int covering = 0;
+        for (int i = 0; i < l->tiles(); ++i) covering += l->tileRect(i).contains(centre) ? 1 : 0;
+        EXPECT_EQ(covering, 1) << c.text << " cell " << r << "," << col;
+      }
+  }
+  auto oneFive = WallLayout::parse("1+5");
+  EXPECT_EQ(oneFive->tileRect(0), QRectF(0, 0, 2.0 / 3, 2.0 / 3)) << "the main tile";
+  EXPECT_EQ(oneFive->tileRect(1), QRectF(2.0 / 3, 0, 1.0 / 3, 1.0 / 3)) << "then the free cells row by row";
+  EXPECT_EQ(oneFive->tileRect(3), QRectF(0, 2.0 / 3, 1.0 / 3, 1.0 / 3));
+  EXPECT_TRUE(oneFive->tileRect(6).isEmpty()) << "past the last tile";
+  QString why;
+  EXPECT_FALSE(WallLayout::parse("9x9", &why));
+  EXPECT_EQ(why, "wall layout \"9x9\": rows and columns must be 1..8");
+  EXPECT_FALSE(WallLayout::parse("3x3+3", &why)) << "a main tile that leaves nothing else";
+  EXPECT_NE(why.indexOf("must span 2..2 cells"), -1) << why.toStdString();
+  for (const char *bad : {"", "5", "0x3", "3x", "x3", "3x3+1", "2x3+3", "3x3+", "-1x2", "3 by 3"})
+    EXPECT_FALSE(WallLayout::parse(QString::fromLatin1(bad), &why)) << bad;
+  EXPECT_NE(why.indexOf("expected 1, 4, 9, 16, 1+5, RxC or RxC+S"), -1) << why.toStdString();
+}
+
 namespace {
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
@@ -451,10 +492,11 @@ QRect rectAfter(const std::string &out, const std::string &prefix) {
 }
 
 std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &shot, int quitAfterMs,
-                                      std::vector<std::string> extra = {}) {
+                                      std::vector<std::string> extra = {},
+                                      const std::string &xvfbScreens = "-screen 0 1920x1080x24") {
   std::vector<std::string> args{"-a",
                                 "-s",
-                                "-screen 0 1920x1080x24",
+                                xvfbScreens,
                                 d.bin("command-center/console/liandong-console-qt"),
                                 "-c",
                                 (d.dir / "console.yaml").string(),
@@ -720,6 +762,14 @@ alarm:
   EXPECT_NE(out.find("script: layout 16: 16 tiles, 2 pipelines"), std::string::npos)
       << "16 tiles, two cameras: two pipelines" << out;
   EXPECT_NE(out.find("script: layout 1+5: 6 tiles, 2 pipelines"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: layout 2x3: 6 tiles, 2 pipelines"), std::string::npos)
+      << "a custom grid from the rows x columns controls: " << out;
+  EXPECT_NE(out.find("script: layout 4x4+3: 8 tiles, 2 pipelines"), std::string::npos)
+      << "a main tile spanning 3 x 3 cells and 7 others: " << out;
+  EXPECT_NE(out.find("wall: wall layout \"9x9\": rows and columns must be 1..8"), std::string::npos) << out;
+  EXPECT_NE(out.find("script: layout 9x9 refused: true, still 4"), std::string::npos) << out;
+  EXPECT_NE(readFile(d.dir / "presets.json").find("\"4x4+3\""), std::string::npos)
+      << "saved with the presets";
   EXPECT_NE(out.find("script: maximised tile 0 plays rtsp://"), std::string::npos) << out;
   EXPECT_NE(out.find("wall preset script saved: layout 4, 2 cameras"), std::string::npos) << out;
   EXPECT_NE(readFile(d.dir / "presets.json").find("44011300041320000002"), std::string::npos);
@@ -747,6 +797,43 @@ alarm:
   }
   QImage(QString::fromStdString((shots / "wall-alarm.png").string()))
       .save(QString::fromStdString(binaryDir() + "/console-qt-wall.png"));
+
+  // Several monitors. wall.screens names the screens that get a wall window
+  // of their own (by number: Xvfb calls every screen "screen"); one that is
+  // not there is skipped in a line. The window plays on the screen named.
+  std::string screensExtra = extra;
+  screensExtra.replace(screensExtra.find("  tour_dwell_s: 5\n"), 18,
+                       "  tour_dwell_s: 5\n  screens: [\"1\", \"HDMI-9\"]\n");
+  d.writeConsoleConfig(113.3660, 22.9453, "li", screensExtra);
+  auto monitors = startConsole(d, (d.dir / "monitors.png").string(), 12000);
+  ASSERT_EQ(monitors->wait(60000), 0) << monitors->output();
+  out = monitors->output();
+  EXPECT_NE(out.find("wall.screens: no screen named \"HDMI-9\" (screens: screen)"), std::string::npos) << out;
+  EXPECT_NE(out.find("wall window 1 on screen 1 \"screen\" (1920x1080 at 0,0)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("wall window 2 on"), std::string::npos) << "one window: HDMI-9 is not there" << out;
+  EXPECT_NE(out.find("wall window 1: on screen 1 (1920x1080), window 1920x1080, 4 tiles, 2 playing"),
+            std::string::npos)
+      << "full screen, both cameras playing: " << out;
+  QImage ownWall(QString::fromStdString((d.dir / "monitors-wall1.png").string()));
+  ASSERT_EQ(ownWall.size(), QSize(1920, 1080)) << out;
+  auto ownTile = videoPixels(ownWall, QRect(20, 80, 900, 400));
+  EXPECT_GT(ownTile.bright, 0.3) << "the wall window's first tile plays";
+  EXPECT_GE(ownTile.colours, 6);
+  // Two X screens and --wall-screens 3: a window full screen on each screen
+  // there is (on the second X screen GStreamer's GL cannot draw under Xvfb,
+  // so only the windows' screens are checked there).
+  auto twoScreens = startConsole(d, (d.dir / "twoscreens.png").string(), 8000, {"--wall-screens", "3"},
+                                 "-screen 0 1920x1080x24 -screen 1 1280x720x24");
+  ASSERT_EQ(twoScreens->wait(60000), 0) << twoScreens->output();
+  out = twoScreens->output();
+  EXPECT_NE(
+      out.find("--wall-screens 3: this display has 2 screens (screen, screen); wall window 3 not opened"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("wall window 2: on screen 2 (1280x720), window 1280x720, 4 tiles"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("wall window 1: on screen 1 (1920x1080), window 1920x1080, 4 tiles"), std::string::npos)
+      << out;
 
   // 3. The agency: acknowledges its task, raises an incident; then the
   // centre restarts under it: the banner shows the link down, and the console
@@ -1003,9 +1090,14 @@ cameras:
   EXPECT_NE(out.find("script: note added"), std::string::npos) << out;
   EXPECT_NE(out.find("script: incident reopened, now responding"), std::string::npos) << out;
   const long first = d.query("SELECT (extract(epoch FROM min(start_at)) * 1e6)::bigint FROM camera_segments");
-  EXPECT_NE(out.find(fmt::format("url rtsp://127.0.0.1:{}/rec/{}/{})", servePort, camera, first)),
-            std::string::npos)
+  const auto firstUrl = fmt::format("rtsp://127.0.0.1:{}/rec/{}/{}", servePort, camera, first);
+  EXPECT_NE(out.find("url " + firstUrl), std::string::npos)
       << "the first segment on the camera's node: " << out;
+  EXPECT_NE(out.find("video: playing " + firstUrl), std::string::npos)
+      << "the node's /rec mount served it and a frame reached the pane: " << out;
+  EXPECT_NE(out.find("video: " + firstUrl + " ended"), std::string::npos) << out;
+  EXPECT_NE(out.find("recording: camera " + camera + ": segment 2/"), std::string::npos)
+      << "then the next segment by itself: " << out;
   EXPECT_NE(out.find("script: recording pane: 录像"), std::string::npos) << "zh_CN: " << out;
   EXPECT_EQ(d.text("SELECT done_by FROM sop_steps WHERE incident_id = '" + id + "' AND step = 2"), "zhang");
   EXPECT_EQ(d.text("SELECT state FROM incidents WHERE id = '" + id + "'"), "responding");

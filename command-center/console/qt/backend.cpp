@@ -27,6 +27,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 #include "video_player.h"
+#include "wall_layout.h"
 
 namespace liandong::console {
 namespace {
@@ -78,6 +79,7 @@ ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
     s.wallPresets = w->path("presets", s.wallPresets);
     s.tourDwellS = static_cast<int>(w->integer("tour_dwell_s", s.tourDwellS));
     if (s.tourDwellS < 2 || s.tourDwellS > 3600) w->fail("tour_dwell_s", "must be 2..3600 seconds");
+    s.wallScreens = w->strings("screens");
   }
   if (auto a = cfg.optionalChild("alarm")) {
     s.alarmLevel = static_cast<int>(a->integer("level", s.alarmLevel));
@@ -526,6 +528,14 @@ void Backend::playRecording(const QString &cameraId) {
           m["segmentEnd"] = ms(first.end_us());
           m["offsetS"] = offsetS;
           m["segments"] = segs.size();
+          m["index"] = 0;
+          QVariantList starts, ends;  // µs (exact in a double until 2255)
+          for (const auto &x : segs) {
+            starts.append(static_cast<double>(x.start_us()));
+            ends.append(static_cast<double>(x.end_us()));
+          }
+          m["starts"] = starts;
+          m["ends"] = ends;
           log->info(
               "recording: camera {} from {} µs: {} segments, first {}..{} µs ({} on {}), offset {:.1f} s, "
               "url {}",
@@ -536,6 +546,29 @@ void Backend::playRecording(const QString &cameraId) {
         emit recordingChanged();
       },
       QStringLiteral("segments"));
+}
+
+void Backend::nextRecordingSegment() {
+  if (!recording_.contains("url")) return;
+  const auto starts = recording_.value("starts").toList(), ends = recording_.value("ends").toList();
+  const int i = recording_.value("index").toInt() + 1;
+  const auto camera = recording_.value("cameraId").toString();
+  auto log = logging::get("console");
+  if (i >= starts.size()) {
+    recording_.remove("url");
+    log->info("recording: camera {}: end of the recording ({} segments)", camera.toStdString(),
+              starts.size());
+  } else {
+    const auto start = static_cast<qint64>(starts[i].toDouble());
+    recording_["index"] = i;
+    recording_["url"] = cameras_.recordingUrl(camera, start);
+    recording_["segmentStart"] = ms(start);
+    recording_["segmentEnd"] = ms(static_cast<qint64>(ends[i].toDouble()));
+    recording_["offsetS"] = 0.0;
+    log->info("recording: camera {}: segment {}/{}, url {}", camera.toStdString(), i + 1, starts.size(),
+              VideoPlayer::redacted(recording_["url"].toString()).toStdString());
+  }
+  emit recordingChanged();
 }
 
 void Backend::stopRecording() {
@@ -818,12 +851,13 @@ void Backend::loadPresets() {
                                   settings_.wallPresets.string(), error.errorString().toStdString());
     return;
   }
-  static const QStringList layouts{"1", "4", "9", "16", "1+5"};
   for (const auto &p : doc.object().value("presets").toArray()) {
     auto o = p.toObject();
-    if (o.value("name").toString().isEmpty() || !layouts.contains(o.value("layout").toString())) {
-      logging::get("console")->warn("wall presets {}: a preset without a name or a known layout is skipped",
-                                    settings_.wallPresets.string());
+    QString why;
+    if (o.value("name").toString().isEmpty() || !WallLayout::parse(o.value("layout").toString(), &why)) {
+      logging::get("console")->warn("wall presets {}: a preset without a name or a valid layout is skipped{}",
+                                    settings_.wallPresets.string(),
+                                    why.isEmpty() ? std::string() : " (" + why.toStdString() + ")");
       continue;
     }
     presets_.append(o.toVariantMap());
@@ -831,8 +865,27 @@ void Backend::loadPresets() {
   emit presetsChanged();
 }
 
+QVariantMap Backend::wallLayout(const QString &layout) const {
+  QString error;
+  auto l = WallLayout::parse(layout, &error);
+  if (!l) return {{"valid", false}, {"error", error}};
+  QVariantList rects;
+  for (int i = 0; i < l->tiles(); ++i) {
+    auto r = l->tileRect(i);
+    rects.append(QVariantMap{{"x", r.x()}, {"y", r.y()}, {"width", r.width()}, {"height", r.height()}});
+  }
+  return {{"valid", true},   {"rows", l->rows},     {"columns", l->columns},
+          {"span", l->span}, {"tiles", l->tiles()}, {"rects", rects}};
+}
+
 bool Backend::savePreset(const QString &name, const QString &layout, const QStringList &cameras) {
   if (name.trimmed().isEmpty()) return false;
+  QString why;
+  if (!WallLayout::parse(layout, &why)) {
+    logging::get("console")->warn("wall preset {} not saved: {}", name.toStdString(), why.toStdString());
+    setStatus(why);
+    return false;
+  }
   QVariantList kept;
   for (const auto &p : presets_)
     if (p.toMap().value("name").toString() != name) kept.append(p);

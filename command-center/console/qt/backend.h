@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -50,6 +51,9 @@ struct ConsoleSettings {
   // wall: presets file (JSON), tour dwell time.
   std::filesystem::path wallPresets = "wall-presets.json";
   int tourDwellS = 20;
+  // wall.screens: the screens (by name, as Qt names them) that each get a
+  // wall window of their own; --wall-screens N takes the first N instead.
+  std::vector<std::string> wallScreens;
   // alarm: incidents at this level or above (1 = Ⅰ … 4 = Ⅳ) raise the
   // banner, the sound and the wall's pop-up for popup_s seconds.
   int alarmLevel = 2;
@@ -200,6 +204,10 @@ public:
   // Wall presets: a name, a layout ("1", "4", "9", "16", "1+5") and the
   // cameras of its tiles, kept in the `wall.presets` JSON file.
   Q_INVOKABLE bool savePreset(const QString &name, const QString &layout, const QStringList &cameras);
+  // A wall layout ("4", "1+5", "3x4", "4x4+3", …, see wall_layout.h):
+  // {valid, error, rows, columns, span, tiles, rects: [{x, y, width,
+  // height} in 0..1]}.
+  Q_INVOKABLE QVariantMap wallLayout(const QString &layout) const;
   // The agency's tasks (or, for others, those they may see).
   Q_INVOKABLE void loadTasks();
   // acknowledge, progress (text, percent), complete.
@@ -222,6 +230,8 @@ public:
   // `recording`. stopRecording() clears it.
   Q_INVOKABLE void playRecording(const QString &cameraId);
   Q_INVOKABLE void stopRecording();
+  // The pane's segment ended: the next one of `recording`, or the end.
+  Q_INVOKABLE void nextRecordingSegment();
   // Tasks agencies (ids separated by commas or spaces).
   Q_INVOKABLE void dispatch(const QString &agencyIds, const QString &title, const QString &detail,
                             int ackMinutes = 0);

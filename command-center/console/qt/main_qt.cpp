@@ -14,17 +14,22 @@
 #include <QGuiApplication>
 #include <QImage>
 #include <QQmlApplicationEngine>
+#include <QQmlComponent>
 #include <QQmlContext>
 #include <QQuickWindow>
+#include <QScreen>
 #include <QTimer>
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +37,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/logging.h"
 #include "video_player.h"
+#include "wall_layout.h"
 
 using namespace liandong;
 
@@ -89,6 +95,10 @@ int main(int argc, char **argv) {
   cli.add_option("--shots", shots, "folder for the scripts' screenshots (map, incident, wall, ...)");
   cli.add_option("--mode", mode, "duty, agency or leader instead of the signed-in user's role")
       ->check(CLI::IsMember({"duty", "agency", "leader"}));
+  int wallScreens = 0;
+  cli.add_option("--wall-screens", wallScreens,
+                 "open a video wall window on each of the first N screens (instead of wall.screens)")
+      ->check(CLI::Range(0, 16));
   bool windowed = false;
   cli.add_flag("--windowed", windowed, "leader mode in a window instead of full screen");
   CLI11_PARSE(cli, argc, argv);
@@ -130,6 +140,62 @@ int main(int argc, char **argv) {
       return kExitFailure;
     }
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().first());
+    // Wall windows, one per screen: the first N screens, or those named in wall.screens.
+    std::vector<QScreen *> wallTargets;
+    const auto screens = QGuiApplication::screens();
+    QStringList screenNames;
+    for (auto *sc : screens) screenNames << sc->name();
+    if (wallScreens > 0) {
+      for (int i = 0; i < wallScreens; ++i)
+        if (i < screens.size())
+          wallTargets.push_back(screens[i]);
+        else
+          log->warn("--wall-screens {}: this display has {} screens ({}); wall window {} not opened",
+                    wallScreens, screens.size(), screenNames.join(", ").toStdString(), i + 1);
+    } else {
+      // By name, or by number (1 = the first screen): X servers may give every screen the same name.
+      for (const auto &name : settings.wallScreens) {
+        bool number = false;
+        const int n = QString::fromStdString(name).toInt(&number);
+        auto it = number ? (n >= 1 && n <= screens.size() ? screens.begin() + (n - 1) : screens.end())
+                         : std::find_if(screens.begin(), screens.end(),
+                                        [&](QScreen *sc) { return sc->name().toStdString() == name; });
+        if (it == screens.end())
+          log->warn("wall.screens: no screen named \"{}\" (screens: {}); no wall window for it", name,
+                    screenNames.join(", ").toStdString());
+        else
+          wallTargets.push_back(*it);
+      }
+    }
+    std::vector<std::unique_ptr<QQuickWindow>> wallWindows;
+    if (!wallTargets.empty()) {
+      QQmlComponent component(&engine, QUrl(QStringLiteral("qrc:/qt/qml/Liandong/Console/WallWindow.qml")));
+      for (std::size_t i = 0; i < wallTargets.size(); ++i) {
+        QScreen *sc = wallTargets[i];
+        std::unique_ptr<QObject> object(
+            component.createWithInitialProperties({{QStringLiteral("index"), static_cast<int>(i)}}));
+        auto *w = qobject_cast<QQuickWindow *>(object.get());
+        if (!w) {
+          std::fprintf(stderr, "liandong-console-qt: WallWindow.qml did not load: %s\n",
+                       component.errorString().toStdString().c_str());
+          return kExitFailure;
+        }
+        object.release();
+        wallWindows.emplace_back(w);
+        w->setScreen(sc);
+        const QRect g = sc->geometry();
+        if (windowed) {
+          w->setGeometry(QRect(g.topLeft(), QSize(std::min(g.width(), 1280), std::min(g.height(), 720))));
+          w->show();
+        } else {
+          w->setGeometry(g);
+          w->showFullScreen();
+        }
+        log->info("wall window {} on screen {} \"{}\" ({}x{} at {},{}){}", i + 1, screens.indexOf(sc) + 1,
+                  sc->name().toStdString(), g.width(), g.height(), g.x(), g.y(),
+                  windowed ? ", windowed" : "");
+      }
+    }
     backend.start();
 
     // Grabs the window (--screenshot), logs what is on screen and quits.
@@ -143,6 +209,23 @@ int main(int argc, char **argv) {
           log->error("could not write the screenshot {}", screenshot);
         else
           log->info("screenshot {} ({}x{})", screenshot, image.width(), image.height());
+      }
+      for (std::size_t i = 0; i < wallWindows.size(); ++i) {
+        auto *w = wallWindows[i].get();
+        auto *on = w->screen();
+        log->info("wall window {}: on screen {} ({}x{}), window {}x{}, {} tiles, {} playing", i + 1,
+                  on ? QGuiApplication::screens().indexOf(on) + 1 : 0, on ? on->geometry().width() : 0,
+                  on ? on->geometry().height() : 0, w->width(), w->height(), callQml(w, "tiles").toInt(),
+                  callQml(w, "playingTiles").toInt());
+        if (!screenshot.empty()) {
+          auto path = std::filesystem::path(screenshot);
+          path.replace_filename(path.stem().string() + "-wall" + std::to_string(i + 1) + ".png");
+          QImage image = w->grabWindow();
+          if (image.isNull() || !image.save(QString::fromStdString(path.string()), "PNG"))
+            log->error("could not write the screenshot {}", path.string());
+          else
+            log->info("screenshot {} ({}x{})", path.string(), image.width(), image.height());
+        }
       }
       auto *mapItem = window ? window->findChild<QObject *>(QStringLiteral("map")) : nullptr;
       log->info(
@@ -227,7 +310,10 @@ int main(int argc, char **argv) {
             done(timer);
           }
         } else if (script == "wall") {
-          static const char *layouts[] = {"9", "16", "1+5", "1", "4"};
+          // Named layouts, then two custom ones set through the rows × columns
+          // (+ main tile) controls, then back to 4.
+          static const char *layouts[] = {"9", "16", "1+5", "1", "2x3", "4x4+3", "4"};
+          constexpr int kLayouts = 7;
           if (*step == 0 && backend.signedIn() && backend.cameras()->count() > 0 &&
               callQml(root, "wallPlaying").toInt() >= std::min(4, backend.cameras()->count()) &&
               *waited > 5) {
@@ -236,30 +322,43 @@ int main(int argc, char **argv) {
                       callQml(root, "wallGeometry").toString().toStdString());
             shot("wall");
             next();
-          } else if (*step >= 1 && *step <= 5 && *waited > 3) {
+          } else if (*step >= 1 && *step <= kLayouts && *waited > 3) {
             // The previous layout has settled: count its pipelines, then switch.
             if (*step > 1)
               log->info("script: layout {}: {} tiles, {} pipelines", layouts[*step - 2],
                         callQml(root, "wallTiles").toInt(), backend.livePipelines());
-            callQml(root, "setWallLayout", QString::fromLatin1(layouts[*step - 1]));
+            QString target = QString::fromLatin1(layouts[*step - 1]);
+            if (auto custom = console::WallLayout::parse(target); custom && target.contains('x')) {
+              QVariant ok;
+              QMetaObject::invokeMethod(root, "setCustomLayout", Q_RETURN_ARG(QVariant, ok),
+                                        Q_ARG(QVariant, custom->rows), Q_ARG(QVariant, custom->columns),
+                                        Q_ARG(QVariant, custom->span));
+            } else {
+              callQml(root, "setWallLayout", target);
+            }
             next();
-          } else if (*step == 6 && *waited > 3) {
+          } else if (*step == kLayouts + 1 && *waited > 3) {
             log->info("script: layout 4: {} tiles, {} pipelines", callQml(root, "wallTiles").toInt(),
                       backend.livePipelines());
+            // A layout that does not parse is refused; the wall keeps its own.
+            log->info("script: layout 9x9 refused: {}, still {}",
+                      !callQml(root, "setWallLayout", QStringLiteral("9x9")).toBool(),
+                      callQml(root, "wallLayout").toString().toStdString());
+            backend.savePreset(QStringLiteral("custom"), QStringLiteral("4x4+3"), backend.cameras()->ids());
             callQml(root, "maximiseTile", 0);
             next();
-          } else if (*step == 7 && callQml(root, "maximisedPlaying").toBool()) {
+          } else if (*step == kLayouts + 2 && callQml(root, "maximisedPlaying").toBool()) {
             log->info("script: maximised tile 0 plays {}",
                       callQml(root, "maximisedUrl").toString().toStdString());
             callQml(root, "maximiseTile", -1);
             backend.savePreset(QStringLiteral("script"), QStringLiteral("4"), backend.cameras()->ids());
             log->info("script: wall ready");
             next();
-          } else if (*step == 8 && callQml(root, "alarmTilePlaying").toBool() && *waited > 10) {
+          } else if (*step == kLayouts + 3 && callQml(root, "alarmTilePlaying").toBool() && *waited > 10) {
             log->info("script: alarm shown in tile {}", callQml(root, "alarmTile").toInt());
             shot("wall-alarm");
             next();
-          } else if (*step == 9 && callQml(root, "alarmTile").toInt() < 0) {
+          } else if (*step == kLayouts + 4 && callQml(root, "alarmTile").toInt() < 0) {
             log->info("script: alarm reverted, layout {}",
                       callQml(root, "wallLayout").toString().toStdString());
             done(timer);
@@ -359,7 +458,11 @@ int main(int argc, char **argv) {
             auto cams = detail.value("cameras").toList();
             if (!cams.isEmpty()) callQml(root, "playRecording", cams.first().toMap().value("cameraId"));
             next();
-          } else if (*step == 6 && !backend.recording().isEmpty() && *waited > 15) {
+          } else if (*step == 6 && !backend.recording().isEmpty() &&
+                     (backend.recording().value("index").toInt() >= 1 ||
+                      !backend.recording().contains("url")) &&
+                     *waited > 5) {
+            // On to the second segment (or the recording's end) by itself.
             auto r = backend.recording();
             log->info("script: recording pane: {} (url {})",
                       callQml(root, "recordingText").toString().toStdString(),

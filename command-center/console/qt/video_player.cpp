@@ -9,6 +9,10 @@
 #include <QRegularExpression>
 #include <QRunnable>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "liandong/core/logging.h"
 
 namespace liandong::console {
@@ -31,6 +35,9 @@ struct ProbeData {
   std::shared_ptr<std::atomic<int>> frames;
   VideoPlayer *player;
   unsigned generation;
+  // False once the player let go of the pipeline: nothing is posted home
+  // from then on (the teardown may outlive the player, see PipelineStop).
+  std::shared_ptr<std::atomic<bool>> attached;
 };
 
 }  // namespace
@@ -133,13 +140,14 @@ void VideoPlayer::start() {
   g_object_set(sink.get(), "widget", static_cast<gpointer>(target_.data()), nullptr);
 
   frames_ = std::make_shared<std::atomic<int>>(0);
+  attached_ = std::make_shared<std::atomic<bool>>(true);
   ++generation_;
   GstPtr<GstPad> pad(gst_element_get_static_pad(sink.get(), "sink"));
   gst_pad_add_probe(
       pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad *, GstPadProbeInfo *, gpointer data) -> GstPadProbeReturn {
         auto *d = static_cast<ProbeData *>(data);
-        if (d->frames->fetch_add(1) == 0) {
+        if (d->frames->fetch_add(1) == 0 && d->attached->load()) {
           auto *player = d->player;
           unsigned gen = d->generation;
           QMetaObject::invokeMethod(
@@ -155,7 +163,7 @@ void VideoPlayer::start() {
         }
         return GST_PAD_PROBE_OK;
       },
-      new ProbeData{frames_, this, generation_},
+      new ProbeData{frames_, this, generation_, attached_},
       [](gpointer data) { delete static_cast<ProbeData *>(data); });
 
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
@@ -163,7 +171,9 @@ void VideoPlayer::start() {
       bus.get(),
       [](GstBus *, GstMessage *message, gpointer data) -> GstBusSyncReply {
         auto *d = static_cast<ProbeData *>(data);
-        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+        if (d->attached->load() && (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR ||
+                                    GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS)) {
+          const bool eos = GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
           QString text = QStringLiteral("the stream ended");
           if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
             GError *raw = nullptr;
@@ -175,14 +185,14 @@ void VideoPlayer::start() {
           unsigned gen = d->generation;
           QMetaObject::invokeMethod(
               player,
-              [player, gen, text] {
-                if (gen == player->generation_) player->onBusError(text);
+              [player, gen, text, eos] {
+                if (gen == player->generation_) player->onBusError(text, eos);
               },
               Qt::QueuedConnection);
         }
         return GST_BUS_DROP;  // nobody pops this bus: keep it empty
       },
-      new ProbeData{frames_, this, generation_},
+      new ProbeData{frames_, this, generation_, attached_},
       [](gpointer data) { delete static_cast<ProbeData *>(data); });
 
   pipeline_.reset(pipeline.release());
@@ -203,13 +213,28 @@ void VideoPlayer::start() {
 }
 
 void VideoPlayer::PipelineStop::operator()(GstElement *pipeline) const {
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
+  // NULL on a thread of its own, waited for a while: rtspsrc (GStreamer
+  // 1.22) can deadlock tearing down a recorded, not live, stream (its
+  // command thread waits for the jitterbuffer's stream lock while the
+  // jitterbuffer waits to be unblocked). The GUI must not hang with it: after
+  // kStopWaitMs the pipeline is left to its thread and the console goes on.
+  auto stopped = std::make_shared<std::promise<void>>();
+  auto future = stopped->get_future();
+  std::thread([pipeline, stopped] {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    stopped->set_value();
+  }).detach();
+  if (future.wait_for(std::chrono::milliseconds(kStopWaitMs)) == std::future_status::timeout)
+    logging::get("console")->warn(
+        "video: a pipeline did not stop within {} ms (a GStreamer teardown deadlock); left behind",
+        kStopWaitMs);
 }
 
 void VideoPlayer::stop() {
   ++generation_;
   startCancelled_->store(true);
+  attached_->store(false);
   if (pipeline_) {
     pipeline_.reset();
     --gLivePipelines;
@@ -220,7 +245,13 @@ void VideoPlayer::stop() {
   }
 }
 
-void VideoPlayer::onBusError(const QString &message) {
+void VideoPlayer::onBusError(const QString &message, bool eos) {
+  if (eos && !retryOnEnd_) {  // a recording: its end is no error
+    logging::get("console")->info("video: {} ended", redacted(url_).toStdString());
+    stop();
+    emit ended();
+    return;
+  }
   logging::get("console")->warn("video: {}: {}", redacted(url_).toStdString(), message.toStdString());
   stop();
   setError(message);

@@ -35,6 +35,9 @@ class VideoPlayer : public QObject {
   Q_PROPERTY(bool playing READ playing NOTIFY playingChanged)  // a frame reached the sink
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
   Q_PROPERTY(int latencyMs READ latencyMs WRITE setLatencyMs NOTIFY urlChanged)
+  // Live streams start again after they end; a recording (false) emits
+  // ended() instead.
+  Q_PROPERTY(bool retryOnEnd MEMBER retryOnEnd_ NOTIFY urlChanged)
 public:
   explicit VideoPlayer(QObject *parent = nullptr);
   ~VideoPlayer() override;
@@ -70,25 +73,28 @@ signals:
   void activeChanged();
   void playingChanged();
   void errorChanged();
+  void ended();
 
 private:
   void restart();
   void start();
   void stop();
-  void onBusError(const QString &message);
+  void onBusError(const QString &message, bool eos = false);
   void setError(const QString &e);
 
   QString url_, error_;
   QPointer<QQuickItem> target_;
-  bool active_ = false, playing_ = false;
+  bool active_ = false, playing_ = false, retryOnEnd_ = true;
   int latencyMs_ = 100;
-  struct PipelineStop {  // NULL state (joins the streaming threads), then unref
+  static constexpr int kStopWaitMs = 3000;
+  struct PipelineStop {  // NULL state (joins the streaming threads), then unref; see video_player.cpp
     void operator()(GstElement *pipeline) const;
   };
   std::unique_ptr<GstElement, PipelineStop> pipeline_;
   // Set by stop(): a start job the render thread has not run yet does nothing.
   std::shared_ptr<std::atomic<bool>> startCancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<std::atomic<int>> frames_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> attached_ = std::make_shared<std::atomic<bool>>(false);
   QTimer retry_;
   unsigned generation_ = 0;  // a late bus message of an old pipeline is ignored
 };

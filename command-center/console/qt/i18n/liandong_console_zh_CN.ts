@@ -162,73 +162,73 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../qml/Main.qml" line="340"/>
+        <location filename="../qml/Main.qml" line="347"/>
         <source>Incident queue (%1 of %2)</source>
         <translation>事件队列（%1 / %2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="352"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>all levels</source>
         <translation>全部级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="352"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>Ⅱ and above</source>
         <translation>Ⅱ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="352"/>
+        <location filename="../qml/Main.qml" line="359"/>
         <source>Ⅲ and above</source>
         <translation>Ⅲ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>all types</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>flood</source>
         <translation>洪涝</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>typhoon</source>
         <translation>台风</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>fire</source>
         <translation>火灾</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>public security</source>
         <translation>治安</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>rental housing</source>
         <translation>出租屋</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="366"/>
         <source>equipment</source>
         <translation>设备故障</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="364"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>search title</source>
         <translation>搜索标题</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="623"/>
+        <location filename="../qml/Main.qml" line="632"/>
         <source>tasked</source>
         <translation>已派发</translation>
     </message>
     <message>
         <location filename="../qml/Main.qml" line="19"/>
-        <location filename="../qml/Main.qml" line="143"/>
+        <location filename="../qml/Main.qml" line="150"/>
         <source>Liandong command console</source>
         <translation>联动指挥控制台</translation>
     </message>
@@ -239,470 +239,475 @@
     </message>
     <message>
         <location filename="../qml/Main.qml" line="51"/>
-        <source>Recording: %1 from %2 · segment %3–%4, %5 s in · %6 segments</source>
-        <translation>录像：%1 自 %2 起 · 片段 %3–%4，第 %5 秒 · 共 %6 段</translation>
+        <source>Recording: %1 · end of the recording</source>
+        <translation>录像：%1 · 录像已播完</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="102"/>
+        <location filename="../qml/Main.qml" line="52"/>
+        <source>Recording: %1 from %2 · segment %3/%4, %5–%6, %7 s in</source>
+        <translation>录像：%1 自 %2 起 · 第 %3/%4 段，%5–%6，第 %7 秒</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="102"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="102"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="102"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="102"/>
+        <location filename="../qml/Main.qml" line="109"/>
         <source>no colour</source>
         <translation>无颜色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="105"/>
+        <location filename="../qml/Main.qml" line="112"/>
         <source>reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="105"/>
+        <location filename="../qml/Main.qml" line="112"/>
         <source>verified</source>
         <translation>已核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="105"/>
+        <location filename="../qml/Main.qml" line="112"/>
         <source>responding</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="106"/>
+        <location filename="../qml/Main.qml" line="113"/>
         <source>contained</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="106"/>
-        <location filename="../qml/Main.qml" line="368"/>
+        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="375"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="116"/>
         <source>Ⅰ (particularly serious)</source>
         <translation>Ⅰ级（特别重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="116"/>
         <source>Ⅱ (serious)</source>
         <translation>Ⅱ级（重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="116"/>
         <source>Ⅲ (major)</source>
         <translation>Ⅲ级（较大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="110"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>Ⅳ (general)</source>
         <translation>Ⅳ级（一般）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="120"/>
         <source>state</source>
         <translation>国家</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="120"/>
         <source>province</source>
         <translation>省级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="120"/>
         <source>city</source>
         <translation>市级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="120"/>
         <source>county</source>
         <translation>县级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="114"/>
+        <location filename="../qml/Main.qml" line="121"/>
         <source>town</source>
         <translation>镇街</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="117"/>
+        <location filename="../qml/Main.qml" line="124"/>
         <source>dispatched</source>
         <translation>已派发</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="117"/>
+        <location filename="../qml/Main.qml" line="124"/>
         <source>acknowledged</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="117"/>
+        <location filename="../qml/Main.qml" line="124"/>
         <source>in progress</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="118"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="118"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="121"/>
-        <location filename="../qml/Main.qml" line="643"/>
+        <location filename="../qml/Main.qml" line="128"/>
+        <location filename="../qml/Main.qml" line="652"/>
         <source>first report</source>
         <translation>首报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="121"/>
-        <location filename="../qml/Main.qml" line="643"/>
+        <location filename="../qml/Main.qml" line="128"/>
+        <location filename="../qml/Main.qml" line="652"/>
         <source>follow-up report</source>
         <translation>续报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="121"/>
-        <location filename="../qml/Main.qml" line="643"/>
+        <location filename="../qml/Main.qml" line="128"/>
+        <location filename="../qml/Main.qml" line="652"/>
         <source>final report</source>
         <translation>终报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="151"/>
+        <location filename="../qml/Main.qml" line="158"/>
         <source>duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="151"/>
+        <location filename="../qml/Main.qml" line="158"/>
         <source>agency</source>
         <translation>处置单位</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="151"/>
+        <location filename="../qml/Main.qml" line="158"/>
         <source>leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="160"/>
+        <location filename="../qml/Main.qml" line="167"/>
         <source>linked to the centre</source>
         <translation>与中心连接正常</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="160"/>
+        <location filename="../qml/Main.qml" line="167"/>
         <source>link to the centre is down</source>
         <translation>与中心连接中断</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="161"/>
+        <location filename="../qml/Main.qml" line="168"/>
         <source>resynced %1×</source>
         <translation>已重新同步 %1 次</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="165"/>
+        <location filename="../qml/Main.qml" line="172"/>
         <source>signed in: %1 (%2)</source>
         <translation>已登录：%1（%2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="166"/>
+        <location filename="../qml/Main.qml" line="173"/>
         <source>not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="183"/>
+        <location filename="../qml/Main.qml" line="190"/>
         <source>working… </source>
         <translation>处理中… </translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="203"/>
+        <location filename="../qml/Main.qml" line="210"/>
         <source>The link to the centre is down since %1: what you see may be old. Reconnecting by itself…</source>
         <translation>自 %1 起与指挥中心的连接中断：画面上的信息可能已过时。正在自动重连…</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="226"/>
+        <location filename="../qml/Main.qml" line="233"/>
         <source>New incident, level %1: %2</source>
         <translation>新事件，%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="229"/>
+        <location filename="../qml/Main.qml" line="236"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="237"/>
+        <location filename="../qml/Main.qml" line="244"/>
         <source>Dismiss</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="274"/>
+        <location filename="../qml/Main.qml" line="281"/>
         <source>Region summary</source>
         <translation>辖区概况</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="275"/>
+        <location filename="../qml/Main.qml" line="282"/>
         <source>open incidents: %1</source>
         <translation>未结事件：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="286"/>
+        <location filename="../qml/Main.qml" line="293"/>
         <source>level %1: %2</source>
         <translation>%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="289"/>
+        <location filename="../qml/Main.qml" line="296"/>
         <source>cameras live / down: %1 / %2</source>
         <translation>摄像机 在线 / 异常：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="339"/>
+        <location filename="../qml/Main.qml" line="346"/>
         <source>Incident queue (%1)</source>
         <translation>事件队列（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="429"/>
+        <location filename="../qml/Main.qml" line="436"/>
         <source>led by %1</source>
         <translation>%1牵头</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="440"/>
+        <location filename="../qml/Main.qml" line="447"/>
         <source>No incidents</source>
         <translation>暂无事件</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="495"/>
+        <location filename="../qml/Main.qml" line="502"/>
         <source>zoom %1 · drag to pan, wheel to zoom</source>
         <translation>缩放 %1 · 拖动平移，滚轮缩放</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="520"/>
+        <location filename="../qml/Main.qml" line="527"/>
         <source>Live: %1</source>
         <translation>实时视频：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="522"/>
+        <location filename="../qml/Main.qml" line="529"/>
         <source>Snapshot</source>
         <translation>抓拍</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="578"/>
+        <location filename="../qml/Main.qml" line="587"/>
         <source>State: %1 · level %2 · %3 · led by %4 · version %5</source>
         <translation>状态：%1 · 响应级别 %2 · %3 · %4牵头 · 版本 %5</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="590"/>
+        <location filename="../qml/Main.qml" line="599"/>
         <source>Actions</source>
         <translation>处置操作</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="594"/>
+        <location filename="../qml/Main.qml" line="603"/>
         <source>Verify</source>
         <translation>核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="595"/>
+        <location filename="../qml/Main.qml" line="604"/>
         <source>Respond</source>
         <translation>启动响应</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="596"/>
+        <location filename="../qml/Main.qml" line="605"/>
         <source>Contain</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="597"/>
+        <location filename="../qml/Main.qml" line="606"/>
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="601"/>
+        <location filename="../qml/Main.qml" line="610"/>
         <source>note for the timeline</source>
         <translation>写入时间线的备注</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="602"/>
+        <location filename="../qml/Main.qml" line="611"/>
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="606"/>
+        <location filename="../qml/Main.qml" line="615"/>
         <source>reason (for close and level)</source>
         <translation>原因（关闭和调级时必填）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="607"/>
+        <location filename="../qml/Main.qml" line="616"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="612"/>
+        <location filename="../qml/Main.qml" line="621"/>
         <source>Set level</source>
         <translation>调整级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="636"/>
+        <location filename="../qml/Main.qml" line="645"/>
         <source>agency ids, e.g. py-flood</source>
         <translation>单位编号，如 py-flood</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="637"/>
+        <location filename="../qml/Main.qml" line="646"/>
         <source>task</source>
         <translation>任务内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="638"/>
+        <location filename="../qml/Main.qml" line="647"/>
         <source>Dispatch</source>
         <translation>派发任务</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="642"/>
+        <location filename="../qml/Main.qml" line="651"/>
         <source>situation report text</source>
         <translation>信息报告内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="644"/>
+        <location filename="../qml/Main.qml" line="653"/>
         <source>Submit</source>
         <translation>报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="647"/>
+        <location filename="../qml/Main.qml" line="656"/>
         <source>Cameras that see it (%1)</source>
         <translation>可见现场的摄像机（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="657"/>
+        <location filename="../qml/Main.qml" line="666"/>
         <source>Live video</source>
         <translation>实时视频</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="662"/>
+        <location filename="../qml/Main.qml" line="671"/>
         <source>Recording</source>
         <translation>录像</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="668"/>
+        <location filename="../qml/Main.qml" line="677"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="669"/>
+        <location filename="../qml/Main.qml" line="678"/>
         <source>nearest, not seeing it</source>
         <translation>最近的摄像机，未覆盖现场</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="679"/>
+        <location filename="../qml/Main.qml" line="688"/>
         <source>live</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="679"/>
+        <location filename="../qml/Main.qml" line="688"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="679"/>
+        <location filename="../qml/Main.qml" line="688"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="680"/>
+        <location filename="../qml/Main.qml" line="689"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="680"/>
+        <location filename="../qml/Main.qml" line="689"/>
         <source>no status</source>
         <translation>无状态</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="685"/>
+        <location filename="../qml/Main.qml" line="694"/>
         <source>Linked alerts (%1)</source>
         <translation>关联告警（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="706"/>
+        <location filename="../qml/Main.qml" line="715"/>
         <source>camera %1</source>
         <translation>摄像机 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="706"/>
+        <location filename="../qml/Main.qml" line="715"/>
         <source>sensor %1</source>
         <translation>传感器 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="709"/>
+        <location filename="../qml/Main.qml" line="718"/>
         <source>level %1</source>
         <translation>级别 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="710"/>
+        <location filename="../qml/Main.qml" line="719"/>
         <source>cleared</source>
         <translation>已解除</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="715"/>
+        <location filename="../qml/Main.qml" line="724"/>
         <source>SOP steps (%1)</source>
         <translation>处置预案步骤（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="725"/>
+        <location filename="../qml/Main.qml" line="734"/>
         <source>done %1 by %2</source>
         <translation>%2 于 %1 完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="730"/>
+        <location filename="../qml/Main.qml" line="739"/>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="738"/>
+        <location filename="../qml/Main.qml" line="747"/>
         <source>ack by %1</source>
         <translation>%1 前签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="740"/>
+        <location filename="../qml/Main.qml" line="749"/>
         <source>notified %1, seen %2</source>
         <translation>%1 已通知，%2 已查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="740"/>
+        <location filename="../qml/Main.qml" line="749"/>
         <source>not yet</source>
         <translation>未查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="744"/>
+        <location filename="../qml/Main.qml" line="753"/>
         <source>Situation reports</source>
         <translation>信息报告</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="753"/>
+        <location filename="../qml/Main.qml" line="762"/>
         <source>submitted %1 by %2: %3</source>
         <translation>%1 由 %2 报送：%3</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="754"/>
+        <location filename="../qml/Main.qml" line="763"/>
         <source>due %1</source>
         <translation>%1 前报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="754"/>
+        <location filename="../qml/Main.qml" line="763"/>
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="757"/>
+        <location filename="../qml/Main.qml" line="766"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -748,32 +753,32 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../qml/VideoTile.qml" line="24"/>
+        <location filename="../qml/VideoTile.qml" line="26"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="25"/>
+        <location filename="../qml/VideoTile.qml" line="27"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="26"/>
+        <location filename="../qml/VideoTile.qml" line="28"/>
         <source>no video address</source>
         <translation>无视频地址</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="27"/>
+        <location filename="../qml/VideoTile.qml" line="29"/>
         <source>no video</source>
         <translation>无视频</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="28"/>
+        <location filename="../qml/VideoTile.qml" line="30"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/VideoTile.qml" line="54"/>
+        <location filename="../qml/VideoTile.qml" line="58"/>
         <source>no camera</source>
         <translation>无摄像机</translation>
     </message>
@@ -781,70 +786,88 @@
 <context>
     <name>VideoWall</name>
     <message>
-        <location filename="../qml/VideoWall.qml" line="118"/>
+        <location filename="../qml/VideoWall.qml" line="131"/>
+        <source>main</source>
+        <translation>主画面</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="135"/>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <location filename="../qml/VideoWall.qml" line="141"/>
         <source>Stop tour</source>
         <translation>停止轮巡</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="118"/>
+        <location filename="../qml/VideoWall.qml" line="141"/>
         <source>Tour (%1 s)</source>
         <translation>轮巡（%1 秒）</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="123"/>
+        <location filename="../qml/VideoWall.qml" line="146"/>
         <source>page %1/%2</source>
         <translation>第 %1/%2 页</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="131"/>
+        <location filename="../qml/VideoWall.qml" line="154"/>
         <source>presets</source>
         <translation>预案布局</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="135"/>
+        <location filename="../qml/VideoWall.qml" line="158"/>
         <source>preset name</source>
         <translation>布局名称</translation>
     </message>
     <message>
-        <location filename="../qml/VideoWall.qml" line="137"/>
+        <location filename="../qml/VideoWall.qml" line="160"/>
         <source>Save preset</source>
         <translation>保存布局</translation>
     </message>
 </context>
 <context>
+    <name>WallWindow</name>
+    <message>
+        <location filename="../qml/WallWindow.qml" line="13"/>
+        <source>Liandong video wall %1</source>
+        <translation>联动视频墙 %1</translation>
+    </message>
+</context>
+<context>
     <name>liandong::console::Backend</name>
     <message>
-        <location filename="../backend.cpp" line="514"/>
+        <location filename="../backend.cpp" line="516"/>
         <source>no recording of this camera from %1</source>
         <translation>该摄像机自 %1 起无录像</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="518"/>
+        <location filename="../backend.cpp" line="520"/>
         <source>no node address for camera %1</source>
         <translation>摄像机 %1 没有节点地址</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="793"/>
+        <location filename="../backend.cpp" line="826"/>
         <source>snapshot failed</source>
         <translation>抓拍失败</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="798"/>
+        <location filename="../backend.cpp" line="831"/>
         <source>snapshot saved: %1</source>
         <translation>抓拍已保存：%1</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="844"/>
+        <location filename="../backend.cpp" line="897"/>
         <source>cannot save the preset</source>
         <translation>无法保存布局</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="964"/>
+        <location filename="../backend.cpp" line="1017"/>
         <source>task: %1 done</source>
         <translation>任务：%1 已完成</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="986"/>
+        <location filename="../backend.cpp" line="1039"/>
         <source>incident reported: %1</source>
         <translation>事件已上报：%1</translation>
     </message>
@@ -852,7 +875,7 @@
 <context>
     <name>liandong::console::VideoPlayer</name>
     <message>
-        <location filename="../video_player.cpp" line="124"/>
+        <location filename="../video_player.cpp" line="131"/>
         <source>no video pipeline: %1</source>
         <translation>无法建立视频管道：%1</translation>
     </message>

@@ -48,9 +48,10 @@ ApplicationWindow {
         var r = backend.recording
         if (r.cameraId === undefined) return ""
         if (r.error !== undefined) return qsTr("Recording: %1 · %2").arg(r.cameraId).arg(r.error)
-        return qsTr("Recording: %1 from %2 · segment %3–%4, %5 s in · %6 segments")
-            .arg(r.cameraId).arg(clock(r.from)).arg(clock(r.segmentStart)).arg(clock(r.segmentEnd))
-            .arg(r.offsetS.toFixed(0)).arg(r.segments)
+        if (r.url === undefined) return qsTr("Recording: %1 · end of the recording").arg(r.cameraId)
+        return qsTr("Recording: %1 from %2 · segment %3/%4, %5–%6, %7 s in")
+            .arg(r.cameraId).arg(clock(r.from)).arg(r.index + 1).arg(r.segments).arg(clock(r.segmentStart))
+            .arg(clock(r.segmentEnd)).arg(r.offsetS.toFixed(0))
     }
     // A sensor's chart, as a click on the sensor on the map opens it.
     function openChart(sensorId) { sensorChart.open(sensorId) }
@@ -65,7 +66,13 @@ ApplicationWindow {
     function wallPlaying() { return wall ? wall.playing() : 0 }
     function wallGeometry() { return wall ? wall.geometry() : "" }
     function wallTiles() { return wall ? (wall.maximised >= 0 ? 1 : wall.tiles) : 0 }
-    function setWallLayout(l) { if (wall) wall.setLayout(l); return true }
+    function setWallLayout(l) { return wall ? wall.setLayout(l) : false }
+    // What the custom-layout controls do: rows × columns, main tile span (1 = none), then 自定义.
+    function setCustomLayout(rows, columns, span) {
+        if (!wall) return false
+        wall.setCustom(rows, columns, span)
+        return true
+    }
     function wallLayout() { return wall ? wall.layout : "" }
     function maximiseTile(i) { if (wall) wall.maximised = i; return true }
     function maximisedPlaying() { return wall ? wall.bigTile.playing : false }
@@ -531,6 +538,8 @@ ApplicationWindow {
                     anchors.margins: 4
                     cameraId: root.recordingShown ? backend.recording.cameraId : root.paneCamera
                     urlOverride: root.recordingShown ? (backend.recording.url || "") : ""
+                    recording: root.recordingShown
+                    onEnded: backend.nextRecordingSegment()
                     sub: false
                     live: pane.visible && (!root.recordingShown || backend.recording.url !== undefined)
                 }

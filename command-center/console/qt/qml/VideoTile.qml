@@ -16,6 +16,8 @@ Rectangle {
     property string caption: cameraId
     property color frameColour: "#37474f"
     property string urlOverride: ""   // e.g. a recorded segment of this camera instead of its live stream
+    property bool recording: false    // a recording ends (ended()) instead of starting again
+    signal ended()
     readonly property string url: urlOverride !== "" ? urlOverride : cameraId === "" ? "" : (backend.cameras.revision, backend.cameras.urlFor(cameraId, sub))
     readonly property string camState: cameraId === "" ? "" : (backend.cameras.revision, backend.cameras.stateOf(cameraId))
     readonly property bool playing: player.playing
@@ -46,6 +48,8 @@ Rectangle {
         target: video
         url: tile.url
         latencyMs: backend.videoLatencyMs
+        retryOnEnd: !tile.recording
+        onEnded: tile.ended()
         active: tile.live && tile.visible && tile.url !== "" && tile.width > 0
     }
     Label {

@@ -1,5 +1,6 @@
-// The leaders' video wall: layouts 1, 4, 9, 16 and 1+5 of live tiles (sub
-// streams), one tile maximised on the main stream, saved presets, a camera
+// The leaders' video wall: layouts 1, 4, 9, 16, 1+5 and custom ones (rows ×
+// columns, optionally with a main tile spanning S × S cells: "3x4", "4x4+3")
+// of live tiles (sub streams), one tile maximised on the main stream, saved presets, a camera
 // tour with a dwell time, and the alarm pop-up — a new incident at the alarm
 // level takes tile 0 with its linked (else nearest) camera and gives it back
 // after alarm.popup_s. Tiles that are not shown do not exist, so nothing is
@@ -20,8 +21,8 @@ Rectangle {
     property int alarmTile: -1
     property var alarm: ({})
     readonly property var cameraIds: chosen.length > 0 ? chosen : (backend.cameras.revision, backend.cameras.ids())
-    readonly property int tiles: layout === "1+5" ? 6 : parseInt(layout)
-    readonly property int columns: layout === "1+5" ? 3 : Math.round(Math.sqrt(tiles))
+    readonly property var spec: backend.wallLayout(layout)
+    readonly property int tiles: spec.valid ? spec.tiles : 0
     readonly property alias bigTile: big
     readonly property int pages: Math.max(1, Math.ceil(cameraIds.length / tiles))
 
@@ -31,19 +32,29 @@ Rectangle {
         return n < cameraIds.length ? cameraIds[n] : ""
     }
     function tileRect(i) {
-        var cw = grid.width / columns, ch = grid.height / columns
-        if (layout === "1+5") {
-            if (i === 0) return Qt.rect(0, 0, 2 * cw, 2 * ch)
-            var cells = [[2, 0], [2, 1], [0, 2], [1, 2], [2, 2]][i - 1]
-            return Qt.rect(cells[0] * cw, cells[1] * ch, cw, ch)
-        }
-        return Qt.rect((i % columns) * cw, Math.floor(i / columns) * ch, cw, ch)
+        var r = spec.valid && i < spec.rects.length ? spec.rects[i] : ({x: 0, y: 0, width: 0, height: 0})
+        return Qt.rect(r.x * grid.width, r.y * grid.height, r.width * grid.width, r.height * grid.height)
     }
+    // A named or custom layout; one that does not parse is refused in a line
+    // and the wall keeps its layout.
     function setLayout(l) {
+        var s = backend.wallLayout(l)
+        if (!s.valid) {
+            backend.log("wall: " + s.error)
+            return false
+        }
         maximised = -1
         layout = l
         page = 0
         backend.log("wall: layout " + l)
+        return true
+    }
+    function setCustom(rows, columns, span) {
+        rowsBox.value = rows; columnsBox.value = columns; spanBox.value = span
+        return setLayout(customLayout())
+    }
+    function customLayout() {
+        return rowsBox.value + "x" + columnsBox.value + (spanBox.value > 1 ? "+" + spanBox.value : "")
     }
     function applyPreset(p) {
         chosen = p.cameras || []
@@ -112,6 +123,18 @@ Rectangle {
                     highlighted: wall.layout === modelData && wall.maximised < 0
                     onClicked: wall.setLayout(modelData)
                 }
+            }
+            // Custom: rows × columns, and a main tile spanning S × S cells (1 = none).
+            SpinBox { id: rowsBox; objectName: "wallRows"; from: 1; to: 8; value: 3; Layout.preferredWidth: 90 }
+            Label { text: "×"; color: "#b0bec5" }
+            SpinBox { id: columnsBox; objectName: "wallColumns"; from: 1; to: 8; value: 4; Layout.preferredWidth: 90 }
+            Label { text: qsTr("main"); color: "#b0bec5" }
+            SpinBox { id: spanBox; objectName: "wallSpan"; from: 1; to: 7; value: 1; Layout.preferredWidth: 90 }
+            Button {
+                objectName: "customLayoutButton"
+                text: qsTr("Custom")
+                highlighted: wall.layout === wall.customLayout() && wall.maximised < 0
+                onClicked: wall.setLayout(wall.customLayout())
             }
             Button {
                 objectName: "tourButton"
