@@ -119,15 +119,15 @@ GType playbackFactoryType() {
 
 std::optional<std::filesystem::path> playbackFile(const std::filesystem::path &recordings,
                                                   const std::string &path, std::string &why) {
-  // Only /rec/<camera id>/<digits>: no dots, no slashes in either part, so
-  // the file is always <recordings>/<camera>/<digits>.mp4.
-  static const std::regex re(R"(/rec/([A-Za-z0-9_-]{1,64})/([0-9]{1,19}))");
+  // Only /rec/<camera id>/[events/]<digits>: no dots, no other slashes, so
+  // the file is always <recordings>/<camera>/[events/]<digits>.mp4.
+  static const std::regex re(R"(/rec/([A-Za-z0-9_-]{1,64})/(events/)?([0-9]{1,19}))");
   std::smatch m;
   if (!std::regex_match(path, m, re)) {
-    why = "not a recording path (/rec/<camera>/<segment start µs>)";
+    why = "not a recording path (/rec/<camera>/[events/]<start µs>)";
     return std::nullopt;
   }
-  auto file = recordings / m[1].str() / (m[2].str() + ".mp4");
+  auto file = recordings / m[1].str() / m[2].str() / (m[3].str() + ".mp4");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
     why = "no such segment";

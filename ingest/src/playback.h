@@ -27,8 +27,9 @@ namespace liandong::ingest {
 // The URL path prefix of recorded playback.
 inline constexpr const char *kPlaybackPrefix = "/rec";
 
-// The segment file a request path names ("/rec/<camera>/<start µs>", the
-// camera as in the configuration, the start all digits), or nullopt with
+// The segment file a request path names ("/rec/<camera>/<start µs>", or
+// "/rec/<camera>/events/<start µs>" for an event recording; the camera as
+// in the configuration, the start all digits), or nullopt with
 // `why` set when the path is malformed or tries to leave the recordings
 // (nothing but that one form is accepted, so ".." and the like never reach
 // the filesystem) or the file does not exist.

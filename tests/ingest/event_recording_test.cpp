@@ -137,6 +137,18 @@ TEST(EventRecording, PreRollToPostRollAfterTheLastTriggerAndOnBlackPicture) {
   double seconds = probeDuration(ev->path());
   EXPECT_NEAR(seconds, (ev->end_us() - ev->start_us()) / 1e6, 0.6);
   EXPECT_NEAR(seconds, 3 + 1 + 2, 1.4);
+  // Played back by the node like a segment, at /rec/<camera>/events/<start µs>.
+  {
+    TempDir dir;
+    Process p("/usr/bin/ffprobe",
+              {"-v", "error", "-rtsp_transport", "tcp", "-show_entries", "format=duration", "-of",
+               "default=nw=1:nk=1",
+               "rtsp://127.0.0.1:" + std::to_string(hub.port()) + "/rec/gate/events/" +
+                   std::to_string(ev->start_us())},
+              (dir.path / "out").string());
+    ASSERT_EQ(p.wait(30000), 0) << p.output();
+    EXPECT_NEAR(std::stod(p.output()), seconds, 0.3) << p.output();
+  }
   EXPECT_EQ(std::count_if(segs.begin(), segs.end(), [](auto &s) { return s.kind() == "event"; }), 1)
       << "two triggers, one file";
   EXPECT_EQ(std::count_if(segs.begin(), segs.end(), [](auto &s) { return s.kind().empty(); }), 0)
