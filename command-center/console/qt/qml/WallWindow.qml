@@ -1,7 +1,7 @@
 // A wall window of its own on one screen (--wall-screens N or wall.screens):
 // the same VideoWall as the leader's main window, full screen on its monitor,
-// starting at page `index` so that several monitors show different cameras.
-// Created by main_qt.cpp, one per screen.
+// with its own layout, presets, page and tour. Created by main_qt.cpp, one
+// per screen.
 import QtQuick
 import QtQuick.Window
 import Liandong.Console
@@ -18,6 +18,5 @@ Window {
     VideoWall {
         id: wallItem
         anchors.fill: parent
-        Component.onCompleted: page = Math.min(win.index, pages - 1)
     }
 }
