@@ -1,6 +1,8 @@
-// Test helpers for the camera tests (camera_test.cpp, recording_test.cpp):
-// a temporary folder and the real liandong-camera-sim process with its
-// control FIFO.
+// Test helpers shared by the camera tests (tests/ingest/*_test.cpp): a
+// temporary folder, the real liandong-camera-sim process with its control
+// FIFO, running a program (ffprobe, liandong-clip...) to its output, a media
+// file's duration by ffprobe, and the one-line error a camera configuration
+// gives.
 #pragma once
 
 #include <fcntl.h>
@@ -12,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "liandong/core/config.h"
 #include "liandong/core/errors.h"
+#include "liandong/ingest/camera_relay.h"
 #include "process.h"
 
 namespace liandong::testing {
@@ -69,5 +73,42 @@ struct Simulator {
   }
   std::string output() const { return process->output(); }
 };
+
+// A program run to its end: exit code and output (stdout and stderr).
+struct Run {
+  int code;
+  std::string output;
+};
+
+inline Run run(const std::string &program, const std::vector<std::string> &args, int timeoutMs = 30000) {
+  TempDir dir;
+  Process p(program, args, (dir.path / "out").string());
+  int code = p.wait(timeoutMs);
+  return {code, p.output()};
+}
+
+// ffprobe's duration of a media file (or URL) in seconds (-1 when it cannot read it).
+inline double probeDuration(const std::string &file) {
+  auto r = run("/usr/bin/ffprobe",
+               {"-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", file}, 20000);
+  if (r.code != 0) return -1;
+  try {
+    return std::stod(r.output);
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+// The ConfigError a node YAML's camera section gives, or "(no error)".
+inline std::string cameraConfigError(const std::string &yaml) {
+  try {
+    auto cfg = ConfigNode::loadString(yaml, "node.yaml");
+    ingest::readCameraOptions(cfg);
+    cfg.rejectUnknown();
+  } catch (const ConfigError &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 }  // namespace liandong::testing

@@ -30,6 +30,7 @@
 
 using namespace liandong;
 using namespace liandong::ingest;
+using liandong::testing::cameraConfigError;
 using liandong::testing::freeTcpPort;
 using liandong::testing::Process;
 using liandong::testing::Simulator;
@@ -56,17 +57,6 @@ extern "C" __attribute__((used, visibility("default"))) const char *__lsan_defau
 namespace {
 
 const std::string kBin = LIANDONG_BINARY_DIR;
-
-std::string configError(const std::string &yaml) {
-  try {
-    auto cfg = ConfigNode::loadString(yaml, "node.yaml");
-    readCameraOptions(cfg);
-    cfg.rejectUnknown();
-  } catch (const ConfigError &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 CameraOptions hubOptions(std::vector<CameraSpec> cameras) {
   CameraOptions o;
@@ -166,23 +156,25 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
 }
 
 TEST(CameraConfig, ErrorsNameFileLineAndKey) {
-  EXPECT_EQ(configError("cameras:\n  devices: []\n"),
+  EXPECT_EQ(cameraConfigError("cameras:\n  devices: []\n"),
             "node.yaml:2: cameras.devices: no camera is configured");
-  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: \"a/b\", url: \"rtsp://h/x\"}\n"),
+  EXPECT_THAT(cameraConfigError("cameras:\n  devices:\n    - {id: \"a/b\", url: \"rtsp://h/x\"}\n"),
               HasSubstr("node.yaml:3: cameras.devices[0].id:"));
   EXPECT_THAT(
-      configError(
+      cameraConfigError(
           "cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\"}\n    - {id: a, url: \"rtsp://h/y\"}\n"),
       HasSubstr("listed twice"));
-  auto badUrl = configError("cameras:\n  devices:\n    - {id: a, url: \"http://u:secret@h/x\"}\n");
+  auto badUrl = cameraConfigError("cameras:\n  devices:\n    - {id: a, url: \"http://u:secret@h/x\"}\n");
   EXPECT_THAT(badUrl, HasSubstr("node.yaml:3: cameras.devices[0].url:"));
   EXPECT_THAT(badUrl, Not(HasSubstr("secret")));
-  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", transport: sctp}\n"),
-              HasSubstr("cameras.devices[0].transport"));
-  EXPECT_THAT(configError("cameras:\n  stall_after_s: 5\n  offline_after_s: 4\n  devices:\n    - {id: a, "
-                          "url: \"rtsp://h/x\"}\n"),
-              HasSubstr("node.yaml:3: cameras.offline_after_s:"));
-  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", colour: red}\n"),
+  EXPECT_THAT(
+      cameraConfigError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", transport: sctp}\n"),
+      HasSubstr("cameras.devices[0].transport"));
+  EXPECT_THAT(
+      cameraConfigError("cameras:\n  stall_after_s: 5\n  offline_after_s: 4\n  devices:\n    - {id: a, "
+                        "url: \"rtsp://h/x\"}\n"),
+      HasSubstr("node.yaml:3: cameras.offline_after_s:"));
+  EXPECT_THAT(cameraConfigError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", colour: red}\n"),
               HasSubstr("cameras.devices[0].colour"));
 }
 

@@ -25,6 +25,8 @@
 
 using namespace liandong;
 using namespace liandong::ingest;
+using liandong::testing::cameraConfigError;
+using liandong::testing::probeDuration;
 using liandong::testing::Process;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
@@ -32,34 +34,6 @@ using liandong::testing::waitUntil;
 using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
-
-namespace {
-
-double probeDuration(const std::string &file) {
-  TempDir dir;
-  Process p("/usr/bin/ffprobe",
-            {"-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", file},
-            (dir.path / "ffprobe.out").string());
-  if (p.wait(20000) != 0) return -1;
-  try {
-    return std::stod(p.output());
-  } catch (const std::exception &) {
-    return -1;
-  }
-}
-
-std::string configError(const std::string &yaml) {
-  try {
-    auto cfg = ConfigNode::loadString(yaml, "node.yaml");
-    readCameraOptions(cfg);
-    cfg.rejectUnknown();
-  } catch (const ConfigError &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 TEST(EventRecordingConfig, ReadsPreAndPostRoll) {
   auto cfg = ConfigNode::loadString(R"(cameras:
@@ -74,12 +48,12 @@ TEST(EventRecordingConfig, ReadsPreAndPostRoll) {
   EXPECT_EQ(o->recording->eventPreS, 10);
   EXPECT_EQ(o->recording->eventPostS, 20);
   EXPECT_THAT(
-      configError("cameras:\n  recording: {dir: /r, event_pre_s: 301}\n  devices:\n    - {id: a, url: "
-                  "\"rtsp://h/x\"}\n"),
+      cameraConfigError("cameras:\n  recording: {dir: /r, event_pre_s: 301}\n  devices:\n    - {id: a, url: "
+                        "\"rtsp://h/x\"}\n"),
       HasSubstr("node.yaml:2: cameras.recording.event_pre_s: must be 0..300"));
   EXPECT_THAT(
-      configError("cameras:\n  recording: {dir: /r, event_post_s: -1}\n  devices:\n    - {id: a, url: "
-                  "\"rtsp://h/x\"}\n"),
+      cameraConfigError("cameras:\n  recording: {dir: /r, event_post_s: -1}\n  devices:\n    - {id: a, url: "
+                        "\"rtsp://h/x\"}\n"),
       HasSubstr("cameras.recording.event_post_s"));
 }
 

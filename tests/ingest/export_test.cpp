@@ -28,6 +28,8 @@
 using namespace liandong;
 using namespace liandong::ingest;
 using liandong::testing::Process;
+using liandong::testing::run;
+using liandong::testing::Run;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
 using liandong::testing::waitUntil;
@@ -40,18 +42,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kBin = LIANDONG_BINARY_DIR;
-
-struct Run {
-  int code;
-  std::string output;
-};
-
-Run run(const std::string &program, const std::vector<std::string> &args, int timeoutMs = 30000) {
-  TempDir dir;
-  Process p(program, args, (dir.path / "out").string());
-  int code = p.wait(timeoutMs);
-  return {code, p.output()};
-}
 
 int lines(const std::string &text) {
   int n = 0;

@@ -18,6 +18,8 @@
 using namespace liandong;
 using namespace liandong::ingest;
 using liandong::testing::Process;
+using liandong::testing::run;
+using liandong::testing::Run;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
 using liandong::testing::waitUntil;
@@ -26,18 +28,6 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::string &program, std::vector<std::string> args) {
-  TempDir dir;
-  Process p(program, std::move(args), (dir.path / "out").string());
-  int code = p.wait(30000);
-  return {code, p.output()};
-}
 
 double number(const std::string &text) {
   try {

@@ -23,6 +23,8 @@
 
 using namespace liandong;
 using namespace liandong::ingest;
+using liandong::testing::cameraConfigError;
+using liandong::testing::probeDuration;
 using liandong::testing::Process;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
@@ -32,17 +34,6 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string configError(const std::string &yaml) {
-  try {
-    auto cfg = ConfigNode::loadString(yaml, "node.yaml");
-    readCameraOptions(cfg);
-    cfg.rejectUnknown();
-  } catch (const ConfigError &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A fake segment file of `bytes` bytes, last written `ageS` seconds ago.
 fs::path fakeSegment(const fs::path &root, const std::string &camera, std::int64_t startUs, int bytes,
@@ -54,20 +45,6 @@ fs::path fakeSegment(const fs::path &root, const std::string &camera, std::int64
       std::chrono::system_clock::now() - std::chrono::milliseconds(static_cast<std::int64_t>(ageS * 1000));
   fs::last_write_time(path, std::chrono::file_clock::from_sys(when));
   return path;
-}
-
-// ffprobe's duration of a media file in seconds (-1 when it cannot read it).
-double probeDuration(const std::string &file) {
-  TempDir dir;
-  Process p("/usr/bin/ffprobe",
-            {"-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", file},
-            (dir.path / "ffprobe.out").string());
-  if (p.wait(20000) != 0) return -1;
-  try {
-    return std::stod(p.output());
-  } catch (const std::exception &) {
-    return -1;
-  }
 }
 
 }  // namespace
@@ -100,17 +77,18 @@ TEST(RecordingConfig, ReadsRecordingAndAdvertiseKeys) {
   EXPECT_EQ(readCameraOptions(plain)->advertiseHost, "192.0.2.5");
   EXPECT_FALSE(readCameraOptions(plain)->recording);
 
-  EXPECT_THAT(configError("cameras:\n  recording: {dir: /r, segment_s: 0}\n  devices:\n    - {id: a, url: "
-                          "\"rtsp://h/x\"}\n"),
-              HasSubstr("node.yaml:2: cameras.recording.segment_s:"));
   EXPECT_THAT(
-      configError("cameras:\n  recording: {segment_s: 10}\n  devices:\n    - {id: a, url: \"rtsp://h/x\"}\n"),
-      HasSubstr("cameras.recording.dir"));
-  EXPECT_THAT(
-      configError("cameras:\n  recording: {dir: /r, high_water_pct: 80, low_water_pct: 90}\n  devices:\n"
+      cameraConfigError("cameras:\n  recording: {dir: /r, segment_s: 0}\n  devices:\n    - {id: a, url: "
+                        "\"rtsp://h/x\"}\n"),
+      HasSubstr("node.yaml:2: cameras.recording.segment_s:"));
+  EXPECT_THAT(cameraConfigError(
+                  "cameras:\n  recording: {segment_s: 10}\n  devices:\n    - {id: a, url: \"rtsp://h/x\"}\n"),
+              HasSubstr("cameras.recording.dir"));
+  EXPECT_THAT(cameraConfigError(
+                  "cameras:\n  recording: {dir: /r, high_water_pct: 80, low_water_pct: 90}\n  devices:\n"
                   "    - {id: a, url: \"rtsp://h/x\"}\n"),
-      HasSubstr("cameras.recording.low_water_pct"));
-  EXPECT_THAT(configError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", segment_s: 10}\n"),
+              HasSubstr("cameras.recording.low_water_pct"));
+  EXPECT_THAT(cameraConfigError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", segment_s: 10}\n"),
               HasSubstr("needs cameras.recording"));
 }
 
