@@ -17,6 +17,7 @@
 #include "liandong/core/config.h"
 #include "liandong/core/errors.h"
 #include "liandong/ingest/camera_relay.h"
+#include "liandong/ingest/recording.h"
 #include "process.h"
 
 namespace liandong::testing {
@@ -73,6 +74,26 @@ struct Simulator {
   }
   std::string output() const { return process->output(); }
 };
+
+// A node's camera options for one camera `id` at `url` (rtspsrc latency
+// 100 ms), served on loopback at a free port, recorded under `dir` in
+// segments of `segmentS` seconds; tests change what they exercise.
+inline ingest::CameraOptions recordedCamera(const std::string &id, const std::string &url,
+                                            const std::filesystem::path &dir, int segmentS = 60) {
+  ingest::CameraOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  ingest::RecordingOptions ro;
+  ro.dir = dir;
+  ro.segmentS = segmentS;
+  o.recording = ro;
+  ingest::CameraSpec c;
+  c.id = id;
+  c.url = url;
+  c.latencyMs = 100;
+  o.cameras = {c};
+  return o;
+}
 
 // A program run to its end: exit code and output (stdout and stderr).
 struct Run {

@@ -28,6 +28,7 @@ using namespace liandong::ingest;
 using liandong::testing::cameraConfigError;
 using liandong::testing::probeDuration;
 using liandong::testing::Process;
+using liandong::testing::recordedCamera;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
 using liandong::testing::waitUntil;
@@ -61,22 +62,12 @@ TEST(EventRecording, PreRollToPostRollAfterTheLastTriggerAndOnBlackPicture) {
   // 15 fps with a keyframe every second (the simulator's GOP is its fps).
   Simulator sim(1, {"--width", "640", "--height", "360"});
   TempDir rec;
-  CameraOptions o;
-  o.host = "127.0.0.1";
-  o.port = 0;
+  auto o = recordedCamera("gate", sim.url(1), rec.path);
   o.pictureCheckS = 0.5;
   o.picture.tamperAfterS = 1;
-  RecordingOptions ro;
-  ro.dir = rec.path;
-  ro.eventPreS = 3;
-  ro.eventPostS = 2;
-  o.recording = ro;
-  CameraSpec c;
-  c.id = "gate";
-  c.url = sim.url(1);
-  c.latencyMs = 100;
-  c.record = false;  // events only: no continuous segments
-  o.cameras = {c};
+  o.recording->eventPreS = 3;
+  o.recording->eventPostS = 2;
+  o.cameras[0].record = false;  // events only: no continuous segments
   CameraHub hub(o);
   std::vector<wire::RecordingSegment> segs;
   auto eventWith = [&](const std::string &trigger) -> std::optional<wire::RecordingSegment> {

@@ -18,6 +18,7 @@
 using namespace liandong;
 using namespace liandong::ingest;
 using liandong::testing::Process;
+using liandong::testing::recordedCamera;
 using liandong::testing::run;
 using liandong::testing::Run;
 using liandong::testing::Simulator;
@@ -51,19 +52,8 @@ std::string field(const std::string &text, const std::string &key) {
 TEST(Playback, RecordedSegmentIsServedWithItsDurationAndSeeks_BadPathsAre404) {
   Simulator sim(1, {"--width", "640", "--height", "360"});
   TempDir rec;
-  CameraOptions o;
-  o.host = "127.0.0.1";
-  o.port = 0;
+  auto o = recordedCamera("gate-1", sim.url(1), rec.path, 4);
   o.pictureCheckS = 0;
-  RecordingOptions ro;
-  ro.dir = rec.path;
-  ro.segmentS = 4;
-  o.recording = ro;
-  CameraSpec c;
-  c.id = "gate-1";
-  c.url = sim.url(1);
-  c.latencyMs = 100;
-  o.cameras = {c};
   CameraHub hub(o);
   std::vector<wire::RecordingSegment> segs;
   ASSERT_TRUE(waitUntil(

@@ -41,23 +41,12 @@ extern "C" __attribute__((used, visibility("default"))) const char *__lsan_defau
 TEST(RecordingIndex, AnOutageIsAGapInTheIndex) {
   Simulator sim(1);
   TempDir rec;
-  CameraOptions o;
-  o.host = "127.0.0.1";
-  o.port = 0;
+  auto o = liandong::testing::recordedCamera("gate", sim.url(1), rec.path, 2);
   o.stallAfterS = 2;
   o.offlineAfterS = 8;
   o.reconnectMinS = 0.2;
   o.reconnectMaxS = 0.5;
   o.pictureCheckS = 0;
-  RecordingOptions ro;
-  ro.dir = rec.path;
-  ro.segmentS = 2;
-  o.recording = ro;
-  CameraSpec c;
-  c.id = "gate";
-  c.url = sim.url(1);
-  c.latencyMs = 100;
-  o.cameras = {c};
   std::vector<wire::RecordingSegment> segs;
   {
     CameraHub hub(o);

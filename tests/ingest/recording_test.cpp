@@ -26,6 +26,7 @@ using namespace liandong::ingest;
 using liandong::testing::cameraConfigError;
 using liandong::testing::probeDuration;
 using liandong::testing::Process;
+using liandong::testing::recordedCamera;
 using liandong::testing::Simulator;
 using liandong::testing::TempDir;
 using liandong::testing::waitUntil;
@@ -150,22 +151,11 @@ TEST(Recording, SegmentsAreContiguousWhileLiveWithAGapAfterAnOutage) {
   // contiguous and readable.
   Simulator sim(1, {"--width", "640", "--height", "360"});
   TempDir rec;
-  CameraOptions o;
-  o.host = "127.0.0.1";
-  o.port = 0;
+  auto o = recordedCamera("gate", sim.url(1), rec.path, 2);
   o.stallAfterS = 2;
   o.offlineAfterS = 8;
   o.reconnectMinS = 0.2;
   o.reconnectMaxS = 0.5;
-  RecordingOptions ro;
-  ro.dir = rec.path;
-  ro.segmentS = 2;
-  o.recording = ro;
-  CameraSpec c;
-  c.id = "gate";
-  c.url = sim.url(1);
-  c.latencyMs = 100;
-  o.cameras = {c};
   CameraHub hub(o);
   std::vector<wire::RecordingSegment> segs;
   auto collect = [&] {
@@ -218,18 +208,7 @@ TEST(Recording, SegmentsAreContiguousWhileLiveWithAGapAfterAnOutage) {
 TEST(Recording, H265CameraIsRelayedAndRecordedAsIs) {
   Simulator sim(1, {"--codec", "h265"});
   TempDir rec;
-  CameraOptions o;
-  o.host = "127.0.0.1";
-  o.port = 0;
-  RecordingOptions ro;
-  ro.dir = rec.path;
-  ro.segmentS = 1;
-  o.recording = ro;
-  CameraSpec c;
-  c.id = "hevc";
-  c.url = sim.url(1);
-  c.latencyMs = 100;
-  o.cameras = {c};
+  auto o = recordedCamera("hevc", sim.url(1), rec.path, 1);
   CameraHub hub(o);
   ASSERT_TRUE(waitUntil([&] { return hub.status("hevc")->state() == wire::CAMERA_LIVE; }, 20000))
       << sim.output();
