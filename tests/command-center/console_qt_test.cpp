@@ -12,6 +12,7 @@
 #include <QAbstractItemModelTester>
 #include <QCoreApplication>
 #include <QImage>
+#include <QTranslator>
 
 #include <algorithm>
 #include <cstdio>
@@ -35,6 +36,7 @@
 #include "liandong/map/mvt.h"
 #include "pg_fixture.h"
 #include "process.h"
+#include "timeline_text.h"
 #include "wall_layout.h"
 
 using namespace liandong;
@@ -296,6 +298,47 @@ std::string sampleTile() {
   return field(3, regions) + field(3, incidents);
 }
 }  // namespace
+
+TEST(TimelineText, KnownActionsReadAsSentencesUnknownOnesAsTheyCame) {
+  using liandong::console::timelineText;
+  EXPECT_EQ(timelineText("opened", R"({"title":"市桥水位","type":"flood","level":"IV","lead_tier":"county",)"
+                                   R"("cameras":2,"photo":true,"how":"alert"})"),
+            "opened: 市桥水位 (flood, level IV, led by the county centre), 2 camera(s) linked, with a photo");
+  EXPECT_EQ(timelineText("tasked", R"({"agencies":["fire","police"],"tasks":["T-1","T-2"],"title":"排涝",)"
+                                   R"("ack_minutes":15})"),
+            "tasked fire, police: 排涝 (acknowledge within 15 min)");
+  EXPECT_EQ(timelineText("task_progress", R"({"task":"T-1","agency":"fire","from":"acknowledged",)"
+                                          R"("to":"in_progress","percent":40,"text":"pumps on site"})"),
+            "task T-1 (fire): acknowledged → in progress, 40%: pumps on site");
+  EXPECT_EQ(timelineText("close", R"({"from":"contained","to":"closed","text":"water receded"})"),
+            "contained → closed: water receded");
+  EXPECT_EQ(timelineText("reopen", R"({"from":"closed","to":"responding"})"), "closed → responding");
+  EXPECT_EQ(timelineText("set_level", R"({"from":"IV","to":"III","lead_tier":"city","reason":"spreading"})"),
+            "level IV → III, led by the city centre: spreading");
+  EXPECT_EQ(timelineText("sitrep", R"({"kind":"first","seq":1,"body":"两处积水"})"),
+            "first report #1 submitted: 两处积水");
+  EXPECT_EQ(timelineText("sop_done", R"({"step":2,"text":"通知社区"})"), "plan step 2 done: 通知社区");
+  EXPECT_EQ(timelineText("note", R"({"text":"已联系业主"})"), "note: 已联系业主");
+  EXPECT_EQ(timelineText("alert_linked", R"({"alert":"a1","headline":"g1 water_level 2 m"})"),
+            "alert linked: g1 water_level 2 m");
+  // What this console does not know yet, and what is not JSON, still shows.
+  EXPECT_EQ(timelineText("future_action", R"({"x":1})"), R"(future_action  {"x":1})");
+  EXPECT_EQ(timelineText("odd", "not json"), "odd  not json");
+  EXPECT_EQ(timelineText("odd", ""), "odd");
+
+  // In Chinese (the console's default) with the translations the console is built with.
+  QTranslator zh;
+  ASSERT_TRUE(
+      zh.load(QString::fromStdString(binaryDir() + "/command-center/console/liandong_console_zh_CN.qm")));
+  QCoreApplication::installTranslator(&zh);
+  EXPECT_EQ(timelineText("task_acknowledge", R"({"task":"T-1","agency":"fire","from":"dispatched",)"
+                                             R"("to":"acknowledged"})"),
+            "任务 T-1（fire）：已派发 → 已签收");
+  EXPECT_EQ(timelineText("opened", R"({"title":"市桥水位","type":"flood","level":"IV","lead_tier":"county",)"
+                                   R"("cameras":2,"photo":false})"),
+            "立案：市桥水位（洪涝，IV级，由县级中心牵头），关联摄像机 2 路");
+  QCoreApplication::removeTranslator(&zh);
+}
 
 TEST(MvtDecoder, DecodesPolygonsPointsAndProperties) {
   auto layers = map::decodeMvt(sampleTile());

@@ -1,6 +1,7 @@
 // Backend: configuration, worker threads for queries, the Clone stream into
 // the incident model, the session, incident detail and actions, translations.
 #include "backend.h"
+#include "timeline_text.h"
 
 #include <gst/gst.h>
 
@@ -623,7 +624,8 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
     timeline.append(QVariantMap{{"at", ms(t.at_us())},
                                 {"actor", q(t.actor())},
                                 {"action", q(t.action())},
-                                {"detail", q(t.detail_json())}});
+                                {"detail", q(t.detail_json())},
+                                {"text", timelineText(q(t.action()), q(t.detail_json()))}});
   m["timeline"] = timeline;
   QVariantList tasks;
   for (const auto &t : d.tasks()) {

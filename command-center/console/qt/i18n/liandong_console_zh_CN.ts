@@ -880,4 +880,202 @@
         <translation>无法建立视频管道：%1</translation>
     </message>
 </context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>province</source>
+        <translation>省级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>city</source>
+        <translation>市级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>county</source>
+        <translation>县级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>town</source>
+        <translation>镇街</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>flood</source>
+        <translation>洪涝</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>typhoon</source>
+        <translation>台风</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>fire</source>
+        <translation>火灾</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>public security</source>
+        <translation>治安</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>rental housing</source>
+        <translation>出租屋</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>equipment</source>
+        <translation>设备故障</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>verified</source>
+        <translation>已核实</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>responding</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>contained</source>
+        <translation>已控制</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>dispatched</source>
+        <translation>已派发</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>acknowledged</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>in progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>cancelled</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>first report</source>
+        <translation>首报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>follow-up report</source>
+        <translation>续报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>final report</source>
+        <translation>终报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>opened: %1 (%2, level %3, led by the %4 centre), %5 camera(s) linked</source>
+        <translation>立案：%1（%2，%3级，由%4中心牵头），关联摄像机 %5 路</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>, with a photo</source>
+        <translation>，附照片</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>plan for %1 applied: %2 step(s), %3 task(s)</source>
+        <translation>已启用%1预案：%2 个步骤，%3 项任务</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>tasked %1: %2 (acknowledge within %3 min)</source>
+        <translation>派发给%1：%2（%3 分钟内签收）</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>task %1 (%2) not acknowledged in time; escalated to %3</source>
+        <translation>任务 %1（%2）未按时签收，已上报%3</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>task %1 (%2): %3 → %4</source>
+        <translation>任务 %1（%2）：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>%1 #%2 submitted: %3</source>
+        <translation>%1 第%2份已报送：%3</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>%1 #%2 overdue</source>
+        <translation>%1 第%2份已超时</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>alert linked: %1</source>
+        <translation>关联告警：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>alert cleared: %1</source>
+        <translation>告警解除：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>alert escalated (%1): %2</source>
+        <translation>告警升级（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>from the %1 centre: %2 (version %3)</source>
+        <translation>来自%1中心：%2（版本 %3）</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>note: %1</source>
+        <translation>备注：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>level %1 → %2, led by the %3 centre: %4</source>
+        <translation>级别 %1 → %2，由%3中心牵头：%4</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>plan step %1 done: %2</source>
+        <translation>预案步骤 %1 已完成：%2</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="1"/>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
 </TS>

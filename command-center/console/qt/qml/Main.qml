@@ -771,7 +771,7 @@ ApplicationWindow {
                             Layout.fillWidth: true
                             wrapMode: Text.Wrap
                             font.pixelSize: 12
-                            text: root.clock(modelData.at) + "  " + modelData.actor + "  " + modelData.action + "  " + modelData.detail
+                            text: root.clock(modelData.at) + "  " + modelData.actor + "  " + modelData.text
                         }
                     }
                 }
