@@ -758,8 +758,10 @@ wall:
 alarm:
   level: 2
   popup_s: 4
+  sound_sink: "audio/x-raw,format=S16LE,channels=1 ! wavenc ! filesink location={}"
 )",
-                                        servePort, snapshots.string(), (d.dir / "presets.json").string());
+                                        servePort, snapshots.string(), (d.dir / "presets.json").string(),
+                                        (d.dir / "alarm.wav").string());
 
   // 1. The duty officer: the incident's first camera plays in the video pane; snapshot.
   d.writeConsoleConfig(113.3660, 22.9453, "zhang", extra);
@@ -825,6 +827,21 @@ alarm:
   EXPECT_NE(out.find("script: alarm reverted, layout 4"), std::string::npos) << out;
   EXPECT_EQ(out.find("alarm: incident " + first.incident().incident_id()), std::string::npos)
       << "a level IV incident is below the alarm level" << out;
+  // The tone went through a real pipeline into the configured sink: a WAV
+  // of an 880 Hz sine (not silence) — the machine has no sound card.
+  {
+    auto wav = readFile(d.dir / "alarm.wav");
+    ASSERT_GT(wav.size(), 44u + 8000u) << out;
+    EXPECT_EQ(wav.substr(0, 4), "RIFF");
+    int loud = 0;
+    for (std::size_t i = 44; i + 1 < wav.size(); i += 2) {
+      auto sample = static_cast<std::int16_t>(static_cast<unsigned char>(wav[i]) |
+                                              (static_cast<unsigned char>(wav[i + 1]) << 8));
+      loud += std::abs(sample) > 8000;
+    }
+    EXPECT_GT(loud, 1000) << "an audible tone, not silence";
+    EXPECT_NE(out.find("alarm: tone played"), std::string::npos) << out;
+  }
   QImage wall(QString::fromStdString((shots / "wall.png").string()));
   ASSERT_FALSE(wall.isNull()) << out;
   auto at = out.find("script: wall 4 playing");

@@ -88,6 +88,8 @@ ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
     s.alarmPopupS = static_cast<int>(a->integer("popup_s", s.alarmPopupS));
     if (s.alarmPopupS < 1 || s.alarmPopupS > 3600) a->fail("popup_s", "must be 1..3600 seconds");
     s.alarmSound = a->boolean("sound", s.alarmSound);
+    s.alarmSoundSink = a->str("sound_sink", s.alarmSoundSink);
+    if (s.alarmSoundSink.empty()) a->fail("sound_sink", "must name a GStreamer sink (default autoaudiosink)");
   }
   cfg.rejectUnknown();
   return s;
@@ -942,11 +944,16 @@ void Backend::raiseAlarm(const wire::IncidentReport &r) {
 void Backend::beep() {
   auto log = logging::get("console");
   GError *raw = nullptr;
-  GstElement *p = gst_parse_launch(
-      "audiotestsrc wave=sine freq=880 volume=0.6 num-buffers=40 ! audioconvert ! audioresample ! "
-      "autoaudiosink",
-      &raw);
-  if (raw) g_error_free(raw);
+  auto description =
+      "audiotestsrc wave=sine freq=880 volume=0.6 num-buffers=40 ! audioconvert ! audioresample ! " +
+      settings_.alarmSoundSink;
+  GstElement *p = gst_parse_launch(description.c_str(), &raw);
+  if (raw) {
+    log->warn("alarm: no sound ({}); the banner flashes instead", raw->message);
+    g_error_free(raw);
+    if (p) gst_object_unref(gst_object_ref_sink(p));
+    return;
+  }
   if (!p) {
     log->warn("alarm: no sound (no tone pipeline); the banner flashes instead");
     return;

@@ -59,6 +59,9 @@ struct ConsoleSettings {
   int alarmLevel = 2;
   int alarmPopupS = 60;
   bool alarmSound = true;
+  // Where the alarm tone goes: a GStreamer sink description (the machine's
+  // sound output by default; a file sink to record it, as the tests do).
+  std::string alarmSoundSink = "autoaudiosink";
 
   // Reads the console YAML (console: id keys region language user; centre:
   // updates snapshot query public_key; map: longitude latitude zoom; video:
