@@ -49,6 +49,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -115,6 +116,7 @@ const char *cameraStateName(wire::CameraState state) {
     case wire::CAMERA_LIVE: return "live";
     case wire::CAMERA_STALLED: return "stalled";
     case wire::CAMERA_OFFLINE: return "offline";
+    case wire::CAMERA_IDLE: return "idle";
     default: return "unknown";
   }
 }
@@ -143,6 +145,9 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
   o.reconnectMaxS = n->number("reconnect_max_s", 30);
   if (!(o.reconnectMaxS >= o.reconnectMinS && o.reconnectMaxS <= 3600))
     n->fail("reconnect_max_s", "must be reconnect_min_s..3600");
+  o.onDemandLingerS = n->number("on_demand_linger_s", o.onDemandLingerS);
+  if (!(o.onDemandLingerS >= 0 && o.onDemandLingerS <= 3600))
+    n->fail("on_demand_linger_s", "must be 0..3600");
   if (auto pic = n->optionalChild("picture")) {
     o.pictureCheckS = pic->number("check_s", 1);
     if (!(o.pictureCheckS == 0 || (o.pictureCheckS >= 0.2 && o.pictureCheckS <= 600)))
@@ -206,6 +211,9 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
     if (!(c.segmentS == 0 || (c.segmentS >= 1 && c.segmentS <= 3600))) d.fail("segment_s", "must be 1..3600");
     if ((d.has("record") || d.has("segment_s")) && !o.recording)
       d.fail(d.has("record") ? "record" : "segment_s", "needs cameras.recording (with its dir)");
+    c.onDemand = d.boolean("on_demand", false);
+    if (c.onDemand && o.recording && c.record)
+      d.fail("on_demand", "a recorded camera is pulled all the time; set record: false to pull it on demand");
     o.cameras.push_back(std::move(c));
   }
   if (o.cameras.empty()) n->fail("devices", "no camera is configured");
@@ -277,9 +285,11 @@ struct Relay {
   std::string safeUrl;                     // spec.url with the credentials masked: the only form logged
 
   // worker
+  std::int64_t lastWantedMs = 0;  // on demand: when a viewer last watched or asked
   gst::Ptr<GstElement> pipeline;
   gst::SourcePtr busWatch;
   gst::SourcePtr retryTimer;
+  gst::SourcePtr lingerTimer;                      // on demand: the disconnect after the last viewer left
   std::vector<std::shared_ptr<Recorder>> closing;  // recordings finishing their last file
   std::int64_t recordRetryMs = 0;                  // after a recording failed, not before this
   std::int64_t inspectRetryMs = 0;                 // the same for the picture-health decoder
@@ -301,7 +311,10 @@ struct Relay {
   std::vector<gst::MiniPtr<GstSample>> gop;  // keyframe first
   std::size_t gopBytes = 0;
   std::vector<Output> outputs;
-  std::shared_ptr<Recorder> recorder;    // the one being fed (worker sets it)
+  std::condition_variable keyframeCame;  // on demand: a DESCRIBE waits for the first keyframe
+  bool wanted = false;                 // on demand: a DESCRIBE asked for the upstream (the worker starts it)
+  int describeWaitMs = 10000;          // on demand: how long a DESCRIBE waits for the first keyframe
+  std::shared_ptr<Recorder> recorder;  // the one being fed (worker sets it)
   std::shared_ptr<Inspector> inspector;  // the picture-health decoder being fed (worker sets it)
   std::int64_t lastInspectedUs = 0;      // when a keyframe last went to it
   std::int64_t inspectEveryUs = 1'000'000;
@@ -483,6 +496,7 @@ GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
   if (keyframe) {
     r.gop.clear();
     r.gopBytes = 0;
+    if (r.spec.onDemand) r.keyframeCame.notify_all();
   }
   if ((keyframe || !r.gop.empty()) && r.gop.size() < kMaxGopSamples && r.gopBytes + size <= kMaxGopBytes) {
     r.gop.emplace_back(gst_sample_ref(sample.get()));
@@ -582,9 +596,9 @@ void deleteWeakMap(gpointer data, GClosure *) {
   delete static_cast<std::weak_ptr<RelayMap> *>(data);
 }
 
-// RTSP server thread: refuse DESCRIBE (503) while a camera has no keyframe,
+// RTSP client thread: refuse DESCRIBE (503) while a camera has no keyframe,
 // so a viewer of an offline camera gets an answer at once instead of a media
-// that can never preroll.
+// that can never preroll. An on-demand camera is connected first.
 GstRTSPStatusCode onPreDescribe(GstRTSPClient *, GstRTSPContext *ctx, gpointer data) {
   auto relays = static_cast<std::weak_ptr<RelayMap> *>(data)->lock();
   if (!relays || !ctx || !ctx->uri || !ctx->uri->abspath) return GST_RTSP_STS_OK;
@@ -592,8 +606,17 @@ GstRTSPStatusCode onPreDescribe(GstRTSPClient *, GstRTSPContext *ctx, gpointer d
   if (path.rfind("/cam/", 0) != 0) return GST_RTSP_STS_OK;
   auto it = relays->find(path.substr(5));
   if (it == relays->end()) return GST_RTSP_STS_OK;  // the mount points answer 404
-  std::lock_guard lock(it->second->mu);
-  return it->second->gop.empty() || !it->second->caps ? GST_RTSP_STS_SERVICE_UNAVAILABLE : GST_RTSP_STS_OK;
+  auto relay = it->second;
+  std::unique_lock lock(relay->mu);
+  auto ready = [&] { return !relay->gop.empty() && relay->caps; };
+  if (ready()) return GST_RTSP_STS_OK;
+  if (!relay->spec.onDemand) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  // On demand: the worker connects the upstream (its next tick); this
+  // client's thread waits for the first keyframe, bounded.
+  relay->wanted = true;
+  return relay->keyframeCame.wait_for(lock, std::chrono::milliseconds(relay->describeWaitMs), ready)
+             ? GST_RTSP_STS_OK
+             : GST_RTSP_STS_SERVICE_UNAVAILABLE;
 }
 
 void onClientConnected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
@@ -1240,6 +1263,38 @@ struct CameraHub::Impl {
     }
   }
 
+  // worker, every tick, for an on-demand camera: connect it when a viewer
+  // asked, disconnect it `onDemandLingerS` after the last viewer left.
+  void onDemand(Relay &r, std::int64_t now) {
+    bool wanted, watched;
+    {
+      std::lock_guard lock(r.mu);
+      wanted = std::exchange(r.wanted, false);
+      watched = !r.outputs.empty();
+    }
+    if (wanted || watched) r.lastWantedMs = now;
+    if (wanted && !r.pipeline) {
+      log->info("camera {}: a viewer asked; connecting (on demand)", r.spec.id);
+      start(r);
+    } else if (!watched && (r.pipeline || r.retryTimer) &&
+               now - r.lastWantedMs >= static_cast<std::int64_t>(options.onDemandLingerS * 1000)) {
+      sleep(r);
+    }
+  }
+
+  // worker: an on-demand camera nobody watches is disconnected, on purpose.
+  void sleep(Relay &r) {
+    r.retryTimer.reset();
+    stopPipeline(r);
+    r.failures = 0;
+    {
+      std::lock_guard lock(r.mu);  // the next viewer starts from a fresh keyframe
+      r.gop.clear();
+      r.gopBytes = 0;
+    }
+    setState(r, wire::CAMERA_IDLE, "on demand: nobody watching");
+  }
+
   // worker, every kTickMs: rates and the health state machine.
   void evaluate() {
     auto now = nowSteadyMs();
@@ -1261,6 +1316,7 @@ struct CameraHub::Impl {
           r.kbps = (r.bytes - b0) * 8.0 / 1000.0 / dt;
         }
       }
+      if (r.spec.onDemand) onDemand(r, now);
       if (!r.pipeline) continue;
       bool frameThisAttempt = lastFrame >= r.attemptStartedMs;
       auto sinceFrame = now - lastFrame;
@@ -1329,6 +1385,13 @@ struct CameraHub::Impl {
                             new std::weak_ptr<PlaybackMounts>(playback), deleteWeakPlayback,
                             GConnectFlags(0));
     }
+    if (std::any_of(relays->begin(), relays->end(),
+                    [](const auto &kv) { return kv.second->spec.onDemand; })) {
+      // A DESCRIBE of an on-demand camera waits for its upstream: give each
+      // client a thread of its own so the others are not held up meanwhile.
+      gst::GObjectPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(server.get()));
+      gst_rtsp_thread_pool_set_max_threads(pool.get(), 32);
+    }
     GError *raw = nullptr;
     serverSource.reset(gst_rtsp_server_create_source(server.get(), nullptr, &raw));
     gst::ErrorPtr err(raw);
@@ -1353,7 +1416,12 @@ struct CameraHub::Impl {
         },
         this, nullptr);
     g_source_attach(tick.get(), context.get());
-    for (auto &[id, relay] : *relays) start(*relay);
+    for (auto &[id, relay] : *relays) {
+      if (relay->spec.onDemand)
+        setState(*relay, wire::CAMERA_IDLE, "on demand: nobody watching");
+      else
+        start(*relay);
+    }
   }
 
   // worker
@@ -1381,6 +1449,7 @@ CameraHub::CameraHub(CameraOptions options) : impl_(std::make_unique<Impl>()) {
     auto r = std::make_shared<Relay>();
     r->spec = spec;
     r->safeUrl = redactCredentials(spec.url);
+    r->describeWaitMs = static_cast<int>(std::min(impl_->options.offlineAfterS, 30.0) * 1000);
     const auto &rec = impl_->options.recording;
     if (rec && (rec->eventPreS > 0 || rec->eventPostS > 0))
       r->ringUs = static_cast<std::int64_t>(rec->eventPreS * 1e6);
@@ -1395,6 +1464,7 @@ CameraHub::CameraHub(CameraOptions options) : impl_(std::make_unique<Impl>()) {
     sub->spec.record = false;
     sub->isSub = true;
     sub->safeUrl = redactCredentials(spec.subUrl);
+    sub->describeWaitMs = static_cast<int>(std::min(impl_->options.offlineAfterS, 30.0) * 1000);
     (*impl_->relays)[sub->spec.id] = std::move(sub);
   }
   impl_->context.reset(g_main_context_new());

@@ -156,6 +156,15 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
 }
 
 TEST(CameraConfig, ErrorsNameFileLineAndKey) {
+  EXPECT_THAT(
+      cameraConfigError(
+          "cameras:\n  recording: {dir: /tmp/x}\n  devices:\n    - {id: a, url: \"rtsp://h/x\", "
+          "on_demand: true}\n"),
+      HasSubstr("node.yaml:4: cameras.devices[0].on_demand: a recorded camera is pulled all the time"));
+  EXPECT_EQ(cameraConfigError(
+                "cameras:\n  recording: {dir: /tmp/x}\n  devices:\n    - {id: a, url: \"rtsp://h/x\", "
+                "on_demand: true, record: false}\n"),
+            "(no error)");
   EXPECT_EQ(cameraConfigError("cameras:\n  devices: []\n"),
             "node.yaml:2: cameras.devices: no camera is configured");
   EXPECT_THAT(cameraConfigError("cameras:\n  devices:\n    - {id: \"a/b\", url: \"rtsp://h/x\"}\n"),
@@ -226,6 +235,37 @@ TEST(CameraRelay, OneUpstreamSessionServesManyViewers) {
   EXPECT_EQ((*jpeg)[1], 0xD8);
   EXPECT_EQ((*jpeg)[jpeg->size() - 2], 0xFF);
   EXPECT_EQ((*jpeg)[jpeg->size() - 1], 0xD9);
+}
+
+TEST(CameraRelay, OnDemandCameraIsPulledOnlyWhileWatched) {
+  Simulator sim(1);
+  auto spec = camera("gate", sim.url(1));
+  spec.onDemand = true;
+  auto o = hubOptions({spec});
+  o.onDemandLingerS = 1;
+  CameraHub hub(o);
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_IDLE));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_THAT(sim.output(), Not(HasSubstr("cam/1 sessions: active 1"))) << "nobody watches: no upstream";
+  {
+    // The first DESCRIBE waits while the node connects; both viewers share one upstream.
+    Viewer a(hub.serveUrl("gate")), b(hub.serveUrl("gate"));
+    EXPECT_TRUE(waitUntil([&] { return a.frames >= 15 && b.frames >= 15; }, 30000))
+        << a.frames << " and " << b.frames << " frames; " << a.error() << b.error() << sim.output();
+    EXPECT_EQ(stateOf(hub, "gate"), wire::CAMERA_LIVE);
+    EXPECT_THAT(sim.output(), HasSubstr("cam/1 sessions: active 1, total 1"));
+    EXPECT_THAT(sim.output(), Not(HasSubstr("cam/1 sessions: active 2")));
+  }
+  // Both left: after the linger the upstream is closed and the camera is idle, not offline.
+  ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_IDLE)) << sim.output();
+  EXPECT_TRUE(waitUntil(
+      [&] { return sim.output().find("cam/1 sessions: active 0, total 1") != std::string::npos; }, 10000))
+      << sim.output();
+  for (const auto &c : hub.takeChanges()) EXPECT_NE(c.state(), wire::CAMERA_OFFLINE) << c.detail();
+  // The next viewer connects it again.
+  Viewer c(hub.serveUrl("gate"));
+  EXPECT_TRUE(waitUntil([&] { return c.frames >= 5; }, 30000)) << c.error() << sim.output();
+  EXPECT_THAT(sim.output(), HasSubstr("cam/1 sessions: active 1, total 2"));
 }
 
 TEST(CameraRelay, StallIsDetectedAndClearsWithoutReconnecting) {

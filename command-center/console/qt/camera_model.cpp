@@ -33,6 +33,7 @@ QString CameraModel::stateName(int state) {
     case wire::CAMERA_LIVE: return QStringLiteral("live");
     case wire::CAMERA_STALLED: return QStringLiteral("stalled");
     case wire::CAMERA_OFFLINE: return QStringLiteral("offline");
+    case wire::CAMERA_IDLE: return QStringLiteral("idle");
     default: return QStringLiteral("unknown");
   }
 }

@@ -628,6 +628,11 @@
     </message>
     <message>
         <location filename="../qml/Main.qml" line="689"/>
+        <source>on demand</source>
+        <translation>按需</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="689"/>
         <source>no status</source>
         <translation>无状态</translation>
     </message>

@@ -686,7 +686,7 @@ ApplicationWindow {
                                     color: "white"
                                     font.pixelSize: 11
                                     text: ({live: qsTr("live"), stalled: qsTr("stale"), offline: qsTr("offline"),
-                                            connecting: qsTr("connecting")})[parent.parent.camState] || qsTr("no status")
+                                            connecting: qsTr("connecting"), idle: qsTr("on demand")})[parent.parent.camState] || qsTr("no status")
                                 }
                             }
                         }

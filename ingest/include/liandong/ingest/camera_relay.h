@@ -40,8 +40,9 @@ struct CameraSpec {
   CameraTransport transport = CameraTransport::Tcp;
   int latencyMs = 200;  // rtspsrc jitterbuffer (keep small; no second jitterbuffer)
   double latitude = 0, longitude = 0;
-  bool record = true;   // recorded when the node records (`recording:`)
-  double segmentS = 0;  // segment length; 0 = the node's recording.segment_s
+  bool record = true;     // recorded when the node records (`recording:`)
+  double segmentS = 0;    // segment length; 0 = the node's recording.segment_s
+  bool onDemand = false;  // upstream only while someone watches (not recorded)
 };
 
 struct CameraOptions {
@@ -52,8 +53,9 @@ struct CameraOptions {
   double offlineAfterS = 10;                // stalled (or connecting) this long -> offline, reconnect
   double reconnectMinS = 1;                 // back-off: min * 2^n, capped at max, with jitter
   double reconnectMaxS = 30;
-  double pictureCheckS = 1;                   // decode a keyframe this often for picture health (0 = off)
-  PictureOptions picture;                     // when a picture is frozen, black or tampered with
+  double onDemandLingerS = 10;  // an on-demand camera disconnects this long after its last viewer left
+  double pictureCheckS = 1;     // decode a keyframe this often for picture health (0 = off)
+  PictureOptions picture;       // when a picture is frozen, black or tampered with
   std::optional<RecordingOptions> recording;  // continuous recording (off when absent)
   std::vector<CameraSpec> cameras;
 };
