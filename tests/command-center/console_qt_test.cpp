@@ -442,6 +442,43 @@ import:
   }
 
   std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
+  // The head of a county ingest node's YAML that sends to this centre.
+  std::string nodeHead() const {
+    return fmt::format(R"(node:
+  id: node-t
+  tier: county
+  region: "440113"
+  keys: node.key
+centre:
+  endpoint: tcp://127.0.0.1:{}
+  public_key: '{}'
+  heartbeat_ms: 200
+outbox:
+  dir: outbox
+)",
+                       intake, centre.publicZ85);
+  }
+  // rules.yaml (g1 above -100 m: always a blue alert) and node.yaml with
+  // gauge g1 (2 m) and camera 44011300041320000001 from the simulator at
+  // simPort, re-served at servePort; `recording` adds 2 s segments.
+  void writeGaugeNode(int servePort, int simPort, bool recording) const {
+    writeFile(
+        dir / "rules.yaml",
+        "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
+        "-100}}\n");
+    writeFile(
+        dir / "node.yaml",
+        nodeHead() + fmt::format(R"(rules: rules.yaml
+simulated_sensors:
+  - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
+cameras:
+  port: {}
+{}  devices:
+    - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
+)",
+                                 servePort, recording ? "  recording: {dir: recordings, segment_s: 2}\n" : "",
+                                 simPort));
+  }
   void writeConsoleConfig(double lon, double lat, const std::string &user = "zhang",
                           const std::string &extra = "") const {
     writeFile(dir / "console.yaml", fmt::format(R"(console:
@@ -692,24 +729,13 @@ TEST(ConsoleQt, PlaysLiveVideoRunsTheWallAndTheAgencyModeAndResyncsAfterTheLinkR
   Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
                  (d.dir / "centre.log").string());
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
-  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox
-cameras:
+  writeFile(d.dir / "node.yaml", d.nodeHead() + fmt::format(R"(cameras:
   port: {}
   devices:
     - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
     - {{id: 44011300041320000002, url: "rtsp://127.0.0.1:{}/cam/2", latitude: 22.9450, longitude: 113.3665}}
 )",
-                                             d.intake, d.centre.publicZ85, servePort, simPort, simPort));
+                                                            servePort, simPort, simPort));
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(
@@ -958,29 +984,7 @@ TEST(ConsoleQt, DutyOfficerGoesFromAnAlertThroughVideoAndATaskToClosedInTheUi) {
   run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
   run("printf '%s\\n' 'correct horse' | " + admin +
       "wang --role agency_operator --region 440113 --agency py-sanfang");
-  writeFile(d.dir / "rules.yaml",
-            "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
-            "-100}}\n");
-  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox
-rules: rules.yaml
-simulated_sensors:
-  - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
-cameras:
-  port: {}
-  devices:
-    - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
-)",
-                                             d.intake, d.centre.publicZ85, servePort, simPort));
+  d.writeGaugeNode(servePort, simPort, false);
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(
@@ -1056,31 +1060,8 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
   const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
   run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
   run("printf '%s\\n' 'correct horse' | " + admin + "li --role duty_officer --region 440106");
-  writeFile(d.dir / "rules.yaml",
-            "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
-            "-100}}\n");
   const std::string camera = "44011300041320000001";
-  writeFile(d.dir / "node.yaml", fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox
-rules: rules.yaml
-simulated_sensors:
-  - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
-cameras:
-  port: {}
-  recording: {{dir: recordings, segment_s: 2}}
-  devices:
-    - {{id: {}, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
-)",
-                                             d.intake, d.centre.publicZ85, servePort, camera, simPort));
+  d.writeGaugeNode(servePort, simPort, true);
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(
