@@ -206,13 +206,10 @@ void Outbox::syncLoop() {
     }
     if (stopSyncer_) return;  // the destructor syncs what is left
     std::uint64_t target = last_;
-    // Every segment holding a record above synced_, tail first; duplicated so
-    // that a segment dropped meanwhile cannot close the descriptor under us.
+    // Duplicated so that a segment dropped meanwhile cannot close the
+    // descriptor under us.
     std::vector<Fd> fds;
-    for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
-      fds.emplace_back(::fcntl(it->second->fd.get(), F_DUPFD_CLOEXEC, 0));
-      if (it->second->firstSeq <= synced_ + 1) break;
-    }
+    for (int fd : unsyncedSegmentFds()) fds.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     lock.unlock();
     int err = 0;
     for (const auto &fd : fds)
@@ -339,7 +336,6 @@ void Outbox::startSegment(std::uint64_t firstSeq) {
 
 std::optional<std::uint64_t> Outbox::append(wire::Envelope &env) {
   std::unique_lock lock(mutex_);
-  if (syncError_) throw SystemError("outbox: fdatasync in " + options_.dir.string(), syncError_);
   // At most kMaxUnsyncedBatches batches wait for their flush: what a power
   // failure could take stays bounded even when the disk is slow.
   syncedCv_.wait(
@@ -404,16 +400,21 @@ std::optional<std::uint64_t> Outbox::append(wire::Envelope &env) {
   return seq;
 }
 
+std::vector<int> Outbox::unsyncedSegmentFds() const {
+  // Every segment holding a record above synced_, tail first: usually the
+  // tail alone; after a rollover inside one batch, the ones before it too.
+  std::vector<int> fds;
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    fds.push_back(it->second->fd.get());
+    if (it->second->firstSeq <= synced_ + 1) break;
+  }
+  return fds;
+}
+
 void Outbox::syncLocked() {
   if (last_ <= synced_) return;
-  if (!segments_.empty()) {
-    // Earlier segments were synced when they were left (see below), so the tail suffices;
-    // a segment rollover inside one batch syncs every segment that holds unsynced records.
-    for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
-      if (::fdatasync(it->second->fd.get()) != 0) throw SystemError("outbox: fdatasync", errno);
-      if (it->second->firstSeq <= synced_ + 1) break;
-    }
-  }
+  for (int fd : unsyncedSegmentFds())
+    if (::fdatasync(fd) != 0) throw SystemError("outbox: fdatasync", errno);
   synced_ = last_;
   syncedCv_.notify_all();
 }

@@ -107,6 +107,7 @@ private:
   void startSegment(std::uint64_t firstSeq);
   void syncLocked();
   void syncLoop();
+  std::vector<int> unsyncedSegmentFds() const;  // under mutex_
   void writeAcked(std::uint64_t seq);
   void dropAckedSegments();
 
