@@ -28,16 +28,18 @@ PgResult PgRaw::check(PGresult *raw, ExecStatusType want, const std::string &wha
   throw PgRawError(what + ": " + msg, state, lost);
 }
 
+PgResult PgRaw::done(PGresult *raw, const std::string &what) {
+  // A command answers COMMAND_OK, a query (or INSERT ... RETURNING) TUPLES_OK.
+  if (raw && PQresultStatus(raw) == PGRES_COMMAND_OK) return PgResult(raw);
+  return check(raw, PGRES_TUPLES_OK, what);
+}
+
 void PgRaw::exec(const std::string &sql) {
-  auto r = PgResult(PQexec(conn_.get(), sql.c_str()));
-  // Several statements: the last one's status counts; commands return COMMAND_OK.
-  if (r && (PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK))
-    return;
-  check(r.release(), PGRES_COMMAND_OK, "statement");
+  done(PQexec(conn_.get(), sql.c_str()), "statement");  // several statements: the last one's status
 }
 
 void PgRaw::prepare(const std::string &name, const std::string &sql) {
-  check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr), PGRES_COMMAND_OK, "prepare " + name);
+  done(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name);
 }
 
 PgResult PgRaw::execPrepared(const std::string &name, const std::vector<std::optional<std::string>> &params) {
@@ -46,8 +48,7 @@ PgResult PgRaw::execPrepared(const std::string &name, const std::vector<std::opt
   for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
   auto *raw = PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(),
                              nullptr, nullptr, 0);
-  if (raw && PQresultStatus(raw) == PGRES_COMMAND_OK) return PgResult(raw);
-  return check(raw, PGRES_TUPLES_OK, name);
+  return done(raw, name);
 }
 
 void PgRaw::copyIn(const std::string &copySql, const std::string &data) {

@@ -52,6 +52,7 @@ public:
 
 private:
   PgResult check(PGresult *r, ExecStatusType want, const std::string &what);
+  PgResult done(PGresult *r, const std::string &what);  // COMMAND_OK or TUPLES_OK, else throws
   struct Finish {
     void operator()(PGconn *c) const { PQfinish(c); }
   };
