@@ -659,6 +659,8 @@ TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi)
   out = verify->output();
   EXPECT_NE(out.find("script: pressed verify"), std::string::npos) << out;
   EXPECT_NE(out.find("script: verify done"), std::string::npos) << out;
+  // The status bar confirms in the user's language (zh_CN by default).
+  EXPECT_NE(out.find("script: status bar: 核实 ✓"), std::string::npos) << out;
   EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE id = '" + opened.incident_id() +
                     "' AND state = 'verified'"),
             1);

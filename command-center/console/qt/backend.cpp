@@ -208,7 +208,7 @@ void Backend::call(wire::Query query, std::function<void(const wire::QueryReply 
           auto log = logging::get("console");
           if (!error.empty()) {
             log->warn("{}: {}", what.toStdString(), error);
-            self->setStatus(what + QStringLiteral(": ") + QString::fromStdString(error));
+            self->setStatus(tr("%1 failed: %2").arg(self->callLabel(what), QString::fromStdString(error)));
             emit self->actionDone(what, false);
             return;
           }
@@ -685,6 +685,42 @@ void Backend::showDetail(const wire::IncidentDetail &d) {
   emit detailChanged();
 }
 
+// What the status bar says of a call (the `what` the log and actionDone use):
+// "act verify" -> "Verify", "task acknowledge" -> "Acknowledge task", in the
+// user's language; a call with no label of its own is named as it is.
+QString Backend::callLabel(const QString &what) const {
+  static const std::vector<std::pair<const char *, const char *>> labels = {
+      {"login", QT_TR_NOOP("Sign-in")},
+      {"series", QT_TR_NOOP("Sensor chart")},
+      {"incident", QT_TR_NOOP("Incident")},
+      {"alerts", QT_TR_NOOP("Linked alerts")},
+      {"agencies", QT_TR_NOOP("Agencies")},
+      {"segments", QT_TR_NOOP("Recordings")},
+      {"alarm cameras", QT_TR_NOOP("Alarm cameras")},
+      {"tasks", QT_TR_NOOP("Tasks")},
+      {"raise incident", QT_TR_NOOP("Raise incident")},
+      {"act verify", QT_TR_NOOP("Verify")},
+      {"act respond", QT_TR_NOOP("Respond")},
+      {"act contain", QT_TR_NOOP("Contain")},
+      {"act close", QT_TR_NOOP("Close")},
+      {"act reopen", QT_TR_NOOP("Reopen")},
+      {"act note", QT_TR_NOOP("Add note")},
+      {"act set_level", QT_TR_NOOP("Set level")},
+      {"act sop_done", QT_TR_NOOP("SOP step done")},
+      {"dispatch", QT_TR_NOOP("Dispatch")},
+      {"sitrep first", QT_TR_NOOP("First report")},
+      {"sitrep followup", QT_TR_NOOP("Follow-up report")},
+      {"sitrep final", QT_TR_NOOP("Final report")},
+      {"task acknowledge", QT_TR_NOOP("Acknowledge task")},
+      {"task progress", QT_TR_NOOP("Task progress")},
+      {"task complete", QT_TR_NOOP("Complete task")},
+      {"task cancel", QT_TR_NOOP("Cancel task")},
+  };
+  for (const auto &[key, label] : labels)
+    if (what == QLatin1String(key)) return tr(label);
+  return what;
+}
+
 void Backend::act(const QString &action, const QString &text, int level, int step) {
   if (openId_.isEmpty()) return;
   wire::Query query;
@@ -701,7 +737,7 @@ void Backend::act(const QString &action, const QString &text, int level, int ste
       [this, id, action](const wire::QueryReply &r) {
         logging::get("console")->info("act {} {}: now {}", action.toStdString(), id.toStdString(),
                                       r.incident().incident().state());
-        setStatus(action + QStringLiteral(" ✓"));
+        setStatus(callLabel(QStringLiteral("act ") + action) + QStringLiteral(" ✓"));
         if (id == openId_) showDetail(r.incident());
       },
       QStringLiteral("act ") + action);
@@ -722,7 +758,7 @@ void Backend::dispatch(const QString &agencyIds, const QString &title, const QSt
   call(
       std::move(query),
       [this, id](const wire::QueryReply &r) {
-        setStatus(QStringLiteral("dispatch ✓"));
+        setStatus(callLabel(QStringLiteral("dispatch")) + QStringLiteral(" ✓"));
         if (id == openId_) showDetail(r.incident());
       },
       QStringLiteral("dispatch"));
@@ -738,8 +774,8 @@ void Backend::sitrep(const QString &kind, const QString &body) {
   QString id = openId_;
   call(
       std::move(query),
-      [this, id](const wire::QueryReply &r) {
-        setStatus(QStringLiteral("sitrep ✓"));
+      [this, id, kind](const wire::QueryReply &r) {
+        setStatus(callLabel(QStringLiteral("sitrep ") + kind) + QStringLiteral(" ✓"));
         if (id == openId_) showDetail(r.incident());
       },
       QStringLiteral("sitrep ") + kind);
@@ -1023,7 +1059,7 @@ void Backend::taskAction(const QString &taskId, const QString &action, const QSt
       std::move(query),
       [this, taskId, action](const wire::QueryReply &) {
         logging::get("console")->info("task {} {}", taskId.toStdString(), action.toStdString());
-        setStatus(tr("task: %1 done").arg(action));
+        setStatus(callLabel(QStringLiteral("task ") + action) + QStringLiteral(" ✓"));
         loadTasks();
       },
       QStringLiteral("task ") + action);

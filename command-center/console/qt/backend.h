@@ -271,6 +271,7 @@ signals:
 private:
   void call(wire::Query query, std::function<void(const wire::QueryReply &)> done, const QString &what);
   void setStatus(const QString &s);
+  QString callLabel(const QString &what) const;
   void showDetail(const wire::IncidentDetail &d);
   void onIncidentItem(const wire::StateUpdate &u);
   void onAlertItem(const wire::StateUpdate &u);

@@ -13,9 +13,11 @@
 #include <QFontDatabase>
 #include <QGuiApplication>
 #include <QImage>
+#include <QMouseEvent>
 #include <QQmlApplicationEngine>
 #include <QQmlComponent>
 #include <QQmlContext>
+#include <QQuickItem>
 #include <QQuickWindow>
 #include <QScreen>
 #include <QTimer>
@@ -45,10 +47,23 @@ namespace {
 
 // Finds a QML object by objectName and emits its clicked() signal, as a
 // mouse click on that button would.
+// Clicks a control as a user would: a mouse press and release at its centre
+// in the window, so the click goes through Qt Quick's hit testing (a control
+// that is hidden, disabled, scrolled away or covered by another item is not
+// clicked). False if there is no such visible, enabled control on screen.
 bool click(QObject *root, const char *name) {
-  auto *button = root->findChild<QObject *>(QString::fromLatin1(name));
-  if (!button || !button->property("enabled").toBool()) return false;
-  return QMetaObject::invokeMethod(button, "clicked");
+  auto *item = root->findChild<QQuickItem *>(QString::fromLatin1(name));
+  if (!item || !item->isVisible() || !item->isEnabled() || !item->window()) return false;
+  auto *window = item->window();
+  QPointF at = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
+  if (!QRectF(QPointF(0, 0), QSizeF(window->size())).contains(at)) return false;
+  QPointF global = window->mapToGlobal(at);
+  for (auto type : {QEvent::MouseButtonPress, QEvent::MouseButtonRelease}) {
+    QMouseEvent event(type, at, at, global, Qt::LeftButton,
+                      type == QEvent::MouseButtonPress ? Qt::LeftButton : Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &event);
+  }
+  return true;
 }
 
 // Calls a QML function of the window and returns its result.
@@ -280,9 +295,10 @@ int main(int argc, char **argv) {
           } else if (*step == 1 && detailState == "reported" && click(root, "verifyButton")) {
             log->info("script: pressed verify");
             next();
-          } else if (*step == 2 && detailState == "verified") {
+          } else if (*step == 2 && detailState == "verified" && !backend.status().isEmpty()) {
             log->info("script: verify done, incident {} verified",
                       backend.detail().value("incidentId").toString().toStdString());
+            log->info("script: status bar: {}", backend.status().toStdString());
             done(timer);
           }
         } else if (script == "video") {

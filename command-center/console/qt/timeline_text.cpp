@@ -10,9 +10,10 @@
 namespace liandong::console {
 
 namespace {
-QString t(const char *text) {
-  return QCoreApplication::translate("Timeline", text);
-}
+// The translation context "Timeline" (lupdate reads Timeline::tr calls).
+struct Timeline {
+  Q_DECLARE_TR_FUNCTIONS(Timeline)
+};
 
 // States, report kinds, tiers and incident types by their names in the console's language.
 QString stateName(const QString &s) {
@@ -41,7 +42,7 @@ QString stateName(const QString &s) {
       {"rental_housing", QT_TRANSLATE_NOOP("Timeline", "rental housing")},
       {"equipment", QT_TRANSLATE_NOOP("Timeline", "equipment")}};
   for (const auto &n : names)
-    if (s == QLatin1String(n[0])) return t(n[1]);
+    if (s == QLatin1String(n[0])) return Timeline::tr(n[1]);
   return s;
 }
 
@@ -70,48 +71,50 @@ QString timelineText(const QString &action, const QString &detailJson) {
   if (!doc.isObject()) return action + (detailJson.isEmpty() ? QString() : QStringLiteral("  ") + detailJson);
   const auto d = doc.object();
   if (action == QLatin1String("opened")) {
-    auto s = t("opened: %1 (%2, level %3, led by the %4 centre), %5 camera(s) linked")
+    auto s = Timeline::tr("opened: %1 (%2, level %3, led by the %4 centre), %5 camera(s) linked")
                  .arg(str(d, "title"), stateName(str(d, "type")), str(d, "level"),
                       stateName(str(d, "lead_tier")), str(d, "cameras"));
-    if (d.value(QLatin1String("photo")).toBool()) s += t(", with a photo");
+    if (d.value(QLatin1String("photo")).toBool()) s += Timeline::tr(", with a photo");
     return s;
   }
   if (action == QLatin1String("sop_applied"))
-    return t("plan for %1 applied: %2 step(s), %3 task(s)")
+    return Timeline::tr("plan for %1 applied: %2 step(s), %3 task(s)")
         .arg(str(d, "type"), str(d, "steps"), str(d, "tasks"));
   if (action == QLatin1String("tasked"))
-    return t("tasked %1: %2 (acknowledge within %3 min)")
+    return Timeline::tr("tasked %1: %2 (acknowledge within %3 min)")
         .arg(str(d, "agencies"), str(d, "title"), str(d, "ack_minutes"));
   if (action == QLatin1String("task_overdue"))
-    return t("task %1 (%2) not acknowledged in time; escalated to %3")
+    return Timeline::tr("task %1 (%2) not acknowledged in time; escalated to %3")
         .arg(str(d, "task"), str(d, "agency"), str(d, "escalated_to"));
   if (action.startsWith(QLatin1String("task_"))) {
-    auto s = t("task %1 (%2): %3 → %4")
+    auto s = Timeline::tr("task %1 (%2): %3 → %4")
                  .arg(str(d, "task"), str(d, "agency"), stateName(str(d, "from")), stateName(str(d, "to")));
     if (d.contains(QLatin1String("percent")))
       s += QStringLiteral(", ") + str(d, "percent") + QStringLiteral("%");
     return s + withText(d);
   }
   if (action == QLatin1String("sitrep"))
-    return t("%1 #%2 submitted: %3").arg(stateName(str(d, "kind")), str(d, "seq"), str(d, "body"));
+    return Timeline::tr("%1 #%2 submitted: %3").arg(stateName(str(d, "kind")), str(d, "seq"), str(d, "body"));
   if (action == QLatin1String("sitrep_overdue"))
-    return t("%1 #%2 overdue").arg(stateName(str(d, "kind")), str(d, "seq"));
-  if (action == QLatin1String("alert_linked")) return t("alert linked: %1").arg(str(d, "headline"));
-  if (action == QLatin1String("alert_cleared")) return t("alert cleared: %1").arg(str(d, "headline"));
+    return Timeline::tr("%1 #%2 overdue").arg(stateName(str(d, "kind")), str(d, "seq"));
+  if (action == QLatin1String("alert_linked"))
+    return Timeline::tr("alert linked: %1").arg(str(d, "headline"));
+  if (action == QLatin1String("alert_cleared"))
+    return Timeline::tr("alert cleared: %1").arg(str(d, "headline"));
   if (action == QLatin1String("escalated"))
-    return t("alert escalated (%1): %2").arg(str(d, "change"), str(d, "headline"));
+    return Timeline::tr("alert escalated (%1): %2").arg(str(d, "change"), str(d, "headline"));
   if (action == QLatin1String("copy_received") || action == QLatin1String("copy_updated"))
-    return t("from the %1 centre: %2 (version %3)")
+    return Timeline::tr("from the %1 centre: %2 (version %3)")
         .arg(stateName(str(d, "from")), str(d, "change"), str(d, "version"));
-  if (action == QLatin1String("note")) return t("note: %1").arg(str(d, "text"));
+  if (action == QLatin1String("note")) return Timeline::tr("note: %1").arg(str(d, "text"));
   if (action == QLatin1String("set_level"))
-    return t("level %1 → %2, led by the %3 centre: %4")
+    return Timeline::tr("level %1 → %2, led by the %3 centre: %4")
         .arg(str(d, "from"), str(d, "to"), stateName(str(d, "lead_tier")), str(d, "reason"));
   if (action == QLatin1String("sop_done"))
-    return t("plan step %1 done: %2").arg(str(d, "step"), str(d, "text"));
+    return Timeline::tr("plan step %1 done: %2").arg(str(d, "step"), str(d, "text"));
   if (d.contains(QLatin1String("from")) &&
       d.contains(QLatin1String("to")))  // verify, respond, contain, close, reopen
-    return t("%1 → %2").arg(stateName(str(d, "from")), stateName(str(d, "to"))) + withText(d);
+    return Timeline::tr("%1 → %2").arg(stateName(str(d, "from")), stateName(str(d, "to"))) + withText(d);
   return action + QStringLiteral("  ") + QString::fromUtf8(doc.toJson(QJsonDocument::Compact));
 }
 

@@ -756,6 +756,204 @@
     </message>
 </context>
 <context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../timeline_text.cpp" line="34"/>
+        <source>province</source>
+        <translation>省级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="35"/>
+        <source>city</source>
+        <translation>市级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="36"/>
+        <source>county</source>
+        <translation>县级</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="37"/>
+        <source>town</source>
+        <translation>镇街</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="38"/>
+        <source>flood</source>
+        <translation>洪涝</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="39"/>
+        <source>typhoon</source>
+        <translation>台风</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="40"/>
+        <source>fire</source>
+        <translation>火灾</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="41"/>
+        <source>public security</source>
+        <translation>治安</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="42"/>
+        <source>rental housing</source>
+        <translation>出租屋</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="43"/>
+        <source>equipment</source>
+        <translation>设备故障</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="21"/>
+        <source>reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="22"/>
+        <source>verified</source>
+        <translation>已核实</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="23"/>
+        <source>responding</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="24"/>
+        <source>contained</source>
+        <translation>已控制</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="25"/>
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="26"/>
+        <source>dispatched</source>
+        <translation>已派发</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="27"/>
+        <source>acknowledged</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="28"/>
+        <source>in progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="29"/>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="30"/>
+        <source>cancelled</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="31"/>
+        <source>first report</source>
+        <translation>首报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="32"/>
+        <source>follow-up report</source>
+        <translation>续报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="33"/>
+        <source>final report</source>
+        <translation>终报</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="74"/>
+        <source>opened: %1 (%2, level %3, led by the %4 centre), %5 camera(s) linked</source>
+        <translation>立案：%1（%2，%3级，由%4中心牵头），关联摄像机 %5 路</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="77"/>
+        <source>, with a photo</source>
+        <translation>，附照片</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="81"/>
+        <source>plan for %1 applied: %2 step(s), %3 task(s)</source>
+        <translation>已启用%1预案：%2 个步骤，%3 项任务</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="84"/>
+        <source>tasked %1: %2 (acknowledge within %3 min)</source>
+        <translation>派发给%1：%2（%3 分钟内签收）</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="87"/>
+        <source>task %1 (%2) not acknowledged in time; escalated to %3</source>
+        <translation>任务 %1（%2）未按时签收，已上报%3</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="90"/>
+        <source>task %1 (%2): %3 → %4</source>
+        <translation>任务 %1（%2）：%3 → %4</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="97"/>
+        <source>%1 #%2 submitted: %3</source>
+        <translation>%1 第%2份已报送：%3</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="99"/>
+        <source>%1 #%2 overdue</source>
+        <translation>%1 第%2份已超时</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="100"/>
+        <source>alert linked: %1</source>
+        <translation>关联告警：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="101"/>
+        <source>alert cleared: %1</source>
+        <translation>告警解除：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="103"/>
+        <source>alert escalated (%1): %2</source>
+        <translation>告警升级（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="105"/>
+        <source>from the %1 centre: %2 (version %3)</source>
+        <translation>来自%1中心：%2（版本 %3）</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="107"/>
+        <source>note: %1</source>
+        <translation>备注：%1</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="109"/>
+        <source>level %1 → %2, led by the %3 centre: %4</source>
+        <translation>级别 %1 → %2，由%3中心牵头：%4</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="112"/>
+        <source>plan step %1 done: %2</source>
+        <translation>预案步骤 %1 已完成：%2</translation>
+    </message>
+    <message>
+        <location filename="../timeline_text.cpp" line="115"/>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+</context>
+<context>
     <name>VideoTile</name>
     <message>
         <location filename="../qml/VideoTile.qml" line="26"/>
@@ -842,37 +1040,162 @@
 <context>
     <name>liandong::console::Backend</name>
     <message>
-        <location filename="../backend.cpp" line="516"/>
+        <location filename="../backend.cpp" line="211"/>
+        <source>%1 failed: %2</source>
+        <translation>%1失败：%2</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="519"/>
         <source>no recording of this camera from %1</source>
         <translation>该摄像机自 %1 起无录像</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="520"/>
+        <location filename="../backend.cpp" line="523"/>
         <source>no node address for camera %1</source>
         <translation>摄像机 %1 没有节点地址</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="826"/>
+        <location filename="../backend.cpp" line="693"/>
+        <source>Sign-in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="694"/>
+        <source>Sensor chart</source>
+        <translation>传感器曲线</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="695"/>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="696"/>
+        <source>Linked alerts</source>
+        <translation>关联告警</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="697"/>
+        <source>Agencies</source>
+        <translation>处置单位</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="698"/>
+        <source>Recordings</source>
+        <translation>录像</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="699"/>
+        <source>Alarm cameras</source>
+        <translation>告警摄像机</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="700"/>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="701"/>
+        <source>Raise incident</source>
+        <translation>上报事件</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="702"/>
+        <source>Verify</source>
+        <translation>核实</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="703"/>
+        <source>Respond</source>
+        <translation>启动响应</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="704"/>
+        <source>Contain</source>
+        <translation>已控制</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="705"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="706"/>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="707"/>
+        <source>Add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="708"/>
+        <source>Set level</source>
+        <translation>调整级别</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="709"/>
+        <source>SOP step done</source>
+        <translation>预案步骤完成</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="710"/>
+        <source>Dispatch</source>
+        <translation>派发任务</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="711"/>
+        <source>First report</source>
+        <translation>首报</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="712"/>
+        <source>Follow-up report</source>
+        <translation>续报</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="713"/>
+        <source>Final report</source>
+        <translation>终报</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="714"/>
+        <source>Acknowledge task</source>
+        <translation>签收任务</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="715"/>
+        <source>Task progress</source>
+        <translation>任务进展</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="716"/>
+        <source>Complete task</source>
+        <translation>完成任务</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="717"/>
+        <source>Cancel task</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location filename="../backend.cpp" line="866"/>
         <source>snapshot failed</source>
         <translation>抓拍失败</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="831"/>
+        <location filename="../backend.cpp" line="871"/>
         <source>snapshot saved: %1</source>
         <translation>抓拍已保存：%1</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="897"/>
+        <location filename="../backend.cpp" line="937"/>
         <source>cannot save the preset</source>
         <translation>无法保存布局</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="1017"/>
-        <source>task: %1 done</source>
-        <translation>任务：%1 已完成</translation>
-    </message>
-    <message>
-        <location filename="../backend.cpp" line="1039"/>
+        <location filename="../backend.cpp" line="1084"/>
         <source>incident reported: %1</source>
         <translation>事件已上报：%1</translation>
     </message>
@@ -883,204 +1206,6 @@
         <location filename="../video_player.cpp" line="131"/>
         <source>no video pipeline: %1</source>
         <translation>无法建立视频管道：%1</translation>
-    </message>
-</context>
-<context>
-    <name>Timeline</name>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>province</source>
-        <translation>省级</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>city</source>
-        <translation>市级</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>county</source>
-        <translation>县级</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>town</source>
-        <translation>镇街</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>flood</source>
-        <translation>洪涝</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>typhoon</source>
-        <translation>台风</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>fire</source>
-        <translation>火灾</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>public security</source>
-        <translation>治安</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>rental housing</source>
-        <translation>出租屋</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>equipment</source>
-        <translation>设备故障</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>reported</source>
-        <translation>已上报</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>verified</source>
-        <translation>已核实</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>responding</source>
-        <translation>处置中</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>contained</source>
-        <translation>已控制</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>dispatched</source>
-        <translation>已派发</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>acknowledged</source>
-        <translation>已签收</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>in progress</source>
-        <translation>处置中</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>completed</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>cancelled</source>
-        <translation>已撤销</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>first report</source>
-        <translation>首报</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>follow-up report</source>
-        <translation>续报</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>final report</source>
-        <translation>终报</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>opened: %1 (%2, level %3, led by the %4 centre), %5 camera(s) linked</source>
-        <translation>立案：%1（%2，%3级，由%4中心牵头），关联摄像机 %5 路</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>, with a photo</source>
-        <translation>，附照片</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>plan for %1 applied: %2 step(s), %3 task(s)</source>
-        <translation>已启用%1预案：%2 个步骤，%3 项任务</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>tasked %1: %2 (acknowledge within %3 min)</source>
-        <translation>派发给%1：%2（%3 分钟内签收）</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>task %1 (%2) not acknowledged in time; escalated to %3</source>
-        <translation>任务 %1（%2）未按时签收，已上报%3</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>task %1 (%2): %3 → %4</source>
-        <translation>任务 %1（%2）：%3 → %4</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>%1 #%2 submitted: %3</source>
-        <translation>%1 第%2份已报送：%3</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>%1 #%2 overdue</source>
-        <translation>%1 第%2份已超时</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>alert linked: %1</source>
-        <translation>关联告警：%1</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>alert cleared: %1</source>
-        <translation>告警解除：%1</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>alert escalated (%1): %2</source>
-        <translation>告警升级（%1）：%2</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>from the %1 centre: %2 (version %3)</source>
-        <translation>来自%1中心：%2（版本 %3）</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>note: %1</source>
-        <translation>备注：%1</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>level %1 → %2, led by the %3 centre: %4</source>
-        <translation>级别 %1 → %2，由%3中心牵头：%4</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>plan step %1 done: %2</source>
-        <translation>预案步骤 %1 已完成：%2</translation>
-    </message>
-    <message>
-        <location filename="../timeline_text.cpp" line="1"/>
-        <source>%1 → %2</source>
-        <translation>%1 → %2</translation>
     </message>
 </context>
 </TS>
