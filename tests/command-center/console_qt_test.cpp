@@ -15,6 +15,7 @@
 #include <QTranslator>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -460,15 +461,15 @@ outbox:
   }
   // rules.yaml (g1 above -100 m: always a blue alert) and node.yaml with
   // gauge g1 (2 m) and camera 44011300041320000001 from the simulator at
-  // simPort, re-served at servePort; `recording` adds 2 s segments.
-  void writeGaugeNode(int servePort, int simPort, bool recording) const {
+  // simPort, re-served at servePort; `recordSegmentS` > 0 records it in
+  // segments of that length.
+  void writeGaugeNode(int servePort, int simPort, int recordSegmentS = 0) const {
     writeFile(
         dir / "rules.yaml",
         "rules:\n  - {id: g1-level, name: 市桥水位, quantity: water_level, sensors: [g1], levels: {blue: "
         "-100}}\n");
-    writeFile(
-        dir / "node.yaml",
-        nodeHead() + fmt::format(R"(rules: rules.yaml
+    writeFile(dir / "node.yaml",
+              nodeHead() + fmt::format(R"(rules: rules.yaml
 simulated_sensors:
   - {{id: "g1", quantity: water_level, unit: m, model: constant, latitude: 22.9453, longitude: 113.3660, interval_ms: 500, base: 2}}
 cameras:
@@ -476,8 +477,12 @@ cameras:
 {}  devices:
     - {{id: 44011300041320000001, url: "rtsp://127.0.0.1:{}/cam/1", latitude: 22.9455, longitude: 113.3655}}
 )",
-                                 servePort, recording ? "  recording: {dir: recordings, segment_s: 2}\n" : "",
-                                 simPort));
+                                       servePort,
+                                       recordSegmentS > 0
+                                           ? fmt::format("  recording: {{dir: recordings, segment_s: {}}}\n",
+                                                         recordSegmentS)
+                                           : "",
+                                       simPort));
   }
   void writeConsoleConfig(double lon, double lat, const std::string &user = "zhang",
                           const std::string &extra = "") const {
@@ -986,7 +991,7 @@ TEST(ConsoleQt, DutyOfficerGoesFromAnAlertThroughVideoAndATaskToClosedInTheUi) {
   run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
   run("printf '%s\\n' 'correct horse' | " + admin +
       "wang --role agency_operator --region 440113 --agency py-sanfang");
-  d.writeGaugeNode(servePort, simPort, false);
+  d.writeGaugeNode(servePort, simPort);
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(
@@ -1063,7 +1068,7 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
   run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
   run("printf '%s\\n' 'correct horse' | " + admin + "li --role duty_officer --region 440106");
   const std::string camera = "44011300041320000001";
-  d.writeGaugeNode(servePort, simPort, true);
+  d.writeGaugeNode(servePort, simPort, 4);  // segments long enough to seek in
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(
@@ -1142,6 +1147,21 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
   EXPECT_NE(out.find("recording: camera " + camera + ": segment 2/"), std::string::npos)
       << "then the next segment by itself: " << out;
   EXPECT_NE(out.find("script: recording pane: 录像"), std::string::npos) << "zh_CN: " << out;
+  // Asked for a time half a second before the end of the second segment (as
+  // ⏪/⏩ 30 s ask for one): that segment plays, and the title says how far
+  // into it the time is (the player does not seek, docs/console.md).
+  const long second = d.query(
+      "SELECT (extract(epoch FROM start_at) * 1e6)::bigint FROM camera_segments ORDER BY start_at OFFSET 1 "
+      "LIMIT 1");
+  const auto secondUrl = fmt::format("rtsp://127.0.0.1:{}/rec/{}/{}", servePort, camera, second);
+  const std::string from = "script: recording from ";
+  auto at = out.find(from);
+  ASSERT_NE(at, std::string::npos) << out;
+  const double offsetS = std::atof(out.c_str() + at + from.size());
+  EXPECT_NE(out.find(" s into " + secondUrl, at), std::string::npos) << out;
+  EXPECT_GE(offsetS, 1.5) << "4 s segments, 0.5 s before the end: " << out;
+  EXPECT_NE(out.find(fmt::format("，第 {} 秒", std::lround(offsetS)), at), std::string::npos)
+      << "the pane's title gives the offset: " << out;
   EXPECT_EQ(d.text("SELECT done_by FROM sop_steps WHERE incident_id = '" + id + "' AND step = 2"), "zhang");
   EXPECT_EQ(d.text("SELECT state FROM incidents WHERE id = '" + id + "'"), "responding");
   EXPECT_EQ(

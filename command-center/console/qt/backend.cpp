@@ -496,9 +496,13 @@ void Backend::loadLinkedAlerts(const QString &incidentId) {
 }
 
 void Backend::playRecording(const QString &cameraId) {
-  if (openId_.isEmpty() || cameraId.isEmpty()) return;
   // The incident's time, 30 s before it, and the next ten minutes.
-  const qint64 fromUs = static_cast<qint64>(detail_.value("openedAt").toDouble()) * 1000 - 30'000'000;
+  playRecordingFrom(cameraId, detail_.value("openedAt").toDouble() - 30'000);
+}
+
+void Backend::playRecordingFrom(const QString &cameraId, double fromMs) {
+  if (openId_.isEmpty() || cameraId.isEmpty()) return;
+  const qint64 fromUs = static_cast<qint64>(fromMs) * 1000;
   const qint64 toUs = fromUs + 600'000'000;
   wire::Query query;
   auto *s = query.mutable_segments();

@@ -232,6 +232,8 @@ public:
   // time - 30 s: asks the centre for the segments (Query.segments) and sets
   // `recording`. stopRecording() clears it.
   Q_INVOKABLE void playRecording(const QString &cameraId);
+  // The same from a given time (ms since the epoch): the pane's ⏪/⏩ 30 s.
+  Q_INVOKABLE void playRecordingFrom(const QString &cameraId, double fromMs);
   Q_INVOKABLE void stopRecording();
   // The pane's segment ended: the next one of `recording`, or the end.
   Q_INVOKABLE void nextRecordingSegment();

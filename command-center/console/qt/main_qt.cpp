@@ -484,6 +484,17 @@ int main(int argc, char **argv) {
                       callQml(root, "recordingText").toString().toStdString(),
                       r.value("url").toString().toStdString());
             shot("detail");
+            // Then from half a second before the end of the second segment,
+            // as ⏪/⏩ ask for a time.
+            auto starts = r.value("starts").toList(), ends = r.value("ends").toList();
+            if (starts.size() < 2) return done(timer);
+            callQml(root, "playRecordingAt", ends[1].toDouble() / 1000 - 500);
+            next();
+          } else if (*step == 7 && backend.recording().value("offsetS").toDouble() > 1) {
+            auto r = backend.recording();
+            log->info("script: recording from {:.1f} s into {}", r.value("offsetS").toDouble(),
+                      r.value("url").toString().toStdString());
+            log->info("script: recording pane: {}", callQml(root, "recordingText").toString().toStdString());
             done(timer);
           }
         } else if (script == "wallbench") {

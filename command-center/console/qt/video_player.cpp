@@ -247,7 +247,8 @@ void VideoPlayer::stop() {
 
 void VideoPlayer::onBusError(const QString &message, bool eos) {
   if (eos && !retryOnEnd_) {  // a recording: its end is no error
-    logging::get("console")->info("video: {} ended", redacted(url_).toStdString());
+    logging::get("console")->info("video: {} ended after {} frames", redacted(url_).toStdString(),
+                                  frames_->load());
     stop();
     emit ended();
     return;

@@ -162,557 +162,567 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../qml/Main.qml" line="347"/>
+        <location filename="../qml/Main.qml" line="352"/>
         <source>Incident queue (%1 of %2)</source>
         <translation>事件队列（%1 / %2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="364"/>
         <source>all levels</source>
         <translation>全部级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="364"/>
         <source>Ⅱ and above</source>
         <translation>Ⅱ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="359"/>
+        <location filename="../qml/Main.qml" line="364"/>
         <source>Ⅲ and above</source>
         <translation>Ⅲ级及以上</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>all types</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>flood</source>
         <translation>洪涝</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>typhoon</source>
         <translation>台风</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>fire</source>
         <translation>火灾</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>public security</source>
         <translation>治安</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>rental housing</source>
         <translation>出租屋</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="366"/>
+        <location filename="../qml/Main.qml" line="371"/>
         <source>equipment</source>
         <translation>设备故障</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="371"/>
+        <location filename="../qml/Main.qml" line="376"/>
         <source>search title</source>
         <translation>搜索标题</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="632"/>
+        <location filename="../qml/Main.qml" line="645"/>
         <source>tasked</source>
         <translation>已派发</translation>
     </message>
     <message>
         <location filename="../qml/Main.qml" line="19"/>
-        <location filename="../qml/Main.qml" line="150"/>
+        <location filename="../qml/Main.qml" line="155"/>
         <source>Liandong command console</source>
         <translation>联动指挥控制台</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="50"/>
+        <location filename="../qml/Main.qml" line="55"/>
         <source>Recording: %1 · %2</source>
         <translation>录像：%1 · %2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="51"/>
+        <location filename="../qml/Main.qml" line="56"/>
         <source>Recording: %1 · end of the recording</source>
         <translation>录像：%1 · 录像已播完</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="52"/>
+        <location filename="../qml/Main.qml" line="57"/>
         <source>Recording: %1 from %2 · segment %3/%4, %5–%6, %7 s in</source>
         <translation>录像：%1 自 %2 起 · 第 %3/%4 段，%5–%6，第 %7 秒</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>red</source>
         <translation>红色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>orange</source>
         <translation>橙色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>yellow</source>
         <translation>黄色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>blue</source>
         <translation>蓝色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="109"/>
+        <location filename="../qml/Main.qml" line="114"/>
         <source>no colour</source>
         <translation>无颜色</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="112"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="112"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>verified</source>
         <translation>已核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="112"/>
+        <location filename="../qml/Main.qml" line="117"/>
         <source>responding</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
+        <location filename="../qml/Main.qml" line="118"/>
         <source>contained</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="113"/>
-        <location filename="../qml/Main.qml" line="375"/>
+        <location filename="../qml/Main.qml" line="118"/>
+        <location filename="../qml/Main.qml" line="380"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="116"/>
+        <location filename="../qml/Main.qml" line="121"/>
         <source>Ⅰ (particularly serious)</source>
         <translation>Ⅰ级（特别重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="116"/>
+        <location filename="../qml/Main.qml" line="121"/>
         <source>Ⅱ (serious)</source>
         <translation>Ⅱ级（重大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="116"/>
+        <location filename="../qml/Main.qml" line="121"/>
         <source>Ⅲ (major)</source>
         <translation>Ⅲ级（较大）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="117"/>
+        <location filename="../qml/Main.qml" line="122"/>
         <source>Ⅳ (general)</source>
         <translation>Ⅳ级（一般）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="120"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>state</source>
         <translation>国家</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="120"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>province</source>
         <translation>省级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="120"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>city</source>
         <translation>市级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="120"/>
+        <location filename="../qml/Main.qml" line="125"/>
         <source>county</source>
         <translation>县级</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="121"/>
+        <location filename="../qml/Main.qml" line="126"/>
         <source>town</source>
         <translation>镇街</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="129"/>
         <source>dispatched</source>
         <translation>已派发</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="129"/>
         <source>acknowledged</source>
         <translation>已签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="124"/>
+        <location filename="../qml/Main.qml" line="129"/>
         <source>in progress</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="125"/>
+        <location filename="../qml/Main.qml" line="130"/>
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="125"/>
+        <location filename="../qml/Main.qml" line="130"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="128"/>
-        <location filename="../qml/Main.qml" line="652"/>
+        <location filename="../qml/Main.qml" line="133"/>
+        <location filename="../qml/Main.qml" line="665"/>
         <source>first report</source>
         <translation>首报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="128"/>
-        <location filename="../qml/Main.qml" line="652"/>
+        <location filename="../qml/Main.qml" line="133"/>
+        <location filename="../qml/Main.qml" line="665"/>
         <source>follow-up report</source>
         <translation>续报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="128"/>
-        <location filename="../qml/Main.qml" line="652"/>
+        <location filename="../qml/Main.qml" line="133"/>
+        <location filename="../qml/Main.qml" line="665"/>
         <source>final report</source>
         <translation>终报</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="158"/>
+        <location filename="../qml/Main.qml" line="163"/>
         <source>duty officer</source>
         <translation>值班员</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="158"/>
+        <location filename="../qml/Main.qml" line="163"/>
         <source>agency</source>
         <translation>处置单位</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="158"/>
+        <location filename="../qml/Main.qml" line="163"/>
         <source>leader</source>
         <translation>领导</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="167"/>
+        <location filename="../qml/Main.qml" line="172"/>
         <source>linked to the centre</source>
         <translation>与中心连接正常</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="167"/>
+        <location filename="../qml/Main.qml" line="172"/>
         <source>link to the centre is down</source>
         <translation>与中心连接中断</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="168"/>
+        <location filename="../qml/Main.qml" line="173"/>
         <source>resynced %1×</source>
         <translation>已重新同步 %1 次</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="172"/>
+        <location filename="../qml/Main.qml" line="177"/>
         <source>signed in: %1 (%2)</source>
         <translation>已登录：%1（%2）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="173"/>
+        <location filename="../qml/Main.qml" line="178"/>
         <source>not signed in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="190"/>
+        <location filename="../qml/Main.qml" line="195"/>
         <source>working… </source>
         <translation>处理中… </translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="210"/>
+        <location filename="../qml/Main.qml" line="215"/>
         <source>The link to the centre is down since %1: what you see may be old. Reconnecting by itself…</source>
         <translation>自 %1 起与指挥中心的连接中断：画面上的信息可能已过时。正在自动重连…</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="233"/>
+        <location filename="../qml/Main.qml" line="238"/>
         <source>New incident, level %1: %2</source>
         <translation>新事件，%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="236"/>
+        <location filename="../qml/Main.qml" line="241"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="244"/>
+        <location filename="../qml/Main.qml" line="249"/>
         <source>Dismiss</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="281"/>
+        <location filename="../qml/Main.qml" line="286"/>
         <source>Region summary</source>
         <translation>辖区概况</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="282"/>
+        <location filename="../qml/Main.qml" line="287"/>
         <source>open incidents: %1</source>
         <translation>未结事件：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="293"/>
+        <location filename="../qml/Main.qml" line="298"/>
         <source>level %1: %2</source>
         <translation>%1级：%2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="296"/>
+        <location filename="../qml/Main.qml" line="301"/>
         <source>cameras live / down: %1 / %2</source>
         <translation>摄像机 在线 / 异常：%1 / %2</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="346"/>
+        <location filename="../qml/Main.qml" line="351"/>
         <source>Incident queue (%1)</source>
         <translation>事件队列（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="436"/>
+        <location filename="../qml/Main.qml" line="441"/>
         <source>led by %1</source>
         <translation>%1牵头</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="447"/>
+        <location filename="../qml/Main.qml" line="452"/>
         <source>No incidents</source>
         <translation>暂无事件</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="502"/>
+        <location filename="../qml/Main.qml" line="507"/>
         <source>zoom %1 · drag to pan, wheel to zoom</source>
         <translation>缩放 %1 · 拖动平移，滚轮缩放</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="527"/>
+        <location filename="../qml/Main.qml" line="532"/>
         <source>Live: %1</source>
         <translation>实时视频：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="529"/>
+        <location filename="../qml/Main.qml" line="535"/>
+        <source>⏪ 30 s</source>
+        <translation>⏪ 30 秒</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="539"/>
+        <source>30 s ⏩</source>
+        <translation>30 秒 ⏩</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="542"/>
         <source>Snapshot</source>
         <translation>抓拍</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="587"/>
+        <location filename="../qml/Main.qml" line="600"/>
         <source>State: %1 · level %2 · %3 · led by %4 · version %5</source>
         <translation>状态：%1 · 响应级别 %2 · %3 · %4牵头 · 版本 %5</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="599"/>
+        <location filename="../qml/Main.qml" line="612"/>
         <source>Actions</source>
         <translation>处置操作</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="603"/>
+        <location filename="../qml/Main.qml" line="616"/>
         <source>Verify</source>
         <translation>核实</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="604"/>
+        <location filename="../qml/Main.qml" line="617"/>
         <source>Respond</source>
         <translation>启动响应</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="605"/>
+        <location filename="../qml/Main.qml" line="618"/>
         <source>Contain</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="606"/>
+        <location filename="../qml/Main.qml" line="619"/>
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="610"/>
+        <location filename="../qml/Main.qml" line="623"/>
         <source>note for the timeline</source>
         <translation>写入时间线的备注</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="611"/>
+        <location filename="../qml/Main.qml" line="624"/>
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="615"/>
+        <location filename="../qml/Main.qml" line="628"/>
         <source>reason (for close and level)</source>
         <translation>原因（关闭和调级时必填）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="616"/>
+        <location filename="../qml/Main.qml" line="629"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="621"/>
+        <location filename="../qml/Main.qml" line="634"/>
         <source>Set level</source>
         <translation>调整级别</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="645"/>
+        <location filename="../qml/Main.qml" line="658"/>
         <source>agency ids, e.g. py-flood</source>
         <translation>单位编号，如 py-flood</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="646"/>
+        <location filename="../qml/Main.qml" line="659"/>
         <source>task</source>
         <translation>任务内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="647"/>
+        <location filename="../qml/Main.qml" line="660"/>
         <source>Dispatch</source>
         <translation>派发任务</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="651"/>
+        <location filename="../qml/Main.qml" line="664"/>
         <source>situation report text</source>
         <translation>信息报告内容</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="653"/>
+        <location filename="../qml/Main.qml" line="666"/>
         <source>Submit</source>
         <translation>报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="656"/>
+        <location filename="../qml/Main.qml" line="669"/>
         <source>Cameras that see it (%1)</source>
         <translation>可见现场的摄像机（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="666"/>
+        <location filename="../qml/Main.qml" line="679"/>
         <source>Live video</source>
         <translation>实时视频</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="671"/>
+        <location filename="../qml/Main.qml" line="684"/>
         <source>Recording</source>
         <translation>录像</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="677"/>
+        <location filename="../qml/Main.qml" line="690"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="678"/>
+        <location filename="../qml/Main.qml" line="691"/>
         <source>nearest, not seeing it</source>
         <translation>最近的摄像机，未覆盖现场</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="688"/>
+        <location filename="../qml/Main.qml" line="701"/>
         <source>live</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="688"/>
+        <location filename="../qml/Main.qml" line="701"/>
         <source>stale</source>
         <translation>画面停滞</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="688"/>
+        <location filename="../qml/Main.qml" line="701"/>
         <source>offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="689"/>
+        <location filename="../qml/Main.qml" line="702"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="689"/>
+        <location filename="../qml/Main.qml" line="702"/>
         <source>on demand</source>
         <translation>按需</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="689"/>
+        <location filename="../qml/Main.qml" line="702"/>
         <source>no status</source>
         <translation>无状态</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="694"/>
+        <location filename="../qml/Main.qml" line="707"/>
         <source>Linked alerts (%1)</source>
         <translation>关联告警（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="715"/>
+        <location filename="../qml/Main.qml" line="728"/>
         <source>camera %1</source>
         <translation>摄像机 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="715"/>
+        <location filename="../qml/Main.qml" line="728"/>
         <source>sensor %1</source>
         <translation>传感器 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="718"/>
+        <location filename="../qml/Main.qml" line="731"/>
         <source>level %1</source>
         <translation>级别 %1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="719"/>
+        <location filename="../qml/Main.qml" line="732"/>
         <source>cleared</source>
         <translation>已解除</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="724"/>
+        <location filename="../qml/Main.qml" line="737"/>
         <source>SOP steps (%1)</source>
         <translation>处置预案步骤（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="734"/>
+        <location filename="../qml/Main.qml" line="747"/>
         <source>done %1 by %2</source>
         <translation>%2 于 %1 完成</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="739"/>
+        <location filename="../qml/Main.qml" line="752"/>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="747"/>
+        <location filename="../qml/Main.qml" line="760"/>
         <source>ack by %1</source>
         <translation>%1 前签收</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="749"/>
+        <location filename="../qml/Main.qml" line="762"/>
         <source>notified %1, seen %2</source>
         <translation>%1 已通知，%2 已查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="749"/>
+        <location filename="../qml/Main.qml" line="762"/>
         <source>not yet</source>
         <translation>未查看</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="753"/>
+        <location filename="../qml/Main.qml" line="766"/>
         <source>Situation reports</source>
         <translation>信息报告</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="762"/>
+        <location filename="../qml/Main.qml" line="775"/>
         <source>submitted %1 by %2: %3</source>
         <translation>%1 由 %2 报送：%3</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="763"/>
+        <location filename="../qml/Main.qml" line="776"/>
         <source>due %1</source>
         <translation>%1 前报送</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="763"/>
+        <location filename="../qml/Main.qml" line="776"/>
         <source>overdue</source>
         <translation>已超时</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="766"/>
+        <location filename="../qml/Main.qml" line="779"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -913,42 +923,42 @@
         <translation>%1 第%2份已超时</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="100"/>
+        <location filename="../timeline_text.cpp" line="101"/>
         <source>alert linked: %1</source>
         <translation>关联告警：%1</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="101"/>
+        <location filename="../timeline_text.cpp" line="103"/>
         <source>alert cleared: %1</source>
         <translation>告警解除：%1</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="103"/>
+        <location filename="../timeline_text.cpp" line="105"/>
         <source>alert escalated (%1): %2</source>
         <translation>告警升级（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="105"/>
+        <location filename="../timeline_text.cpp" line="107"/>
         <source>from the %1 centre: %2 (version %3)</source>
         <translation>来自%1中心：%2（版本 %3）</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="107"/>
+        <location filename="../timeline_text.cpp" line="109"/>
         <source>note: %1</source>
         <translation>备注：%1</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="109"/>
+        <location filename="../timeline_text.cpp" line="111"/>
         <source>level %1 → %2, led by the %3 centre: %4</source>
         <translation>级别 %1 → %2，由%3中心牵头：%4</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="112"/>
+        <location filename="../timeline_text.cpp" line="114"/>
         <source>plan step %1 done: %2</source>
         <translation>预案步骤 %1 已完成：%2</translation>
     </message>
     <message>
-        <location filename="../timeline_text.cpp" line="115"/>
+        <location filename="../timeline_text.cpp" line="117"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
@@ -1045,157 +1055,157 @@
         <translation>%1失败：%2</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="519"/>
+        <location filename="../backend.cpp" line="523"/>
         <source>no recording of this camera from %1</source>
         <translation>该摄像机自 %1 起无录像</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="523"/>
+        <location filename="../backend.cpp" line="527"/>
         <source>no node address for camera %1</source>
         <translation>摄像机 %1 没有节点地址</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="693"/>
+        <location filename="../backend.cpp" line="697"/>
         <source>Sign-in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="694"/>
+        <location filename="../backend.cpp" line="698"/>
         <source>Sensor chart</source>
         <translation>传感器曲线</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="695"/>
+        <location filename="../backend.cpp" line="699"/>
         <source>Incident</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="696"/>
+        <location filename="../backend.cpp" line="700"/>
         <source>Linked alerts</source>
         <translation>关联告警</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="697"/>
+        <location filename="../backend.cpp" line="701"/>
         <source>Agencies</source>
         <translation>处置单位</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="698"/>
+        <location filename="../backend.cpp" line="702"/>
         <source>Recordings</source>
         <translation>录像</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="699"/>
+        <location filename="../backend.cpp" line="703"/>
         <source>Alarm cameras</source>
         <translation>告警摄像机</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="700"/>
+        <location filename="../backend.cpp" line="704"/>
         <source>Tasks</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="701"/>
+        <location filename="../backend.cpp" line="705"/>
         <source>Raise incident</source>
         <translation>上报事件</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="702"/>
+        <location filename="../backend.cpp" line="706"/>
         <source>Verify</source>
         <translation>核实</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="703"/>
+        <location filename="../backend.cpp" line="707"/>
         <source>Respond</source>
         <translation>启动响应</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="704"/>
+        <location filename="../backend.cpp" line="708"/>
         <source>Contain</source>
         <translation>已控制</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="705"/>
+        <location filename="../backend.cpp" line="709"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="706"/>
+        <location filename="../backend.cpp" line="710"/>
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="707"/>
+        <location filename="../backend.cpp" line="711"/>
         <source>Add note</source>
         <translation>添加备注</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="708"/>
+        <location filename="../backend.cpp" line="712"/>
         <source>Set level</source>
         <translation>调整级别</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="709"/>
+        <location filename="../backend.cpp" line="713"/>
         <source>SOP step done</source>
         <translation>预案步骤完成</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="710"/>
+        <location filename="../backend.cpp" line="714"/>
         <source>Dispatch</source>
         <translation>派发任务</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="711"/>
+        <location filename="../backend.cpp" line="715"/>
         <source>First report</source>
         <translation>首报</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="712"/>
+        <location filename="../backend.cpp" line="716"/>
         <source>Follow-up report</source>
         <translation>续报</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="713"/>
+        <location filename="../backend.cpp" line="717"/>
         <source>Final report</source>
         <translation>终报</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="714"/>
+        <location filename="../backend.cpp" line="718"/>
         <source>Acknowledge task</source>
         <translation>签收任务</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="715"/>
+        <location filename="../backend.cpp" line="719"/>
         <source>Task progress</source>
         <translation>任务进展</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="716"/>
+        <location filename="../backend.cpp" line="720"/>
         <source>Complete task</source>
         <translation>完成任务</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="717"/>
+        <location filename="../backend.cpp" line="721"/>
         <source>Cancel task</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="866"/>
+        <location filename="../backend.cpp" line="870"/>
         <source>snapshot failed</source>
         <translation>抓拍失败</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="871"/>
+        <location filename="../backend.cpp" line="875"/>
         <source>snapshot saved: %1</source>
         <translation>抓拍已保存：%1</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="937"/>
+        <location filename="../backend.cpp" line="941"/>
         <source>cannot save the preset</source>
         <translation>无法保存布局</translation>
     </message>
     <message>
-        <location filename="../backend.cpp" line="1084"/>
+        <location filename="../backend.cpp" line="1088"/>
         <source>incident reported: %1</source>
         <translation>事件已上报：%1</translation>
     </message>

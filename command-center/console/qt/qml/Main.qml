@@ -40,6 +40,11 @@ ApplicationWindow {
         backend.playRecording("" + cameraId)
         backend.log("video: recording asked for camera " + cameraId)
     }
+    // From a time (ms since the epoch) in the recording shown, as ⏪/⏩ do.
+    function playRecordingAt(fromMs) {
+        backend.playRecordingFrom(backend.recording.cameraId, fromMs)
+        return true
+    }
     readonly property bool recordingShown: backend.recording.cameraId !== undefined
     // SOP steps, notes and reopen, as their tick, field and buttons do (for the scripts).
     function tickSop(step) { backend.tickStep(step); return true }
@@ -525,6 +530,14 @@ ApplicationWindow {
                         objectName: "paneTitle"
                         Layout.fillWidth: true; color: "white"; elide: Text.ElideRight
                         text: root.recordingShown ? root.recordingText() : qsTr("Live: %1").arg(root.paneCamera)
+                    }
+                    Button {
+                        objectName: "recordingBackButton"; text: qsTr("⏪ 30 s"); visible: root.recordingShown
+                        onClicked: root.playRecordingAt(backend.recording.from - 30000)
+                    }
+                    Button {
+                        objectName: "recordingOnButton"; text: qsTr("30 s ⏩"); visible: root.recordingShown
+                        onClicked: root.playRecordingAt(backend.recording.from + 30000)
                     }
                     Button { objectName: "snapshotButton"; text: qsTr("Snapshot"); enabled: paneTile.playing; onClicked: paneTile.snapshot() }
                     Button { text: "✕"; onClicked: { root.paneCamera = ""; backend.stopRecording() } }
