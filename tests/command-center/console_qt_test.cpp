@@ -576,13 +576,12 @@ QRect rectAfter(const std::string &out, const std::string &prefix) {
   return {x, y, w, h};
 }
 
-std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &shot, int quitAfterMs,
-                                      std::vector<std::string> extra = {},
-                                      const std::string &xvfbScreens = "-screen 0 1920x1080x24") {
-  std::vector<std::string> args{"-a",
-                                "-s",
-                                xvfbScreens,
-                                d.bin("command-center/console/liandong-console-qt"),
+// The console, signed in, on `display` (an X display such as ":91"), or under
+// xvfb-run with `xvfbScreens` when `display` is empty.
+std::unique_ptr<Process> startConsoleOn(const Deployment &d, const std::string &display,
+                                        const std::string &xvfbScreens, const std::string &shot,
+                                        int quitAfterMs, std::vector<std::string> extra) {
+  std::vector<std::string> args{d.bin("command-center/console/liandong-console-qt"),
                                 "-c",
                                 (d.dir / "console.yaml").string(),
                                 "--screenshot",
@@ -590,17 +589,92 @@ std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &sh
                                 "--quit-after-ms",
                                 std::to_string(quitAfterMs)};
   args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<Process>(
-      "/usr/bin/xvfb-run", args, (d.dir / (fs::path(shot).stem().string() + ".log")).string(),
-      std::map<std::string, std::string>{
-          {"LIANDONG_PASSWORD", "correct horse"},
-          {"QT_QPA_PLATFORM", "xcb"},
-          // In the sanitizer build: libdbus (through Qt) and Mesa's llvmpipe (dlopen'ed and unloaded
-          // at exit, so LSan cannot name it) leak a few hundred bytes at exit. Leak checking is off
-          // for this child only; address and UB errors still abort it.
-          {"ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1"}});
+  std::map<std::string, std::string> env{
+      {"LIANDONG_PASSWORD", "correct horse"},
+      {"QT_QPA_PLATFORM", "xcb"},
+      // In the sanitizer build: libdbus (through Qt) and Mesa's llvmpipe (dlopen'ed and unloaded
+      // at exit, so LSan cannot name it) leak a few hundred bytes at exit. Leak checking is off
+      // for this child only; address and UB errors still abort it.
+      {"ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1"}};
+  std::string program = args.front();
+  if (display.empty()) {
+    args.insert(args.begin(), {"-a", "-s", xvfbScreens});
+    program = "/usr/bin/xvfb-run";
+  } else {
+    args.erase(args.begin());
+    env["DISPLAY"] = display;
+  }
+  return std::make_unique<Process>(program, args,
+                                   (d.dir / (fs::path(shot).stem().string() + ".log")).string(), env);
 }
 
+std::unique_ptr<Process> startConsole(const Deployment &d, const std::string &shot, int quitAfterMs,
+                                      std::vector<std::string> extra = {},
+                                      const std::string &xvfbScreens = "-screen 0 1920x1080x24") {
+  return startConsoleOn(d, "", xvfbScreens, shot, quitAfterMs, std::move(extra));
+}
+
+// A real X server — Xorg with the dummy video driver — whose one X screen
+// (3200x1080) is two RandR monitors side by side, "left" 1920x1080 and
+// "right" 1280x720: what a desktop with two outputs is, where each output is
+// a Qt screen. Xvfb cannot do this (one monitor per X screen; setmonitor is
+// refused), and with two Xvfb screens GStreamer's GL cannot draw on the
+// second. `why` says what failed when there is no display.
+struct TwoMonitorDisplay {
+  std::unique_ptr<Process> xorg;
+  std::string display, why;
+
+  explicit TwoMonitorDisplay(const fs::path &dir) {
+    if (!fs::exists("/usr/lib/xorg/modules/drivers/dummy_drv.so") || !fs::exists("/usr/bin/xrandr")) {
+      why = "xserver-xorg-video-dummy or x11-xserver-utils is missing (scripts/setup installs them)";
+      return;
+    }
+    int n = 90;
+    while (n < 200 &&
+           (fs::exists(fmt::format("/tmp/.X{}-lock", n)) || fs::exists(fmt::format("/tmp/.X11-unix/X{}", n))))
+      ++n;
+    writeFile(dir / "xorg.conf", R"(Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 256000
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual 3200 1080
+  EndSubSection
+EndSection
+)");
+    fs::create_directories(dir / "xorg.conf.d");
+    display = fmt::format(":{}", n);
+    xorg = std::make_unique<Process>(
+        "/usr/lib/xorg/Xorg",
+        std::vector<std::string>{display, "-config", (dir / "xorg.conf").string(), "-configdir",
+                                 (dir / "xorg.conf.d").string(), "-noreset", "-nolisten", "tcp", "-logfile",
+                                 (dir / "xorg.log").string()},
+        (dir / "xorg.out").string());
+    if (!waitUntil([&] { return fs::exists(fmt::format("/tmp/.X11-unix/X{}", n)); }, 15000)) {
+      why = "Xorg did not start (it needs root here): " + xorg->output();
+      display.clear();
+      return;
+    }
+    const std::string x = "DISPLAY=" + display + " /usr/bin/xrandr ";
+    std::string monitors;
+    try {
+      monitors = run(x + "--fb 3200x1080 && " + x + "--setmonitor left 1920/508x1080/286+0+0 DUMMY0 && " + x +
+                     "--setmonitor right 1280/339x720/190+1920+0 none && " + x + "--listmonitors 2>&1");
+    } catch (const std::exception &e) {
+      monitors = e.what();
+    }
+    if (monitors.find("Monitors: 2") == std::string::npos) {
+      why = "xrandr could not make two monitors: " + monitors;
+      display.clear();
+    }
+  }
+};
 }  // namespace
 
 TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi) {
@@ -927,6 +1001,30 @@ alarm:
       << out;
   EXPECT_NE(out.find("wall window 1: on screen 1 (1920x1080), window 1920x1080, 4 tiles"), std::string::npos)
       << out;
+  // One X screen with two monitors (a real Xorg, see TwoMonitorDisplay):
+  // Qt sees two screens, and the wall window on the second one plays.
+  {
+    TwoMonitorDisplay two(d.dir);
+    if (two.display.empty()) {
+      ADD_FAILURE() << "no two-monitor display: " << two.why;
+    } else {
+      auto twoMonitors = startConsoleOn(d, two.display, "", (d.dir / "twomonitors.png").string(), 15000,
+                                        {"--wall-screens", "2"});
+      ASSERT_EQ(twoMonitors->wait(60000), 0) << twoMonitors->output();
+      out = twoMonitors->output();
+      EXPECT_NE(out.find("wall window 2 on screen 2 \"right\" (1280x720 at 1920,0)"), std::string::npos)
+          << out;
+      EXPECT_NE(out.find("wall window 2: on screen 2 (1280x720), window 1280x720, 4 tiles, 2 playing"),
+                std::string::npos)
+          << "both cameras play on the second monitor: " << out;
+      QImage second(QString::fromStdString((d.dir / "twomonitors-wall2.png").string()));
+      ASSERT_EQ(second.size(), QSize(1280, 720)) << out;
+      auto tile = videoPixels(second, QRect(12, 50, 600, 260));
+      EXPECT_GT(tile.bright, 0.3) << "the second monitor's first tile shows the camera";
+      EXPECT_GE(tile.colours, 6);
+      second.save(QString::fromStdString(binaryDir() + "/console-qt-wall-second-monitor.png"));
+    }
+  }
 
   // 3. The agency: acknowledges its task, raises an incident; then the
   // centre restarts under it: the banner shows the link down, and the console

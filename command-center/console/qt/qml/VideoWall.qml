@@ -120,16 +120,17 @@ Rectangle {
                     required property string modelData
                     objectName: "layout" + modelData
                     text: modelData
+                    Layout.preferredWidth: 56  // the bar fits a 1280 px monitor
                     highlighted: wall.layout === modelData && wall.maximised < 0
                     onClicked: wall.setLayout(modelData)
                 }
             }
             // Custom: rows × columns, and a main tile spanning S × S cells (1 = none).
-            SpinBox { id: rowsBox; objectName: "wallRows"; from: 1; to: 8; value: 3; Layout.preferredWidth: 90 }
+            SpinBox { id: rowsBox; objectName: "wallRows"; from: 1; to: 8; value: 3; Layout.preferredWidth: 84 }
             Label { text: "×"; color: "#b0bec5" }
-            SpinBox { id: columnsBox; objectName: "wallColumns"; from: 1; to: 8; value: 4; Layout.preferredWidth: 90 }
+            SpinBox { id: columnsBox; objectName: "wallColumns"; from: 1; to: 8; value: 4; Layout.preferredWidth: 84 }
             Label { text: qsTr("main"); color: "#b0bec5" }
-            SpinBox { id: spanBox; objectName: "wallSpan"; from: 1; to: 7; value: 1; Layout.preferredWidth: 90 }
+            SpinBox { id: spanBox; objectName: "wallSpan"; from: 1; to: 7; value: 1; Layout.preferredWidth: 84 }
             Button {
                 objectName: "customLayoutButton"
                 text: qsTr("Custom")
@@ -148,14 +149,14 @@ Rectangle {
             Item { Layout.fillWidth: true }
             ComboBox {
                 id: presetBox
-                Layout.preferredWidth: 180
+                Layout.preferredWidth: 150
                 model: backend.presets
                 textRole: "name"
                 displayText: currentIndex < 0 ? qsTr("presets") : currentText
                 currentIndex: -1
                 onActivated: function(index) { wall.applyPreset(backend.presets[index]) }
             }
-            TextField { id: presetName; Layout.preferredWidth: 140; placeholderText: qsTr("preset name") }
+            TextField { id: presetName; Layout.preferredWidth: 120; placeholderText: qsTr("preset name") }
             Button {
                 text: qsTr("Save preset")
                 enabled: presetName.text !== ""
