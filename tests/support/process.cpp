@@ -98,6 +98,9 @@ Process::Process(std::string program, std::vector<std::string> args, std::string
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    // A process group of its own, so the destructor also ends what it
+    // started (xvfb-run's Xvfb, a shell's children).
+    ::setpgid(0, 0);
     int out = ::open(outputFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int in = ::open("/dev/null", O_RDONLY);
     if (out < 0 || in < 0) ::_exit(127);
@@ -110,9 +113,13 @@ Process::Process(std::string program, std::vector<std::string> args, std::string
 }
 
 Process::~Process() {
-  if (!exited_ && pid_ > 0) {
+  if (pid_ <= 0) return;
+  if (!exited_) {
+    ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     wait(5000);
+  } else {
+    ::kill(-pid_, SIGKILL);  // what it left behind, if anything (ESRCH otherwise)
   }
 }
 

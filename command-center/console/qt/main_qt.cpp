@@ -492,7 +492,7 @@ int main(int argc, char **argv) {
             next();
           } else if (*step == 7 && backend.recording().value("offsetS").toDouble() > 1) {
             auto r = backend.recording();
-            log->info("script: recording from {:.1f} s into {}", r.value("offsetS").toDouble(),
+            log->info("script: recording from {:.3f} s into {}", r.value("offsetS").toDouble(),
                       r.value("url").toString().toStdString());
             log->info("script: recording pane: {}", callQml(root, "recordingText").toString().toStdString());
             done(timer);
