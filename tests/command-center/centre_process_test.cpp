@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "centre_deployment.h"
 #include "liandong/alerts/cap.h"
 #include "liandong/core/clock.h"
 #include "liandong/core/curve_keys.h"
@@ -39,50 +40,20 @@ int nextPort() {
   return freeTcpPort();
 }
 
-// A small deployment in a temporary folder: keys, centre, ingest and console configs.
-struct Deployment {
-  fs::path dir;
-  std::string db;
-  int intake = nextPort(), updates = nextPort(), snapshot = nextPort(), queries = nextPort();
-  CurveKeyPair centre = generateCurveKeyPair("centre-t"), node = generateCurveKeyPair("node-t"),
-               console = generateCurveKeyPair("console-t"), python = generateCurveKeyPair("python-client");
+// A small deployment in a temporary folder (centre_deployment.h): the
+// centre, a Python client's key, two cameras, node-t with three simulated
+// sensors and an edge rule, and a console.
+struct Deployment : CentreDeployment {
+  CurveKeyPair python = generateCurveKeyPair("python-client");
 
-  explicit Deployment(const std::string &name) {
-    char tmpl[] = "/tmp/lddeployXXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
-    dir = tmpl;
-    db = PgEnvironment::freshDatabase(name);
-    writeCurveKeyFile(dir / "centre.key", centre);
-    writeCurveKeyFile(dir / "node.key", node);
-    writeCurveKeyFile(dir / "console.key", console);
+  explicit Deployment(const std::string &name) : CentreDeployment(name, "lddeploy") {
     writeCurveKeyFile(dir / "python.key", python);
-    std::string geo = sourceDir() + "/configs/data/geo/";
     writeFile(dir / "cameras.geojson",
               R"({"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","heading_deg":90,"fov_deg":60,"range_m":250},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
 {"type":"Feature","properties":{"id":"44011300041320000002","name":"番禺广场","range_m":200},"geometry":{"type":"Point","coordinates":[113.384,22.935]}}]})");
-    writeFile(dir / "centre.yaml", fmt::format(R"(centre:
-  id: centre-t
-  tier: county
-  region: "440113"
-  intake: tcp://127.0.0.1:{}
-  updates: tcp://127.0.0.1:{}
-  snapshot: tcp://127.0.0.1:{}
-  query: tcp://127.0.0.1:{}
-  keys: centre.key
-  status_interval_s: 1
-database:
-  conninfo: "{}"
-admitted:
-  - {{id: node-t, public_key: '{}'}}
-  - {{id: console-t, public_key: '{}'}}
-  - {{id: python-client, public_key: '{}'}}
-import:
-  regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
-  cameras: [cameras.geojson]
-)",
-                                               intake, updates, snapshot, queries, db, node.publicZ85,
-                                               console.publicZ85, python.publicZ85, geo, geo, geo));
+    writeCentreYaml("  status_interval_s: 1\n", "  cameras: [cameras.geojson]\n",
+                    {{"python-client", &python}});
     writeFile(dir / "rules.yaml", R"(rules:
   - {id: far-level, name: 远处水位, quantity: water_level, sensors: [far], levels: {yellow: 1.5, red: 5}}
 )");
@@ -104,27 +75,13 @@ centre:
 )",
                                                 updates, snapshot, centre.publicZ85));
   }
-  ~Deployment() { fs::remove_all(dir); }
 
   // The start of a node-t configuration: identity, its centre, an outbox.
   std::string nodeHeader(const std::string &outboxDir) const {
-    return fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-  drain_on_stop_ms: 20000     # a loaded test machine: let the node deliver all before it stops
-outbox:
-  dir: {}
-)",
-                       intake, centre.publicZ85, outboxDir);
+    // A loaded test machine: let the node deliver all before it stops.
+    return nodeHead(outboxDir, "  drain_on_stop_ms: 20000\n");
   }
 
-  std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
   std::unique_ptr<Process> startCentre(const std::string &log = "centre.log") {
     return std::make_unique<Process>(bin("command-center/server/liandong-center"),
                                      std::vector<std::string>{"-c", (dir / "centre.yaml").string()},
@@ -144,11 +101,6 @@ outbox:
     pqxx::connection c(db);
     pqxx::work tx(c);
     return tx.exec1(sql)[0].as<double>();
-  }
-  long query(const std::string &sql) {
-    pqxx::connection c(db);
-    pqxx::work tx(c);
-    return tx.exec1(sql)[0].as<long>();
   }
   // Waits until `sql` returns at least `n`.
   bool waitCount(const std::string &sql, long n, int timeoutMs) {

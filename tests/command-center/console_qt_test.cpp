@@ -28,6 +28,7 @@
 #include <pqxx/pqxx>
 
 #include "camera_model.h"
+#include "centre_deployment.h"
 #include "incident_filter.h"
 #include "incident_model.h"
 #include "liandong/core/curve_keys.h"
@@ -394,71 +395,18 @@ TEST(MvtDecoder, RefusesMalformedTilesWithAnError) {
 // ---- End to end: a real centre, the console under Xvfb ----
 namespace {
 
-struct Deployment {
-  fs::path dir;
-  std::string db;
-  int intake = freeTcpPort(), updates = freeTcpPort(), snapshot = freeTcpPort(), queries = freeTcpPort();
-  CurveKeyPair centre = generateCurveKeyPair("centre-t"), console = generateCurveKeyPair("console-t"),
-               node = generateCurveKeyPair("node-t");
-
-  explicit Deployment(const std::string &name) {
-    char tmpl[] = "/tmp/ldconsoleqtXXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
-    dir = tmpl;
-    db = PgEnvironment::freshDatabase(name);
-    writeCurveKeyFile(dir / "centre.key", centre);
-    writeCurveKeyFile(dir / "console.key", console);
-    writeCurveKeyFile(dir / "node.key", node);
-    // Two cameras at 市桥 (the ingest node relays them under these ids) and one agency.
+// The centre of these tests (centre_deployment.h) with two cameras at 市桥
+// (the ingest node relays them under these ids) and one agency.
+struct Deployment : CentreDeployment {
+  explicit Deployment(const std::string &name) : CentreDeployment(name, "ldconsoleqt") {
     writeFile(dir / "cameras.geojson", R"({"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","range_m":300},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
 {"type":"Feature","properties":{"id":"44011300041320000002","name":"市桥河东","range_m":300},"geometry":{"type":"Point","coordinates":[113.3665,22.9450]}}]})");
     writeFile(dir / "agencies.geojson", R"({"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"id":"py-sanfang","name":"番禺区三防办","kind":"flood_control","region_code":"440113"},"geometry":{"type":"Point","coordinates":[113.3843,22.9377]}}]})");
-    std::string geo = sourceDir() + "/configs/data/geo/";
-    writeFile(dir / "centre.yaml", fmt::format(R"(centre:
-  id: centre-t
-  tier: county
-  region: "440113"
-  intake: tcp://127.0.0.1:{}
-  updates: tcp://127.0.0.1:{}
-  snapshot: tcp://127.0.0.1:{}
-  query: tcp://127.0.0.1:{}
-  keys: centre.key
-database:
-  conninfo: "{}"
-admitted:
-  - {{id: console-t, public_key: '{}'}}
-  - {{id: node-t, public_key: '{}'}}
-import:
-  regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
-  agencies: [agencies.geojson]
-  cameras: [cameras.geojson]
-)",
-                                               intake, updates, snapshot, queries, db, console.publicZ85,
-                                               node.publicZ85, geo, geo, geo));
-  }
-  ~Deployment() {
-    if (!std::getenv("LIANDONG_KEEP_TEST_DIR")) fs::remove_all(dir);  // kept for debugging on request
+    writeCentreYaml("", "  agencies: [agencies.geojson]\n  cameras: [cameras.geojson]\n");
   }
 
-  std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
-  // The head of a county ingest node's YAML that sends to this centre.
-  std::string nodeHead() const {
-    return fmt::format(R"(node:
-  id: node-t
-  tier: county
-  region: "440113"
-  keys: node.key
-centre:
-  endpoint: tcp://127.0.0.1:{}
-  public_key: '{}'
-  heartbeat_ms: 200
-outbox:
-  dir: outbox
-)",
-                       intake, centre.publicZ85);
-  }
   // rules.yaml (g1 above -100 m: always a blue alert) and node.yaml with
   // gauge g1 (2 m) and camera 44011300041320000001 from the simulator at
   // simPort, re-served at servePort; `recordSegmentS` > 0 records it in
@@ -499,16 +447,6 @@ map: {{longitude: {}, latitude: {}, zoom: 10}}
 {})",
                                                 (dir / "console.key").string(), user, updates, snapshot,
                                                 queries, centre.publicZ85, lon, lat, extra));
-  }
-  long query(const std::string &sql) const {
-    pqxx::connection c(db);
-    pqxx::work tx(c);
-    return tx.exec1(sql)[0].as<long>();
-  }
-  std::string text(const std::string &sql) const {
-    pqxx::connection c(db);
-    pqxx::work tx(c);
-    return tx.exec1(sql)[0].as<std::string>("");
   }
 };
 
