@@ -407,6 +407,24 @@ struct Deployment : CentreDeployment {
     writeCentreYaml("", "  agencies: [agencies.geojson]\n  cameras: [cameras.geojson]\n");
   }
 
+  // The centre (started; wait for "ready:") and the camera simulator with
+  // `cameras` 640x360 cameras at 15 fps on `port` (wait for "listening on").
+  Process centreProcess() const {
+    return Process(bin("command-center/server/liandong-center"), {"-c", (dir / "centre.yaml").string()},
+                   (dir / "centre.log").string());
+  }
+  Process cameraSimulator(int port, int cameras) const {
+    return Process(bin("ingest/liandong-camera-sim"),
+                   {"--port", std::to_string(port), "--cameras", std::to_string(cameras), "--width", "640",
+                    "--height", "360", "--fps", "15", "--bitrate-kbps", "600"},
+                   (dir / "sim.log").string());
+  }
+  // A user with the password "correct horse": `args` = "<name> --role … --region …".
+  void addUser(const std::string &args) const {
+    run("printf '%s\\n' 'correct horse' | " + bin("command-center/server/liandong-admin") + " --db '" + db +
+        "' user add " + args);
+  }
+
   // rules.yaml (g1 above -100 m: always a blue alert) and node.yaml with
   // gauge g1 (2 m) and camera 44011300041320000001 from the simulator at
   // simPort, re-served at servePort; `recordSegmentS` > 0 records it in
@@ -618,11 +636,9 @@ EndSection
 TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi) {
   if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
   Deployment d("consoleqt");
-  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
-                 (d.dir / "centre.log").string());
+  Process centre = d.centreProcess();
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
-  run("printf '%s\\n' 'correct horse' | " + d.bin("command-center/server/liandong-admin") + " --db '" + d.db +
-      "' user add zhang --role duty_officer --region 440113");
+  d.addUser("zhang --role duty_officer --region 440113");
 
   // The duty officer opens a red incident in Panyu over the query API.
   zmq::context_t ctx(1);
@@ -740,13 +756,9 @@ TEST(ConsoleQt, PlaysLiveVideoRunsTheWallAndTheAgencyModeAndResyncsAfterTheLinkR
   if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
   Deployment d("consolevideo");
   const int simPort = freeTcpPort(), servePort = freeTcpPort();
-  Process sim(d.bin("ingest/liandong-camera-sim"),
-              {"--port", std::to_string(simPort), "--cameras", "2", "--width", "640", "--height", "360",
-               "--fps", "15", "--bitrate-kbps", "600"},
-              (d.dir / "sim.log").string());
+  Process sim = d.cameraSimulator(simPort, 2);
   ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
-  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
-                 (d.dir / "centre.log").string());
+  Process centre = d.centreProcess();
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
   writeFile(d.dir / "node.yaml", d.nodeHead() + fmt::format(R"(cameras:
   port: {}
@@ -765,11 +777,9 @@ TEST(ConsoleQt, PlaysLiveVideoRunsTheWallAndTheAgencyModeAndResyncsAfterTheLinkR
       },
       60000))
       << node.output() << centre.output();
-  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
-  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
-  run("printf '%s\\n' 'correct horse' | " + admin + "li --role leader --region 440113");
-  run("printf '%s\\n' 'correct horse' | " + admin +
-      "wang --role agency_operator --region 440113 --agency py-sanfang");
+  d.addUser("zhang --role duty_officer --region 440113");
+  d.addUser("li --role leader --region 440113");
+  d.addUser("wang --role agency_operator --region 440113 --agency py-sanfang");
 
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
@@ -1015,18 +1025,12 @@ TEST(ConsoleQt, DutyOfficerGoesFromAnAlertThroughVideoAndATaskToClosedInTheUi) {
   if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";
   Deployment d("consoleflow");
   const int simPort = freeTcpPort(), servePort = freeTcpPort();
-  Process sim(d.bin("ingest/liandong-camera-sim"),
-              {"--port", std::to_string(simPort), "--cameras", "1", "--width", "640", "--height", "360",
-               "--fps", "15", "--bitrate-kbps", "600"},
-              (d.dir / "sim.log").string());
+  Process sim = d.cameraSimulator(simPort, 1);
   ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
-  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
-                 (d.dir / "centre.log").string());
+  Process centre = d.centreProcess();
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
-  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
-  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
-  run("printf '%s\\n' 'correct horse' | " + admin +
-      "wang --role agency_operator --region 440113 --agency py-sanfang");
+  d.addUser("zhang --role duty_officer --region 440113");
+  d.addUser("wang --role agency_operator --region 440113 --agency py-sanfang");
   d.writeGaugeNode(servePort, simPort);
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
@@ -1092,17 +1096,12 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
 )");
   }
   const int simPort = freeTcpPort(), servePort = freeTcpPort();
-  Process sim(d.bin("ingest/liandong-camera-sim"),
-              {"--port", std::to_string(simPort), "--cameras", "1", "--width", "640", "--height", "360",
-               "--fps", "15", "--bitrate-kbps", "600"},
-              (d.dir / "sim.log").string());
+  Process sim = d.cameraSimulator(simPort, 1);
   ASSERT_TRUE(sim.waitForOutput("listening on", 30000)) << sim.output();
-  Process centre(d.bin("command-center/server/liandong-center"), {"-c", (d.dir / "centre.yaml").string()},
-                 (d.dir / "centre.log").string());
+  Process centre = d.centreProcess();
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
-  const std::string admin = d.bin("command-center/server/liandong-admin") + " --db '" + d.db + "' user add ";
-  run("printf '%s\\n' 'correct horse' | " + admin + "zhang --role duty_officer --region 440113");
-  run("printf '%s\\n' 'correct horse' | " + admin + "li --role duty_officer --region 440106");
+  d.addUser("zhang --role duty_officer --region 440113");
+  d.addUser("li --role duty_officer --region 440106");
   const std::string camera = "44011300041320000001";
   d.writeGaugeNode(servePort, simPort, 4);  // segments long enough to seek in
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
