@@ -474,6 +474,14 @@ wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire
   return client.call(std::move(q));
 }
 
+// A session of `user` (password "correct horse", Deployment::addUser).
+std::string signIn(link::QueryClient &client, const std::string &user) {
+  wire::Query login;
+  login.mutable_login()->set_user(user);
+  login.mutable_login()->set_password("correct horse");
+  return ask(client, "", login).login().session();
+}
+
 // The centre's one-line refusal of a query, or "" when it answered.
 std::string refusal(link::QueryClient &client, const std::string &session, const wire::Query &q) {
   try {
@@ -644,10 +652,7 @@ TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi)
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
                            d.console);
-  wire::Query login;
-  login.mutable_login()->set_user("zhang");
-  login.mutable_login()->set_password("correct horse");
-  auto session = ask(client, "", login).login().session();
+  auto session = signIn(client, "zhang");
   wire::Query create;
   auto *in = create.mutable_create()->mutable_incident();
   in->set_type("flood");
@@ -784,10 +789,7 @@ TEST(ConsoleQt, PlaysLiveVideoRunsTheWallAndTheAgencyModeAndResyncsAfterTheLinkR
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
                            d.console);
-  wire::Query login;
-  login.mutable_login()->set_user("zhang");
-  login.mutable_login()->set_password("correct horse");
-  auto session = ask(client, "", login).login().session();
+  auto session = signIn(client, "zhang");
   auto create = [&](const std::string &title, wire::ResponseLevel level) {
     wire::Query q;
     auto *in = q.mutable_create()->mutable_incident();
@@ -1046,10 +1048,7 @@ TEST(ConsoleQt, DutyOfficerGoesFromAnAlertThroughVideoAndATaskToClosedInTheUi) {
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
                            d.console);
-  wire::Query login;
-  login.mutable_login()->set_user("wang");
-  login.mutable_login()->set_password("correct horse");
-  auto session = ask(client, "", login).login().session();
+  auto session = signIn(client, "wang");
   wire::Query list;
   list.mutable_tasks();
   auto tasks = ask(client, session, list).tasks();
@@ -1119,13 +1118,7 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
   zmq::context_t ctx(1);
   link::QueryClient client(ctx, "tcp://127.0.0.1:" + std::to_string(d.queries), d.centre.publicZ85,
                            d.console);
-  auto signIn = [&](const std::string &user) {
-    wire::Query login;
-    login.mutable_login()->set_user(user);
-    login.mutable_login()->set_password("correct horse");
-    return ask(client, "", login).login().session();
-  };
-  const auto zhang = signIn("zhang"), li = signIn("li");
+  const auto zhang = signIn(client, "zhang"), li = signIn(client, "li");
   wire::Query segs;
   segs.mutable_segments()->add_camera_ids(camera);
   segs.mutable_segments()->add_camera_ids("44011300041320000009");  // known to nobody: no rows
