@@ -108,9 +108,8 @@ const std::regex &idPattern() {
 // rtspsrc puts an rtpjitterbuffer behind rtpbin for every stream. Over TCP
 // nothing is lost or reordered, so there it only stamps the packets, at the
 // cost of a thread per camera and a hand-over (a futex wake and two context
-// switches) per RTP packet: on `scripts/bench video` it made half the
-// upstream's context switches (6,000 a second of 13,000 for 50 cameras;
-// performance.md, "video"). rtpbin asks "request-jitterbuffer" for the
+// switches) per RTP packet: on `scripts/bench video` half the node's
+// context switches were there. rtpbin asks "request-jitterbuffer" for the
 // element to use; for a TCP camera it gets this one instead, which stamps
 // each packet in rtspsrc's own thread and passes it on. UDP cameras keep
 // rtpjitterbuffer.
