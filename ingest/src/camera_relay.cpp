@@ -4,8 +4,7 @@
 // Why appsink -> appsrc: each camera has ONE always-on upstream pipeline
 //   rtspsrc ! rtph264depay ! h264parse config-interval=-1 ! appsink
 // (rtph265depay ! h265parse for an H.265 camera, chosen when rtspsrc's
-// stream appears; over TCP, rtpbin inside rtspsrc gets TcpRtpTimer instead
-// of its jitterbuffer and thread)
+// stream appears)
 // whose samples feed, without decoding, the appsrc of the RTSP server's media
 //   ( appsrc name=src ! rtph264pay name=pay0 )   (rtph265pay for H.265)
 // made by a GstRTSPMediaFactory with shared=TRUE, so all viewers of a camera
@@ -101,160 +100,6 @@ std::int64_t nowSteadyMs() {
 const std::regex &idPattern() {
   static const std::regex re("[A-Za-z0-9_-]{1,64}");
   return re;
-}
-
-// ---- the jitterbuffer of a camera over TCP ----
-//
-// rtspsrc puts an rtpjitterbuffer behind rtpbin for every stream. Over TCP
-// nothing is lost or reordered, so there it only stamps the packets, at the
-// cost of a thread per camera and a hand-over (a futex wake and two context
-// switches) per RTP packet: on `scripts/bench video` half the node's
-// context switches were there. rtpbin asks "request-jitterbuffer" for the
-// element to use; for a TCP camera it gets this one instead, which stamps
-// each packet in rtspsrc's own thread and passes it on. UDP cameras keep
-// rtpjitterbuffer.
-//
-// The stamp is the camera's RTP time placed on our clock by the packet that
-// came soonest (arrival minus RTP time since the first packet, its minimum
-// over the last kTcpRtpWindow, so a late first packet or a slow camera clock
-// does not stay in it): frames keep the camera's spacing, as a recording
-// needs, and no stamp is later than its arrival. PTS = DTS: the relay
-// assumes cameras without B-frames (see pushLocked).
-constexpr GstClockTime kTcpRtpWindow = 5 * GST_SECOND;
-
-struct TcpRtpTimer {
-  GstElement parent;
-  GstPad *sinkPad;
-  GstPad *srcPad;
-  guint latencyMs;  // set by rtpbin on every jitterbuffer; unused here
-  // rtspsrc's streaming thread
-  gint clockRate;
-  gboolean started;
-  gint64 firstExt;              // RTP time of the first packet, unwrapped
-  gint64 lastExt;               // of the last one
-  GstClockTimeDiff base;        // running time of RTP time firstExt
-  GstClockTimeDiff windowBase;  // the least (arrival - RTP time) in this window
-  GstClockTime windowStart;
-};
-struct TcpRtpTimerClass {
-  GstElementClass parentClass;
-};
-
-G_DEFINE_TYPE(TcpRtpTimer, tcp_rtp_timer, GST_TYPE_ELEMENT)
-
-enum { kPropLatency = 1 };
-
-GstStaticPadTemplate kTcpRtpSink =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
-GstStaticPadTemplate kTcpRtpSrc =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
-
-GstFlowReturn tcpRtpChain(GstPad *, GstObject *parent, GstBuffer *buffer) {
-  auto *self = reinterpret_cast<TcpRtpTimer *>(parent);
-  guint8 head[8];
-  gst::Ptr<GstClock> clock{gst_element_get_clock(GST_ELEMENT(self))};
-  if (!clock || gst_buffer_extract(buffer, 0, head, sizeof head) != sizeof head || (head[0] >> 6) != 2)
-    return gst_pad_push(self->srcPad, buffer);
-  GstClockTime t = gst_clock_get_time(clock.get()), baseTime = gst_element_get_base_time(GST_ELEMENT(self));
-  auto arrival = static_cast<GstClockTimeDiff>(t > baseTime ? t - baseTime : 0);
-  guint32 rtpTime = GST_READ_UINT32_BE(head + 4);
-  gint64 ext = self->started
-                   ? self->lastExt + static_cast<gint32>(rtpTime - static_cast<guint32>(self->lastExt))
-                   : rtpTime;  // the nearest unwrapping of the 32-bit time
-  if (!self->started) {
-    self->started = TRUE;
-    self->firstExt = ext;
-    self->base = self->windowBase = arrival;
-    self->windowStart = static_cast<GstClockTime>(arrival);
-  }
-  self->lastExt = ext;
-  gint64 ticks = ext - self->firstExt;
-  auto sinceFirst = static_cast<GstClockTimeDiff>(gst_util_uint64_scale_int(
-      static_cast<guint64>(ticks < 0 ? -ticks : ticks), GST_SECOND, self->clockRate));
-  if (ticks < 0) sinceFirst = -sinceFirst;
-  GstClockTimeDiff candidate = arrival - sinceFirst;
-  self->base = std::min(self->base, candidate);
-  self->windowBase = std::min(self->windowBase, candidate);
-  if (static_cast<GstClockTime>(arrival) >= self->windowStart + kTcpRtpWindow) {
-    self->base = self->windowBase;  // never later than any arrival of the window
-    self->windowBase = candidate;
-    self->windowStart = static_cast<GstClockTime>(arrival);
-  }
-  buffer = gst_buffer_make_writable(buffer);
-  GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer) =
-      static_cast<GstClockTime>(std::max<GstClockTimeDiff>(0, self->base + sinceFirst));
-  return gst_pad_push(self->srcPad, buffer);
-}
-
-gboolean tcpRtpEvent(GstPad *pad, GstObject *parent, GstEvent *event) {
-  auto *self = reinterpret_cast<TcpRtpTimer *>(parent);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
-    GstCaps *caps = nullptr;
-    gst_event_parse_caps(event, &caps);
-    const GstStructure *st = caps && gst_caps_get_size(caps) > 0 ? gst_caps_get_structure(caps, 0) : nullptr;
-    gint rate = 0;
-    if (st && gst_structure_get_int(st, "clock-rate", &rate) && rate > 0) self->clockRate = rate;
-  } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
-    self->started = FALSE;
-  }
-  return gst_pad_event_default(pad, parent, event);
-}
-
-void tcp_rtp_timer_set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {
-  if (id == kPropLatency)
-    reinterpret_cast<TcpRtpTimer *>(object)->latencyMs = g_value_get_uint(value);
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-}
-
-void tcp_rtp_timer_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
-  if (id == kPropLatency)
-    g_value_set_uint(value, reinterpret_cast<TcpRtpTimer *>(object)->latencyMs);
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-}
-
-void tcp_rtp_timer_class_init(TcpRtpTimerClass *klass) {
-  auto *object = G_OBJECT_CLASS(klass);
-  object->set_property = tcp_rtp_timer_set_property;
-  object->get_property = tcp_rtp_timer_get_property;
-  g_object_class_install_property(
-      object, kPropLatency,
-      g_param_spec_uint("latency", "Latency", "Ignored: nothing is held back over TCP", 0, G_MAXUINT, 0,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-  auto *element = GST_ELEMENT_CLASS(klass);
-  gst_element_class_add_static_pad_template(element, &kTcpRtpSink);
-  gst_element_class_add_static_pad_template(element, &kTcpRtpSrc);
-  gst_element_class_set_static_metadata(
-      element, "Liandong TCP RTP timer", "Filter/Network/RTP",
-      "Stamps RTP packets of a camera over TCP by their RTP time, in the caller's thread", "Liandong");
-}
-
-void tcp_rtp_timer_init(TcpRtpTimer *self) {
-  self->sinkPad = gst_pad_new_from_static_template(&kTcpRtpSink, "sink");
-  gst_pad_set_chain_function(self->sinkPad, tcpRtpChain);
-  gst_pad_set_event_function(self->sinkPad, tcpRtpEvent);
-  GST_PAD_SET_PROXY_CAPS(self->sinkPad);
-  GST_PAD_SET_PROXY_ALLOCATION(self->sinkPad);
-  gst_element_add_pad(GST_ELEMENT(self), self->sinkPad);
-  self->srcPad = gst_pad_new_from_static_template(&kTcpRtpSrc, "src");
-  GST_PAD_SET_PROXY_CAPS(self->srcPad);
-  gst_element_add_pad(GST_ELEMENT(self), self->srcPad);
-  self->latencyMs = 0;
-  self->clockRate = 90000;
-  self->started = FALSE;
-}
-
-// rtpbin's "request-jitterbuffer" for a TCP camera: a floating element, as
-// rtpbin's own default handler returns.
-GstElement *onRequestJitterbuffer(GstElement *, guint, gpointer) {
-  return GST_ELEMENT(g_object_new(tcp_rtp_timer_get_type(), nullptr));
-}
-
-// rtspsrc's "new-manager": its rtpbin, before any stream exists.
-void onNewManager(GstElement *, GstElement *manager, gpointer) {
-  if (g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(manager)) != 0)
-    g_signal_connect(manager, "request-jitterbuffer", G_CALLBACK(onRequestJitterbuffer), nullptr);
 }
 
 }  // namespace
@@ -1399,8 +1244,6 @@ struct CameraHub::Impl {
       g_object_set(src.get(), "location", r.spec.url.c_str(), "latency", static_cast<guint>(r.spec.latencyMs),
                    "tcp-timeout", connectUs, "timeout", connectUs, nullptr);
       gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", tcp ? "tcp" : "udp");
-      // Over TCP, no jitterbuffer thread: see TcpRtpTimer.
-      if (tcp) g_signal_connect(src.get(), "new-manager", G_CALLBACK(onNewManager), nullptr);
       auto sink = gst::byName(pipeline.get(), "sink");
       GstAppSinkCallbacks callbacks{};
       callbacks.new_sample = onSample;
