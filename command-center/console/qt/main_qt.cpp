@@ -45,8 +45,6 @@ using namespace liandong;
 
 namespace {
 
-// Finds a QML object by objectName and emits its clicked() signal, as a
-// mouse click on that button would.
 // Clicks a control as a user would: a mouse press and release at its centre
 // in the window, so the click goes through Qt Quick's hit testing (a control
 // that is hidden, disabled, scrolled away or covered by another item is not
