@@ -16,8 +16,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -593,10 +595,6 @@ struct TwoMonitorDisplay {
       why = "xserver-xorg-video-dummy or x11-xserver-utils is missing (scripts/setup installs them)";
       return;
     }
-    int n = 90;
-    while (n < 200 &&
-           (fs::exists(fmt::format("/tmp/.X{}-lock", n)) || fs::exists(fmt::format("/tmp/.X11-unix/X{}", n))))
-      ++n;
     writeFile(dir / "xorg.conf", R"(Section "Device"
   Identifier "dummy"
   Driver "dummy"
@@ -613,18 +611,28 @@ Section "Screen"
 EndSection
 )");
     fs::create_directories(dir / "xorg.conf.d");
-    display = fmt::format(":{}", n);
+    // Xorg picks a free display itself (-displayfd: it skips the lock files
+    // that killed servers left) and writes its number on a line of its own.
     xorg = std::make_unique<Process>(
         "/usr/lib/xorg/Xorg",
-        std::vector<std::string>{display, "-config", (dir / "xorg.conf").string(), "-configdir",
+        std::vector<std::string>{"-displayfd", "1", "-config", (dir / "xorg.conf").string(), "-configdir",
                                  (dir / "xorg.conf.d").string(), "-noreset", "-nolisten", "tcp", "-logfile",
                                  (dir / "xorg.log").string()},
         (dir / "xorg.out").string());
-    if (!waitUntil([&] { return fs::exists(fmt::format("/tmp/.X11-unix/X{}", n)); }, 15000)) {
+    static const std::regex number(R"((?:^|\n)(\d+)\n)");
+    std::string n;
+    if (!waitUntil(
+            [&] {
+              auto out = xorg->output();
+              std::smatch m;
+              if (std::regex_search(out, m, number)) n = m[1].str();
+              return !n.empty() && fs::exists("/tmp/.X11-unix/X" + n);
+            },
+            15000)) {
       why = "Xorg did not start (it needs root here): " + xorg->output();
-      display.clear();
       return;
     }
+    display = ":" + n;
     const std::string x = "DISPLAY=" + display + " /usr/bin/xrandr ";
     std::string monitors;
     try {
@@ -638,6 +646,14 @@ EndSection
       display.clear();
     }
   }
+  // Stopped, not killed: Xorg removes its lock file and socket.
+  ~TwoMonitorDisplay() {
+    if (!xorg) return;
+    xorg->signal(SIGTERM);
+    xorg->wait(5000);
+  }
+  TwoMonitorDisplay(const TwoMonitorDisplay &) = delete;
+  TwoMonitorDisplay &operator=(const TwoMonitorDisplay &) = delete;
 };
 }  // namespace
 
