@@ -18,6 +18,6 @@ pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
 # Qt 6.4 (Debian 12) for the Qt Quick console and its QML modules; Linguist for its translations.
 find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Widgets Qml Quick Test LinguistTools)
 # Cameras (ingest): GStreamer 1.22, its app library and gst-rtsp-server.
-pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-app-1.0 gstreamer-rtsp-server-1.0)
+pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-app-1.0 gstreamer-rtsp-server-1.0 gio-2.0)
 # Camera probing and clip export (ingest): FFmpeg's libraries (remux, no re-encode).
 pkg_check_modules(AV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)

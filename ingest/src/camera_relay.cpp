@@ -1,39 +1,31 @@
-// Camera relay and re-serving (see camera_relay.h), on GStreamer 1.22 and
-// gst-rtsp-server.
+// Camera relay and re-serving (see camera_relay.h).
 //
-// Why appsink -> appsrc: each camera has ONE always-on upstream pipeline
-//   rtspsrc ! rtph264depay ! h264parse config-interval=-1 ! appsink
-// (rtph265depay ! h265parse for an H.265 camera, chosen when rtspsrc's
-// stream appears)
-// whose samples feed, without decoding, the appsrc of the RTSP server's media
-//   ( appsrc name=src ! rtph264pay name=pay0 )   (rtph265pay for H.265)
-// made by a GstRTSPMediaFactory with shared=TRUE, so all viewers of a camera
-// share one media and the upstream connection never depends on who watches
-// (health and recording need it all the time). A pipeline built by
-// the factory from "rtspsrc ..." would open one upstream per media and only
-// while someone watches; intervideosink/src carries raw video only (a
-// decode), and interpipe is not packaged in Debian 12. The upstream keeps the
-// group of pictures since the last keyframe (the GOP cache): a new media gets
-// it first, so its first viewer starts on a keyframe at once, and snapshots
-// decode it. A viewer joining a media that already plays starts where it is
-// and waits up to a GOP for the next keyframe: a media per viewer
-// (shared=FALSE) would start each on the cache, but `scripts/bench video`
-// measured it at 1.85% CPU a camera against 1.25-1.6% (one payloader per
-// viewer instead of per camera) on a machine with no CPU to spare, so the
-// media stays shared (docs/performance.md, "video"). Viewers asking while
-// no keyframe is cached get 503.
+// The live path is LiveRelay (live_relay.h): our own RTSP client per
+// camera and our own RTSP server for viewers on one epoll thread, forwarding
+// RTP packets as they came, with a group-of-pictures cache at the RTP level
+// so a new viewer starts on a keyframe at once. It replaced rtspsrc and a
+// shared gst-rtsp-server media per camera (appsink -> appsrc -> payloader),
+// which cost about twice ffmpeg's CPU a stream (docs/performance.md,
+// "video"). LiveRelay also depayloads each camera's RTP into access units
+// (rtp_depay.h); onUnit() here takes them, on LiveRelay's thread, for
+// everything that needs whole frames: health (fps, bitrate, last frame),
+// the access-unit cache for snapshots, continuous and event recording
+// (appsrc ! h26xparse ! splitmuxsink) and the picture check (appsrc !
+// avdec_h26x, keyframes only). gst-rtsp-server stays for recorded playback
+// (/rec, playback.h): LiveRelay hands it connections for other paths.
 //
-// Threads: every pipeline state change, bus message, timer and the RTSP
-// server's listening socket run on the hub's worker thread (its own
-// GMainContext); fields marked "worker" are touched only there. The
-// appsink callback (upstream streaming thread) and the media callbacks (RTSP
-// server threads) only touch the fields under Relay::mu. No exception
-// crosses a GStreamer callback: they catch, log and carry on.
+// Threads: every pipeline state change, bus message, timer and the playback
+// server run on the hub's worker thread (its own GMainContext); fields
+// marked "worker" are touched only there. LiveRelay's hooks (its I/O
+// thread) only touch the fields under Relay::mu, or post to the worker. No
+// exception crosses a GStreamer callback: they catch, log and carry on.
 #include "liandong/ingest/camera_relay.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -58,6 +50,7 @@
 #include "liandong/core/logging.h"
 #include "liandong/ingest/gst_util.h"
 #include "liandong/ingest/picture_health.h"
+#include "live_relay.h"
 #include "playback.h"
 
 namespace liandong::ingest {
@@ -72,25 +65,16 @@ constexpr std::int64_t kRateWindowMs = 2000;     // fps and bitrate over the las
 // The elements for one video codec; H.264 and H.265 pass through alike.
 struct Codec {
   const char *name;       // as in the caps: video/x-<name>
-  const char *depay;      // RTP depayloader
   const char *parse;      // parser
   const char *decoder;    // for snapshots and the picture check only
-  const char *pay;        // RTP payloader of the re-serving media
   const char *mp4Format;  // the stream-format mp4mux takes
 };
-constexpr Codec kH264{"h264", "rtph264depay", "h264parse", "avdec_h264", "rtph264pay", "avc"};
-constexpr Codec kH265{"h265", "rtph265depay", "h265parse", "avdec_h265", "rtph265pay", "hvc1"};
+constexpr Codec kH264{"h264", "h264parse", "avdec_h264", "avc"};
+constexpr Codec kH265{"h265", "h265parse", "avdec_h265", "hvc1"};
 
 const Codec &codecOf(const GstCaps *caps) {
   const GstStructure *st = caps && gst_caps_get_size(caps) > 0 ? gst_caps_get_structure(caps, 0) : nullptr;
   return st && gst_structure_has_name(st, "video/x-h265") ? kH265 : kH264;
-}
-
-std::string mediaLaunch(const Codec &c) {
-  return fmt::format(
-      "( appsrc name=src is-live=true format=time max-bytes=8000000 "
-      "! {} name=pay0 pt=96 config-interval=-1 )",
-      c.pay);
 }
 
 std::int64_t nowSteadyMs() {
@@ -225,14 +209,6 @@ namespace {
 struct Relay;
 using RelayMap = std::map<std::string, std::shared_ptr<Relay>>;
 
-// One media of the node's RTSP server that is fed by a relay.
-struct Output {
-  GstRTSPMedia *media = nullptr;  // identity only (not a reference)
-  gst::Ptr<GstElement> appsrc;
-  GstCaps *lastCaps = nullptr;  // identity of the caps last set on appsrc (the relay holds them)
-  GstClockTime lastTs = 0;      // the media's running time last stamped on a buffer
-};
-
 // One recording of a camera: appsrc ! h26xparse ! splitmuxsink, fed the
 // relay's access units (from a keyframe on) while the camera is live, one MP4
 // file per fragment under <dir>/<camera>/<start µs>.mp4. Closed (EOS, so the
@@ -280,16 +256,14 @@ struct Inspector {
 
 struct Relay {
   CameraSpec spec;
-  bool isSub = false;                      // the sub stream of spec.id minus "/sub"
-  GstRTSPMediaFactory *factory = nullptr;  // its mount (the mount points own it; set before any pipeline)
-  std::string safeUrl;                     // spec.url with the credentials masked: the only form logged
+  bool isSub = false;   // the sub stream of spec.id minus "/sub"
+  int live = -1;        // its stream in LiveRelay
+  std::string safeUrl;  // spec.url with the credentials masked: the only form logged
 
   // worker
   std::int64_t lastWantedMs = 0;  // on demand: when a viewer last watched or asked
-  gst::Ptr<GstElement> pipeline;
-  gst::SourcePtr busWatch;
+  bool connected = false;         // an upstream attempt is under way or playing
   gst::SourcePtr retryTimer;
-  gst::SourcePtr lingerTimer;                      // on demand: the disconnect after the last viewer left
   std::vector<std::shared_ptr<Recorder>> closing;  // recordings finishing their last file
   std::int64_t recordRetryMs = 0;                  // after a recording failed, not before this
   std::int64_t inspectRetryMs = 0;                 // the same for the picture-health decoder
@@ -306,57 +280,27 @@ struct Relay {
   std::uint64_t frames = 0, bytes = 0;
   std::int64_t lastFrameSteadyMs = 0, lastFrameUs = 0;
   double fps = 0, kbps = 0;
-  gst::MiniPtr<GstCaps> caps;
-  const Codec *codec = &kH264;               // of caps
+  gst::MiniPtr<GstCaps> caps;                // video/x-h26x, byte-stream, au: of the current upstream
   std::vector<gst::MiniPtr<GstSample>> gop;  // keyframe first
   std::size_t gopBytes = 0;
-  std::vector<Output> outputs;
-  std::condition_variable keyframeCame;  // on demand: a DESCRIBE waits for the first keyframe
-  bool wanted = false;                 // on demand: a DESCRIBE asked for the upstream (the worker starts it)
-  int describeWaitMs = 10000;          // on demand: how long a DESCRIBE waits for the first keyframe
-  std::shared_ptr<Recorder> recorder;  // the one being fed (worker sets it)
+  bool wanted = false;                   // on demand: a viewer asked for the upstream (the worker starts it)
+  int describeWaitMs = 10000;            // on demand: how long a DESCRIBE waits for the first keyframe
+  std::shared_ptr<Recorder> recorder;    // the one being fed (worker sets it)
   std::shared_ptr<Inspector> inspector;  // the picture-health decoder being fed (worker sets it)
   std::int64_t lastInspectedUs = 0;      // when a keyframe last went to it
   std::int64_t inspectEveryUs = 1'000'000;
-  gst::MiniPtr<GstBuffer> pendingInspect;  // a keyframe for it, waiting for the rest of its buffers
-  std::string picture;                     // its latest finding ("", "frozen", "black", ...)
-  std::int64_t ringUs = -1;                // event pre-roll kept (-1: no event recording)
-  std::deque<RingEntry> ring;              // the last ringUs and more, from a keyframe
+  std::string picture;         // its latest finding ("", "frozen", "black", ...)
+  std::int64_t ringUs = -1;    // event pre-roll kept (-1: no event recording)
+  std::deque<RingEntry> ring;  // the last ringUs and more, from a keyframe
   std::size_t ringBytes = 0;
   std::shared_ptr<Recorder> eventRecorder;  // the event recording being fed (worker sets it)
   wire::CameraState publishedState = wire::CAMERA_UNKNOWN;
   std::string publishedDetail;
 };
 
-void pushLocked(Relay &r, Output &out, GstBuffer *buffer) {
-  if (out.lastCaps != r.caps.get()) {
-    gst_app_src_set_caps(GST_APP_SRC(out.appsrc.get()), r.caps.get());
-    out.lastCaps = r.caps.get();
-  }
-  // A shallow copy shares the memory, stamped with the media's running time
-  // now: the upstream's times mean nothing in the media's pipeline. Never
-  // earlier than the last one: gst-rtsp-server 1.22 aborts the whole
-  // process (an assertion in gst_rtsp_stream_transport_backlog_push) when
-  // the times in a slow TCP viewer's backlog go backwards, which appsrc's
-  // do-timestamp allowed under load. Before the media has a clock (the
-  // cached group of pictures for a new media) the last time is used.
-  // (Cameras sending B-frames would need PTS-DTS kept.)
-  GstClockTime ts = out.lastTs;
-  if (gst::Ptr<GstClock> clock{gst_element_get_clock(out.appsrc.get())}) {
-    GstClockTime now = gst_clock_get_time(clock.get()), base = gst_element_get_base_time(out.appsrc.get());
-    if (now > base) ts = std::max(ts, now - base);
-  }
-  out.lastTs = ts;
-  GstBuffer *copy = gst_buffer_copy(buffer);
-  GST_BUFFER_PTS(copy) = ts;
-  GST_BUFFER_DTS(copy) = ts;
-  GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
-  gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), copy);  // takes the copy
-}
-
-// Upstream streaming thread: one access unit into a recording. Times are
-// the upstream's (rtspsrc maps the camera's RTP clock onto ours), made to
-// start at 0 at the recording's first keyframe.
+// LiveRelay's thread: one access unit into a recording. Times are the
+// upstream's (the camera's RTP clock placed on ours), made to start at 0 at
+// the recording's first keyframe.
 void record(Recorder &rec, GstBuffer *buffer, bool keyframe, std::int64_t arrivedUs) {
   std::lock_guard lock(rec.mu);
   if (!rec.started) {
@@ -398,61 +342,7 @@ gchar *onFormatLocation(GstElement *, guint, GstSample *first, gpointer data) {
   return g_strdup(path.c_str());
 }
 
-// rtspsrc's thread: a stream of the camera appeared. The first H.264 or
-// H.265 video stream goes through its depayloader and parser to the appsink
-// (no decoding); anything else (audio, a second video) is dropped; a video
-// codec we cannot pass through fails the attempt with a clear reason.
-void onRtspPad(GstElement *src, GstPad *pad, gpointer) {
-  try {
-    gst::Ptr<GstElement> pipeline(GST_ELEMENT(gst_element_get_parent(src)));
-    if (!pipeline) return;
-    gst::MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
-    if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
-    const GstStructure *st =
-        caps && gst_caps_get_size(caps.get()) > 0 ? gst_caps_get_structure(caps.get(), 0) : nullptr;
-    const char *media = st ? gst_structure_get_string(st, "media") : nullptr;
-    const char *encoding = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
-    auto sink = gst::byName(pipeline.get(), "sink");
-    gst::Ptr<GstPad> sinkPad(gst_element_get_static_pad(sink.get(), "sink"));
-    bool video = media && std::string(media) == "video";
-    const Codec *codec = !encoding                         ? nullptr
-                         : std::string(encoding) == "H264" ? &kH264
-                         : std::string(encoding) == "H265" ? &kH265
-                                                           : nullptr;
-    if (video && !codec && !gst_pad_is_linked(sinkPad.get())) {
-      GError *err =
-          g_error_new(GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND,
-                      "the camera sends %s video, not H.264 or H.265", encoding ? encoding : "unknown");
-      gst_element_post_message(src, gst_message_new_error(GST_OBJECT(src), err, nullptr));
-      g_error_free(err);
-    }
-    bool toRelay = video && codec && !gst_pad_is_linked(sinkPad.get());
-    GstElement *chain;  // floating until added
-    if (toRelay) {
-      auto description = fmt::format(
-          "{} ! {} config-interval=-1 ! capsfilter "
-          "caps=\"video/x-{},stream-format=byte-stream,alignment=au\"",
-          codec->depay, codec->parse, codec->name);
-      GError *raw = nullptr;
-      chain = gst_parse_bin_from_description(description.c_str(), TRUE, &raw);
-      gst::ErrorPtr err(raw);
-      if (!chain) throw Error("cannot build \"" + description + "\": " + (err ? err->message : "error"));
-    } else {
-      chain = gst_element_factory_make("fakesink", nullptr);
-      if (!chain) throw Error("fakesink is not installed");
-      g_object_set(chain, "sync", FALSE, "async", FALSE, nullptr);
-    }
-    gst_bin_add(GST_BIN(pipeline.get()), chain);  // sinks the floating reference
-    gst::Ptr<GstPad> chainSink(gst_element_get_static_pad(chain, "sink"));
-    if (toRelay && !gst_element_link(chain, sink.get())) throw Error("cannot link the parser to the relay");
-    if (gst_pad_link(pad, chainSink.get()) != GST_PAD_LINK_OK) throw Error("cannot link the camera's stream");
-    gst_element_sync_state_with_parent(chain);
-  } catch (const std::exception &e) {
-    logging::get("ingest")->error("camera stream: {}", e.what());
-  }
-}
-
-// Upstream streaming thread, under r.mu: one access unit into the event
+// LiveRelay's thread, under r.mu: one access unit into the event
 // ring, which then starts at the last keyframe at or before ringUs ago.
 void keep(Relay &r, GstBuffer *buffer, bool keyframe, std::int64_t arrivedUs) {
   if (r.ring.empty() && !keyframe) return;
@@ -467,69 +357,57 @@ void keep(Relay &r, GstBuffer *buffer, bool keyframe, std::int64_t arrivedUs) {
   }
 }
 
-// Upstream streaming thread: one access unit (a frame) arrived.
-GstFlowReturn onSample(GstAppSink *sink, gpointer data) {
-  auto &r = *static_cast<Relay *>(data);
-  gst::MiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
-  if (!sample) return GST_FLOW_EOS;
-  GstBuffer *buffer = gst_sample_get_buffer(sample.get());
-  GstCaps *caps = gst_sample_get_caps(sample.get());
-  if (!buffer) return GST_FLOW_OK;
-  auto size = gst_buffer_get_size(buffer);
-  bool keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  const Codec *newCodec = nullptr;
-  {
-    std::lock_guard lock(r.mu);
-    if (caps && (!r.caps || !gst_caps_is_equal(caps, r.caps.get()))) {
-      r.caps.reset(gst_caps_ref(caps));
-      if (&codecOf(caps) != r.codec) newCodec = r.codec = &codecOf(caps);
-    }
-  }
-  // New viewers' media pay out the camera's codec. Outside r.mu: the
-  // factory's lock is held while it configures a media (onMediaConfigure).
-  if (newCodec && r.factory) gst_rtsp_media_factory_set_launch(r.factory, mediaLaunch(*newCodec).c_str());
+// LiveRelay's thread: the camera's video stream is playing (a new upstream
+// session): the caps of its access units.
+void onPlaying(Relay &r, const rtsp::SdpVideo &video) {
+  const char *name = video.encoding == "H265" ? "video/x-h265" : "video/x-h264";
+  gst::MiniPtr<GstCaps> caps(gst_caps_new_simple(name, "stream-format", G_TYPE_STRING, "byte-stream",
+                                                 "alignment", G_TYPE_STRING, "au", nullptr));
   std::lock_guard lock(r.mu);
-  if (GST_BUFFER_PTS_IS_VALID(buffer)) ++r.frames;  // not the rest of a frame split in two
+  if (!r.caps || !gst_caps_is_equal(caps.get(), r.caps.get())) {
+    r.caps = std::move(caps);
+    r.gop.clear();
+    r.gopBytes = 0;
+  }
+}
+
+// LiveRelay's thread: one access unit (a frame) arrived.
+void onUnit(Relay &r, const rtp::AccessUnit &unit, std::int64_t ptsNs) {
+  auto size = unit.data.size();
+  bool keyframe = unit.keyframe;
+  gst::MiniPtr<GstBuffer> owned(gst_buffer_new_memdup(unit.data.data(), size));
+  GstBuffer *buffer = owned.get();
+  GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer) =
+      static_cast<GstClockTime>(std::max<std::int64_t>(0, ptsNs));
+  if (!keyframe) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  std::lock_guard lock(r.mu);
+  if (!r.caps) return;
+  ++r.frames;
   r.bytes += size;
   r.lastFrameSteadyMs = nowSteadyMs();
   r.lastFrameUs = nowUs();
   if (keyframe) {
     r.gop.clear();
     r.gopBytes = 0;
-    if (r.spec.onDemand) r.keyframeCame.notify_all();
   }
   if ((keyframe || !r.gop.empty()) && r.gop.size() < kMaxGopSamples && r.gopBytes + size <= kMaxGopBytes) {
-    r.gop.emplace_back(gst_sample_ref(sample.get()));
+    r.gop.emplace_back(gst_sample_new(buffer, r.caps.get(), nullptr, nullptr));
     r.gopBytes += size;
   } else if (!keyframe) {
     r.gop.clear();  // incomplete: a decoder could not start from it
     r.gopBytes = 0;
   }
-  for (auto &out : r.outputs) pushLocked(r, out, buffer);
   if (r.recorder) record(*r.recorder, buffer, keyframe, r.lastFrameUs);
   if (r.eventRecorder) record(*r.eventRecorder, buffer, keyframe, r.lastFrameUs);
-  if (r.ringUs >= 0) keep(r, buffer, keyframe && GST_BUFFER_PTS_IS_VALID(buffer), r.lastFrameUs);
-  // A keyframe may come in more than one buffer: the rest without a
-  // timestamp (seen with x264's sliced threads). The picture check gets it
-  // whole, or the decoder would conceal the missing slices.
-  bool continuation =
-      !GST_BUFFER_PTS_IS_VALID(buffer) && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (r.pendingInspect) {
-    if (continuation) {
-      r.pendingInspect.reset(gst_buffer_append(r.pendingInspect.release(), gst_buffer_ref(buffer)));
-    } else {
-      if (r.inspector)
-        gst_app_src_push_buffer(GST_APP_SRC(r.inspector->appsrc.get()), r.pendingInspect.release());
-      r.pendingInspect.reset();
-    }
-  }
-  if (r.inspector && keyframe && !continuation && r.lastFrameUs - r.lastInspectedUs >= r.inspectEveryUs) {
+  if (r.ringUs >= 0) keep(r, buffer, keyframe, r.lastFrameUs);
+  // Access units come whole from the depayloader: a keyframe goes to the
+  // picture check at once.
+  if (r.inspector && keyframe && r.lastFrameUs - r.lastInspectedUs >= r.inspectEveryUs) {
     r.lastInspectedUs = r.lastFrameUs;
     GstBuffer *copy = gst_buffer_copy(buffer);
     GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
-    r.pendingInspect.reset(copy);  // sent when the next frame shows it is complete
+    gst_app_src_push_buffer(GST_APP_SRC(r.inspector->appsrc.get()), copy);
   }
-  return GST_FLOW_OK;
 }
 
 // The decoder's streaming thread: one small grey picture to judge.
@@ -553,76 +431,6 @@ GstFlowReturn onInspected(GstAppSink *sink, gpointer data) {
   std::lock_guard lock(in.relay->mu);
   in.relay->picture = finding;
   return GST_FLOW_OK;
-}
-
-// RTSP server thread: the shared media of a camera was unprepared (its last
-// viewer left or the server stops); stop feeding it.
-void onMediaUnprepared(GstRTSPMedia *media, gpointer data) {
-  auto relay = static_cast<std::weak_ptr<Relay> *>(data)->lock();
-  if (!relay) return;
-  std::lock_guard lock(relay->mu);
-  std::erase_if(relay->outputs, [media](const Output &o) { return o.media == media; });
-}
-
-void deleteWeakRelay(gpointer data, GClosure *) {
-  delete static_cast<std::weak_ptr<Relay> *>(data);
-}
-
-// RTSP server thread: a new media for a camera; connect its appsrc to the
-// relay and give it the cached group of pictures first.
-void onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, gpointer data) {
-  auto relay = static_cast<std::weak_ptr<Relay> *>(data)->lock();
-  if (!relay) return;
-  try {
-    gst::Ptr<GstElement> bin(gst_rtsp_media_get_element(media));
-    if (!bin) throw Error("media has no element");
-    gst::Ptr<GstElement> appsrc(gst_bin_get_by_name_recurse_up(GST_BIN(bin.get()), "src"));
-    if (!appsrc) throw Error("media has no appsrc");
-    // A viewer that cannot keep up loses old frames rather than growing memory.
-    gst_util_set_object_arg(G_OBJECT(appsrc.get()), "leaky-type", "downstream");
-    g_signal_connect_data(media, "unprepared", G_CALLBACK(onMediaUnprepared), new std::weak_ptr<Relay>(relay),
-                          deleteWeakRelay, GConnectFlags(0));
-    std::lock_guard lock(relay->mu);
-    Output out{media, std::move(appsrc), nullptr};
-    if (relay->caps)
-      for (auto &s : relay->gop) pushLocked(*relay, out, gst_sample_get_buffer(s.get()));
-    relay->outputs.push_back(std::move(out));
-  } catch (const std::exception &e) {
-    logging::get("ingest")->error("camera {}: cannot feed a new viewer media: {}", relay->spec.id, e.what());
-  }
-}
-
-void deleteWeakMap(gpointer data, GClosure *) {
-  delete static_cast<std::weak_ptr<RelayMap> *>(data);
-}
-
-// RTSP client thread: refuse DESCRIBE (503) while a camera has no keyframe,
-// so a viewer of an offline camera gets an answer at once instead of a media
-// that can never preroll. An on-demand camera is connected first.
-GstRTSPStatusCode onPreDescribe(GstRTSPClient *, GstRTSPContext *ctx, gpointer data) {
-  auto relays = static_cast<std::weak_ptr<RelayMap> *>(data)->lock();
-  if (!relays || !ctx || !ctx->uri || !ctx->uri->abspath) return GST_RTSP_STS_OK;
-  std::string path = ctx->uri->abspath;
-  if (path.rfind("/cam/", 0) != 0) return GST_RTSP_STS_OK;
-  auto it = relays->find(path.substr(5));
-  if (it == relays->end()) return GST_RTSP_STS_OK;  // the mount points answer 404
-  auto relay = it->second;
-  std::unique_lock lock(relay->mu);
-  auto ready = [&] { return !relay->gop.empty() && relay->caps; };
-  if (ready()) return GST_RTSP_STS_OK;
-  if (!relay->spec.onDemand) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
-  // On demand: the worker connects the upstream (its next tick); this
-  // client's thread waits for the first keyframe, bounded.
-  relay->wanted = true;
-  return relay->keyframeCame.wait_for(lock, std::chrono::milliseconds(relay->describeWaitMs), ready)
-             ? GST_RTSP_STS_OK
-             : GST_RTSP_STS_SERVICE_UNAVAILABLE;
-}
-
-void onClientConnected(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
-  auto weak = static_cast<std::weak_ptr<RelayMap> *>(data);
-  g_signal_connect_data(client, "pre-describe-request", G_CALLBACK(onPreDescribe),
-                        new std::weak_ptr<RelayMap>(*weak), deleteWeakMap, GConnectFlags(0));
 }
 
 // RTSP server thread: before a DESCRIBE, recorded playback mounts the
@@ -653,14 +461,6 @@ GstRTSPFilterResult removeClient(GstRTSPServer *, GstRTSPClient *, gpointer) {
   return GST_RTSP_FILTER_REMOVE;
 }
 
-std::string lastLine(const char *text) {
-  if (!text) return "";
-  std::string s(text);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  auto nl = s.rfind('\n');
-  return nl == std::string::npos ? "" : s.substr(nl + 1);
-}
-
 }  // namespace
 
 struct CameraHub::Impl {
@@ -673,8 +473,8 @@ struct CameraHub::Impl {
   std::thread worker;
 
   // worker
-  gst::GObjectPtr<GstRTSPServer> server;
-  gst::SourcePtr serverSource;
+  std::unique_ptr<LiveRelay> live;
+  gst::GObjectPtr<GstRTSPServer> server;     // recorded playback only (connections from LiveRelay)
   std::shared_ptr<PlaybackMounts> playback;  // when recording
   gst::SourcePtr tick;
   std::mt19937 rng{std::random_device{}()};
@@ -786,7 +586,6 @@ struct CameraHub::Impl {
     {
       std::lock_guard lock(r.mu);
       in = std::exchange(r.inspector, nullptr);
-      r.pendingInspect.reset();
       r.picture.clear();
     }
     if (!in) return;
@@ -1156,41 +955,39 @@ struct CameraHub::Impl {
     if (cb) cb(status);
   }
 
-  static gboolean onBus(GstBus *, GstMessage *msg, gpointer data) {
-    auto *pair = static_cast<std::pair<Impl *, Relay *> *>(data);
-    auto &[self, r] = *pair;
-    try {
-      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-        GError *raw = nullptr;
-        gchar *debugRaw = nullptr;
-        gst_message_parse_error(msg, &raw, &debugRaw);
-        gst::ErrorPtr err(raw);
-        gst::CharPtr debug(debugRaw);
-        std::string reason = err ? err->message : "error";
-        auto last = lastLine(debug.get());
-        if (!last.empty() && last.size() < 160 && last.find(".c(") == std::string::npos)
-          reason += " (" + last + ")";
-        self->log->debug("camera {}: pipeline error: {}", r->spec.id,
-                         redactCredentials(reason + " | " + (debug ? debug.get() : "")));
-        self->fail(*r, redactCredentials(reason));
-      } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
-        self->fail(*r, "the camera ended the stream");
-      }
-    } catch (const std::exception &e) {
-      self->log->error("camera {}: {}", r->spec.id, e.what());
-    }
-    // fail() destroyed this watch when it tore the pipeline down; removing
-    // it again from here is harmless.
-    return G_SOURCE_CONTINUE;
-  }
-
   // worker
   void stopPipeline(Relay &r) {
-    r.busWatch.reset();
-    if (r.pipeline) {
-      gst_element_set_state(r.pipeline.get(), GST_STATE_NULL);  // joins the streaming threads
-      r.pipeline.reset();
-    }
+    if (r.connected) live->disconnect(r.live);
+    r.connected = false;
+  }
+
+  // LiveRelay's thread: an attempt failed; the worker handles it unless a
+  // newer attempt has begun meanwhile.
+  void upstreamFailed(Relay &r, std::uint64_t attempt, const std::string &reason) {
+    struct Call {
+      Impl *self;
+      Relay *relay;
+      std::uint64_t attempt;
+      std::string reason;
+    };
+    g_main_context_invoke_full(
+        context.get(), G_PRIORITY_DEFAULT,
+        [](gpointer p) -> gboolean {
+          auto &c = *static_cast<Call *>(p);
+          try {
+            int current;
+            {
+              std::lock_guard lock(c.relay->mu);
+              current = c.relay->attempts;
+            }
+            if (c.relay->connected && static_cast<std::uint64_t>(current) == c.attempt)
+              c.self->fail(*c.relay, c.reason);
+          } catch (const std::exception &e) {
+            c.self->log->error("camera {}: {}", c.relay->spec.id, e.what());
+          }
+          return G_SOURCE_REMOVE;
+        },
+        new Call{this, &r, attempt, reason}, [](gpointer p) { delete static_cast<Call *>(p); });
   }
 
   // worker: the attempt failed or the camera went away; reconnect later.
@@ -1231,36 +1028,11 @@ struct CameraHub::Impl {
     // An offline camera stays offline while it is retried: one event per
     // outage (and one per new reason), not two per attempt.
     if (r.state != wire::CAMERA_OFFLINE) setState(r, wire::CAMERA_CONNECTING, "");
-    try {
-      // rtspsrc's video stream is linked when it appears (onRtspPad): the
-      // depayloader and parser follow the camera's codec.
-      auto pipeline =
-          gst::parseLaunch("rtspsrc name=src  appsink name=sink sync=false max-buffers=64 drop=true");
-      auto src = gst::byName(pipeline.get(), "src");
-      g_signal_connect(src.get(), "pad-added", G_CALLBACK(onRtspPad), nullptr);
-      bool tcp = r.spec.transport == CameraTransport::Tcp ||
-                 (r.spec.transport == CameraTransport::Auto && attempt % 2 == 1);
-      auto connectUs = static_cast<guint64>(options.offlineAfterS * 1e6);
-      g_object_set(src.get(), "location", r.spec.url.c_str(), "latency", static_cast<guint>(r.spec.latencyMs),
-                   "tcp-timeout", connectUs, "timeout", connectUs, nullptr);
-      gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", tcp ? "tcp" : "udp");
-      auto sink = gst::byName(pipeline.get(), "sink");
-      GstAppSinkCallbacks callbacks{};
-      callbacks.new_sample = onSample;
-      gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, &r, nullptr);
-      gst::Ptr<GstBus> bus(gst_element_get_bus(pipeline.get()));
-      r.busWatch.reset(gst_bus_create_watch(bus.get()));
-      g_source_set_callback(r.busWatch.get(),
-                            reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onBus)),
-                            new std::pair<Impl *, Relay *>(this, &r),
-                            [](gpointer p) { delete static_cast<std::pair<Impl *, Relay *> *>(p); });
-      g_source_attach(r.busWatch.get(), context.get());
-      r.pipeline = std::move(pipeline);
-      if (gst_element_set_state(r.pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-        throw Error("the pipeline did not start");
-    } catch (const Error &e) {
-      fail(r, e.what());
-    }
+    bool tcp = r.spec.transport == CameraTransport::Tcp ||
+               (r.spec.transport == CameraTransport::Auto && attempt % 2 == 1);
+    r.connected = true;
+    live->connect(r.live, static_cast<std::uint64_t>(attempt), r.spec.url, tcp,
+                  static_cast<int>(options.offlineAfterS * 1000));
   }
 
   // worker, every tick, for an on-demand camera: connect it when a viewer
@@ -1270,13 +1042,13 @@ struct CameraHub::Impl {
     {
       std::lock_guard lock(r.mu);
       wanted = std::exchange(r.wanted, false);
-      watched = !r.outputs.empty();
+      watched = live->viewers(r.live) > 0;
     }
     if (wanted || watched) r.lastWantedMs = now;
-    if (wanted && !r.pipeline) {
+    if (wanted && !r.connected) {
       log->info("camera {}: a viewer asked; connecting (on demand)", r.spec.id);
       start(r);
-    } else if (!watched && (r.pipeline || r.retryTimer) &&
+    } else if (!watched && (r.connected || r.retryTimer) &&
                now - r.lastWantedMs >= static_cast<std::int64_t>(options.onDemandLingerS * 1000)) {
       sleep(r);
     }
@@ -1317,7 +1089,7 @@ struct CameraHub::Impl {
         }
       }
       if (r.spec.onDemand) onDemand(r, now);
-      if (!r.pipeline) continue;
+      if (!r.connected) continue;
       bool frameThisAttempt = lastFrame >= r.attemptStartedMs;
       auto sinceFrame = now - lastFrame;
       switch (r.state) {
@@ -1363,45 +1135,42 @@ struct CameraHub::Impl {
 
   // worker
   void setUp() {
-    server.reset(gst_rtsp_server_new());
-    auto service = std::to_string(options.port);
-    g_object_set(server.get(), "address", options.host.c_str(), "service", service.c_str(), nullptr);
-    gst::GObjectPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(server.get()));
+    // The live path: viewers of /cam/... and the cameras' upstreams.
+    live = std::make_unique<LiveRelay>(
+        options.host, options.port,
+        [this](int fd, const std::string &ip, int port, const std::string &initial) {
+          transferConnection(fd, ip, port, initial);
+        });
     for (auto &[id, relay] : *relays) {
-      GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
-      gst_rtsp_media_factory_set_launch(factory, mediaLaunch(kH264).c_str());
-      relay->factory = factory;
-      gst_rtsp_media_factory_set_shared(factory, TRUE);
-      g_signal_connect_data(factory, "media-configure", G_CALLBACK(onMediaConfigure),
-                            new std::weak_ptr<Relay>(relay), deleteWeakRelay, GConnectFlags(0));
-      gst_rtsp_mount_points_add_factory(mounts.get(), ("/cam/" + id).c_str(), factory);  // takes it
+      Relay *r = relay.get();
+      LiveHooks hooks;
+      hooks.playing = [r](std::uint64_t, const rtsp::SdpVideo &video) { onPlaying(*r, video); };
+      hooks.unit = [r](const rtp::AccessUnit &unit, std::int64_t ptsNs) { onUnit(*r, unit, ptsNs); };
+      hooks.failed = [this, r](std::uint64_t attempt, const std::string &reason) {
+        upstreamFailed(*r, attempt, reason);
+      };
+      hooks.wanted = [r] {
+        if (!r->spec.onDemand) return false;  // 503: the camera is not live
+        std::lock_guard lock(r->mu);
+        r->wanted = true;  // the worker connects it on its next tick
+        return true;
+      };
+      r->live = live->add(id, std::move(hooks), r->describeWaitMs);
     }
-    g_signal_connect_data(server.get(), "client-connected", G_CALLBACK(onClientConnected),
-                          new std::weak_ptr<RelayMap>(relays), deleteWeakMap, GConnectFlags(0));
     if (options.recording) {
-      // Recorded playback at /rec/<camera>/<start µs> (playback.h).
+      // Recorded playback at /rec/<camera>/<start µs> (playback.h) on
+      // gst-rtsp-server, which gets those connections from LiveRelay.
+      server.reset(gst_rtsp_server_new());
+      gst::GObjectPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(server.get()));
       playback = std::make_shared<PlaybackMounts>(options.recording->dir, mounts.get());
       g_signal_connect_data(server.get(), "client-connected", G_CALLBACK(onPlaybackClient),
                             new std::weak_ptr<PlaybackMounts>(playback), deleteWeakPlayback,
                             GConnectFlags(0));
     }
-    if (std::any_of(relays->begin(), relays->end(),
-                    [](const auto &kv) { return kv.second->spec.onDemand; })) {
-      // A DESCRIBE of an on-demand camera waits for its upstream: give each
-      // client a thread of its own so the others are not held up meanwhile.
-      gst::GObjectPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(server.get()));
-      gst_rtsp_thread_pool_set_max_threads(pool.get(), 32);
-    }
-    GError *raw = nullptr;
-    serverSource.reset(gst_rtsp_server_create_source(server.get(), nullptr, &raw));
-    gst::ErrorPtr err(raw);
-    if (!serverSource)
-      throw Error(fmt::format("cannot serve cameras on {}:{}: {}", options.host, options.port,
-                              err ? err->message : "unknown error"));
-    g_source_attach(serverSource.get(), context.get());
-    boundPort = gst_rtsp_server_get_bound_port(server.get());
+    boundPort = live->port();
     log->info("re-serving {} camera(s) at rtsp://{}:{}/cam/<id>", relays->size(), options.host,
               boundPort.load());
+    live->start();
     tick.reset(g_timeout_source_new(kTickMs));
     g_source_set_callback(
         tick.get(),
@@ -1424,20 +1193,58 @@ struct CameraHub::Impl {
     }
   }
 
+  // LiveRelay's thread: a connection for another path than /cam/ (recorded
+  // playback) goes to gst-rtsp-server on the worker, or gets 404.
+  void transferConnection(int fd, const std::string &ip, int port, const std::string &initial) {
+    struct Call {
+      Impl *self;
+      int fd;
+      std::string ip;
+      int port;
+      std::string initial;
+    };
+    g_main_context_invoke_full(
+        context.get(), G_PRIORITY_DEFAULT,
+        [](gpointer p) -> gboolean {
+          auto &c = *static_cast<Call *>(p);
+          if (!c.self->server) {
+            auto cseq = std::string("0");
+            if (auto at = c.initial.find("CSeq:"); at != std::string::npos)
+              cseq = c.initial.substr(at + 5, c.initial.find_first_of("\r\n", at) - at - 5);
+            auto text = "RTSP/1.0 404 Not Found\r\nCSeq:" + cseq + "\r\nServer: Liandong\r\n\r\n";
+            [[maybe_unused]] auto n = ::send(c.fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::close(c.fd);
+            return G_SOURCE_REMOVE;
+          }
+          GError *raw = nullptr;
+          gst::GObjectPtr<GSocket> socket(g_socket_new_from_fd(c.fd, &raw));
+          gst::ErrorPtr err(raw);
+          if (!socket) {
+            ::close(c.fd);
+            c.self->log->error("recorded playback: {}", err ? err->message : "bad socket");
+            return G_SOURCE_REMOVE;
+          }
+          if (!gst_rtsp_server_transfer_connection(c.self->server.get(), socket.release(), c.ip.c_str(),
+                                                   c.port, c.initial.c_str()))
+            c.self->log->warn("recorded playback: the connection from {}:{} could not be served", c.ip,
+                              c.port);
+          return G_SOURCE_REMOVE;
+        },
+        new Call{this, fd, ip, port, initial}, [](gpointer p) { delete static_cast<Call *>(p); });
+  }
+
   // worker
   void tearDown() {
     tick.reset();
+    live.reset();  // joins its thread: no hook runs after this
     if (server) gst_rtsp_server_client_filter(server.get(), removeClient, nullptr);
-    serverSource.reset();
     playback.reset();
     server.reset();
     for (auto &[id, relay] : *relays) {
       relay->retryTimer.reset();
-      stopPipeline(*relay);
+      relay->connected = false;
       closeRecorder(*relay, true);
       stopInspector(*relay);
-      std::lock_guard lock(relay->mu);
-      relay->outputs.clear();
     }
   }
 };

@@ -1,14 +1,15 @@
 // Cameras on an ingest node (`cameras:` in its configuration): per camera
-// exactly one upstream RTSP connection (rtspsrc, H.264 passed through without
-// decoding), re-served by the node's own RTSP server at
+// exactly one upstream RTSP connection (our own RTSP client, RTP passed
+// through without decoding), re-served by the node's own RTSP server at
 // rtsp://<node>:<port>/cam/<id> (and its sub stream at /cam/<id>/sub) to any
-// number of viewers, with a health state
-// per camera (connecting / live / stalled / offline, last-frame time, fps and
-// bitrate measured from the buffers) reported as wire::CameraStatus on every
-// change of state, continuous recording in segments (splitmuxsink, no
-// re-encode) with retention and a RecordingSegment per finished file, event
-// recordings with pre- and post-roll from an in-memory ring, recorded
-// segments played back at /rec/<id>/<start µs> (playback.h), and a
+// number of viewers (live_relay.h: RTP forwarded as it came, one I/O
+// thread), with a health state per camera (connecting / live / stalled /
+// offline, last-frame time, fps and bitrate measured from the access units)
+// reported as wire::CameraStatus on every change of state, continuous
+// recording in segments (splitmuxsink, no re-encode) with retention and a
+// RecordingSegment per finished file, event recordings with pre- and
+// post-roll from an in-memory ring, recorded segments played back at
+// /rec/<id>/<start µs> on the same port (playback.h, gst-rtsp-server), and a
 // JPEG snapshot of the latest frame on demand.
 // liandong-ingest owns one CameraHub; the tests drive it against the real
 // camera simulator (tools/camera_sim.cpp).
@@ -28,7 +29,7 @@
 
 namespace liandong::ingest {
 
-// How rtspsrc reaches the camera: interleaved over the RTSP TCP connection
+// How the node's RTSP client reaches the camera: interleaved over the RTSP TCP connection
 // (default; survives NAT and firewalls), RTP over UDP, or alternating TCP
 // and UDP from one connection attempt to the next.
 enum class CameraTransport { Tcp, Udp, Auto };
@@ -38,7 +39,7 @@ struct CameraSpec {
   std::string url;     // rtsp://[user:pass@]host[:port]/path; never logged unredacted
   std::string subUrl;  // the camera's sub stream (optional), re-served at /cam/<id>/sub
   CameraTransport transport = CameraTransport::Tcp;
-  int latencyMs = 200;  // rtspsrc jitterbuffer (keep small; no second jitterbuffer)
+  int latencyMs = 200;  // accepted for older configurations; no effect (the relay has no jitterbuffer)
   double latitude = 0, longitude = 0;
   bool record = true;     // recorded when the node records (`recording:`)
   double segmentS = 0;    // segment length; 0 = the node's recording.segment_s
@@ -65,16 +66,17 @@ struct CameraOptions {
 std::optional<CameraOptions> readCameraOptions(const ConfigNode &node);
 
 // "rtsp://user:pass@host/x ... rtsp://u@h" -> every user-info in the text
-// replaced by "***" (error messages of rtspsrc may quote the location).
+// replaced by "***" (a camera's or a library's error text may quote the location).
 std::string redactCredentials(const std::string &text);
 
 const char *cameraStateName(wire::CameraState state);
 
 class CameraHub {
 public:
-  // Starts the RTSP server and one relay per camera on a worker thread (all
-  // pipeline state changes happen there). Throws Error when GStreamer or the
-  // server cannot start (e.g. the port is taken).
+  // Starts the RTSP server and one relay per camera (live_relay.h), with a
+  // worker thread for health, recording and playback (all pipeline state
+  // changes happen there). Throws Error when the server cannot start (e.g.
+  // the port is taken).
   explicit CameraHub(CameraOptions options);
   ~CameraHub();  // stops the server, every relay and the worker thread
   CameraHub(const CameraHub &) = delete;
