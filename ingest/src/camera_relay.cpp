@@ -129,6 +129,9 @@ std::optional<CameraOptions> readCameraOptions(const ConfigNode &node) {
   o.reconnectMaxS = n->number("reconnect_max_s", 30);
   if (!(o.reconnectMaxS >= o.reconnectMinS && o.reconnectMaxS <= 3600))
     n->fail("reconnect_max_s", "must be reconnect_min_s..3600");
+  auto backlog = n->integer("viewer_backlog_kb", o.viewerBacklogKb);
+  if (backlog < 16 || backlog > 1024 * 1024) n->fail("viewer_backlog_kb", "must be 16..1048576");
+  o.viewerBacklogKb = static_cast<int>(backlog);
   o.onDemandLingerS = n->number("on_demand_linger_s", o.onDemandLingerS);
   if (!(o.onDemandLingerS >= 0 && o.onDemandLingerS <= 3600))
     n->fail("on_demand_linger_s", "must be 0..3600");
@@ -1137,7 +1140,7 @@ struct CameraHub::Impl {
   void setUp() {
     // The live path: viewers of /cam/... and the cameras' upstreams.
     live = std::make_unique<LiveRelay>(
-        options.host, options.port,
+        options.host, options.port, static_cast<std::size_t>(options.viewerBacklogKb) * 1024,
         [this](int fd, const std::string &ip, int port, const std::string &initial) {
           transferConnection(fd, ip, port, initial);
         });

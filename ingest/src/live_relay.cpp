@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -36,9 +37,8 @@ namespace liandong::ingest {
 
 namespace {
 
-constexpr std::size_t kMaxGopBytes = 16u << 20;      // beyond this the cache waits for the next keyframe
-constexpr std::size_t kViewerQueueBytes = 4u << 20;  // a viewer further behind skips to the next keyframe
-constexpr std::int64_t kStuckViewerMs = 30000;       // nothing written for this long: the viewer is gone
+constexpr std::size_t kMaxGopBytes = 16u << 20;  // beyond this the cache waits for the next keyframe
+constexpr std::int64_t kStuckViewerMs = 30000;   // nothing written for this long: the viewer is gone
 constexpr std::size_t kMaxViewers = 4096;
 constexpr int kIovBatch = 128;  // packets per writev (two iovecs each)
 
@@ -122,6 +122,7 @@ std::string randomHex(std::mt19937_64 &rng, int digits) {
 struct LiveRelay::Impl {
   std::shared_ptr<spdlog::logger> log = logging::get("ingest");
   Transfer transfer;
+  std::size_t backlogBytes = 4u << 20;  // a viewer further behind skips to the next keyframe
   Fd listenFd, epollFd, wakeFd;
   int boundPort = 0;
   std::thread thread;
@@ -810,6 +811,10 @@ struct LiveRelay::Impl {
       }
       int one = 1;
       setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      // A fixed send buffer (no autotuning up to megabytes): how far a
+      // viewer may fall behind is then the backlog here, not the kernel's.
+      int sendBuffer = static_cast<int>(std::min<std::size_t>(backlogBytes, 1u << 20));
+      setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
       auto v = std::make_unique<Viewer>();
       v->id = nextViewer++;
       char host[INET6_ADDRSTRLEN] = "?";
@@ -948,6 +953,11 @@ struct LiveRelay::Impl {
       respond(v, req, 200, "OK", std::move(h));
       return true;
     }
+    static const std::set<std::string> known{"DESCRIBE", "SETUP", "PLAY", "PAUSE", "TEARDOWN"};
+    if (!known.contains(method)) {
+      respond(v, req, 501, "Not Implemented");
+      return true;
+    }
     if (stream < 0) {
       respond(v, req, 404, "Not Found");
       return true;
@@ -1047,7 +1057,7 @@ struct LiveRelay::Impl {
 
   void enqueuePacket(Viewer &v, const PacketPtr &p) {
     if (!v.playing) return;
-    if (v.queuedBytes > kViewerQueueBytes) {
+    if (v.queuedBytes > backlogBytes) {
       // Behind by more than it may be: drop what waits (but the entry being
       // written) and resume at the next keyframe.
       while (v.queue.size() > 1) {
@@ -1140,8 +1150,10 @@ struct LiveRelay::Impl {
 
 // ---------------------------------------------------------------------------
 
-LiveRelay::LiveRelay(const std::string &host, int port, Transfer transfer) : impl_(std::make_unique<Impl>()) {
+LiveRelay::LiveRelay(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer)
+    : impl_(std::make_unique<Impl>()) {
   impl_->transfer = std::move(transfer);
+  impl_->backlogBytes = backlogBytes;
   impl_->listen(host, port);
 }
 

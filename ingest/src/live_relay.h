@@ -51,8 +51,10 @@ class LiveRelay {
 public:
   using Transfer =
       std::function<void(int fd, const std::string &peerIp, int peerPort, const std::string &initial)>;
-  // Listens on host:port (0 = any free port). Throws Error when it cannot.
-  LiveRelay(const std::string &host, int port, Transfer transfer);
+  // Listens on host:port (0 = any free port); a viewer with more than
+  // `backlogBytes` waiting to be sent skips to the next keyframe. Throws
+  // Error when it cannot listen.
+  LiveRelay(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer);
   ~LiveRelay();  // closes every session and joins the I/O thread
   LiveRelay(const LiveRelay &) = delete;
   LiveRelay &operator=(const LiveRelay &) = delete;

@@ -448,6 +448,9 @@ int main(int argc, char **argv) {
       "--footage", footage,
       "play this video file (e.g. /usr/share/doc/opencv-doc/examples/data/vtest.avi), looped, instead of "
       "the test pattern");
+  std::string user, password;
+  app.add_option("--user", user, "require RTSP Digest authentication as this user (like a real camera)");
+  app.add_option("--password", password, "the password for --user")->needs("--user");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -512,9 +515,23 @@ int main(int argc, char **argv) {
       c.factory.reset(gst_rtsp_media_factory_new());
       gst_rtsp_media_factory_set_launch(c.factory.get(), launch.c_str());
       gst_rtsp_media_factory_set_shared(c.factory.get(), TRUE);
+      if (!user.empty())  // only the one user may watch
+        gst_rtsp_media_factory_add_role(c.factory.get(), "camera-user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+                                        G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                                        G_TYPE_BOOLEAN, TRUE, nullptr);
       g_signal_connect(c.factory.get(), "media-configure", G_CALLBACK(onMediaConfigure), GINT_TO_POINTER(i));
       gst_rtsp_mount_points_add_factory(sim.mounts.get(), c.path.c_str(),
                                         GST_RTSP_MEDIA_FACTORY(g_object_ref(c.factory.get())));
+    }
+    if (!user.empty()) {
+      // RTSP Digest (RFC 2617), as cameras ask for it.
+      gst::GObjectPtr<GstRTSPAuth> auth(gst_rtsp_auth_new());
+      gst_rtsp_auth_set_supported_methods(auth.get(), GST_RTSP_AUTH_DIGEST);
+      GstRTSPToken *token =
+          gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "camera-user", nullptr);
+      gst_rtsp_auth_add_digest(auth.get(), user.c_str(), password.c_str(), token);
+      gst_rtsp_token_unref(token);
+      gst_rtsp_server_set_auth(sim.server.get(), auth.get());
     }
     g_signal_connect(sim.server.get(), "client-connected", G_CALLBACK(onClientConnected), nullptr);
     auto id = gst_rtsp_server_attach(sim.server.get(), nullptr);

@@ -46,7 +46,7 @@ struct Simulator {
   int port = liandong::testing::freeTcpPort();
   std::unique_ptr<Process> process;
   // `extra` options follow the defaults; a size given there (--width and
-  // --height) replaces the default 320x240.
+  // --height) replaces the default 320x240, a --bitrate-kbps the default 300.
   explicit Simulator(int cameras, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--port",         std::to_string(port),
                                   "--cameras",      std::to_string(cameras),
@@ -55,6 +55,11 @@ struct Simulator {
                                   "--control",      (dir.path / "control").string()};
     if (std::find(extra.begin(), extra.end(), "--width") == extra.end())
       args.insert(args.end(), {"--width", "320", "--height", "240"});
+    if (auto rate = std::find(extra.begin(), extra.end(), "--bitrate-kbps");
+        rate != extra.end() && rate + 1 != extra.end()) {
+      *(std::find(args.begin(), args.end(), "--bitrate-kbps") + 1) = *(rate + 1);
+      extra.erase(rate, rate + 2);
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(std::string(LIANDONG_BINARY_DIR) + "/ingest/liandong-camera-sim",
                                         args, (dir.path / "sim.log").string());

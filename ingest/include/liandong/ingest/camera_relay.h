@@ -54,6 +54,7 @@ struct CameraOptions {
   double offlineAfterS = 10;                // stalled (or connecting) this long -> offline, reconnect
   double reconnectMinS = 1;                 // back-off: min * 2^n, capped at max, with jitter
   double reconnectMaxS = 30;
+  int viewerBacklogKb = 4096;   // a viewer further behind than this loses frames up to the next keyframe
   double onDemandLingerS = 10;  // an on-demand camera disconnects this long after its last viewer left
   double pictureCheckS = 1;     // decode a keyframe this often for picture health (0 = off)
   PictureOptions picture;       // when a picture is frozen, black or tampered with
