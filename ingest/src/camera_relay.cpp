@@ -1170,6 +1170,7 @@ struct CameraHub::Impl {
                             new std::weak_ptr<PlaybackMounts>(playback), deleteWeakPlayback,
                             GConnectFlags(0));
     }
+    announceLastFiles();
     boundPort = live->port();
     log->info("re-serving {} camera(s) at rtsp://{}:{}/cam/<id>", relays->size(), options.host,
               boundPort.load());
@@ -1193,6 +1194,35 @@ struct CameraHub::Impl {
         setState(*relay, wire::CAMERA_IDLE, "on demand: nobody watching");
       else
         start(*relay);
+    }
+  }
+
+  // worker, at start: the last two files of each camera's segments and
+  // event recordings are sent to the index again. Only they can have been
+  // left unannounced by a node that was killed (the file being written, and
+  // one just closed whose segment had not reached the outbox); the index
+  // takes a file it has already as a no-op (unique camera and path).
+  void announceLastFiles() {
+    if (!options.recording) return;
+    auto announce = [this](std::vector<SegmentFile> files, const std::string &cameraId,
+                           const std::string &kind) {
+      auto from = files.size() > 2 ? files.end() - 2 : files.begin();
+      std::lock_guard lock(changesMu);
+      for (auto it = from; it != files.end(); ++it) {
+        wire::RecordingSegment seg;
+        seg.set_camera_id(cameraId);
+        seg.set_start_us(it->startUs);
+        seg.set_end_us(std::max(it->startUs, it->modifiedUs));
+        seg.set_path(it->path.string());
+        seg.set_bytes(it->bytes);
+        seg.set_kind(kind);
+        segments.push_back(std::move(seg));
+      }
+    };
+    for (auto &[id, r] : *relays) {
+      if (r->isSub) continue;
+      announce(listSegments(options.recording->dir, id), id, "");
+      announce(listSegments(options.recording->dir / id, "events"), id, "event");
     }
   }
 

@@ -145,6 +145,32 @@ TEST(Retention, AgeThenQuotaThenHighWaterOldestFirstSparingOpenFiles) {
   EXPECT_TRUE(fs::exists(a3));
 }
 
+TEST(Recording, AtStartTheLastFilesOfEachCameraAreSentToTheIndexAgain) {
+  // What a node killed while recording leaves: files whose segments may
+  // never have reached the outbox (the open one, one just closed).
+  TempDir dir;
+  auto t = nowUs();
+  fakeSegment(dir.path, "gate", t - 300'000'000, 1000, 240);
+  auto second = fakeSegment(dir.path, "gate", t - 200'000'000, 2000, 140);
+  auto last = fakeSegment(dir.path, "gate", t - 100'000'000, 3000, 40);
+  auto event = fakeSegment(dir.path / "gate", "events", t - 150'000'000, 500, 100);
+  fakeSegment(dir.path, "retired", t - 100'000'000, 100, 40);  // not configured: not announced
+  auto o = liandong::testing::recordedCamera(
+      "gate", "rtsp://127.0.0.1:" + std::to_string(liandong::testing::freeTcpPort()) + "/x", dir.path);
+  CameraHub hub(o);
+  auto segs = hub.takeSegments();
+  ASSERT_EQ(segs.size(), 3u);
+  EXPECT_EQ(segs[0].path(), second.string());
+  EXPECT_EQ(segs[0].bytes(), 2000u);
+  EXPECT_EQ(segs[0].start_us(), t - 200'000'000);
+  EXPECT_GT(segs[0].end_us(), segs[0].start_us());  // from the file's last write
+  EXPECT_EQ(segs[1].path(), last.string());
+  EXPECT_EQ(segs[1].camera_id(), "gate");
+  EXPECT_EQ(segs[2].path(), event.string());
+  EXPECT_EQ(segs[2].kind(), "event");
+  for (const auto &s : segs) EXPECT_FALSE(s.removed());
+}
+
 TEST(Recording, SegmentsAreContiguousWhileLiveWithAGapAfterAnOutage) {
   // 640x360: x264 cuts each frame in slices that repeat SPS/PPS, so every
   // keyframe reaches the recorder in two buffers; the files must still be
