@@ -156,7 +156,10 @@ struct LiveRelay::Impl {
     std::int64_t deadlineMs = 0;  // of the handshake
     std::optional<rtsp::Message> unauthorized;
     int nonceCount = 0;
-    bool authTried = false;
+    int authTries = 0;  // 401s answered in this phase
+    // the last request, to send again with credentials after a 401
+    std::string lastUrl;
+    std::vector<std::pair<std::string, std::string>> lastHeaders;
     std::string cnonce;
     std::string base;  // for the control URLs
     std::string session;
@@ -470,10 +473,13 @@ struct LiveRelay::Impl {
     m.method = method;
     m.url = url;
     m.headers = {{"CSeq", std::to_string(++u.cseq)}, {"User-Agent", "Liandong"}};
+    if (method != u.lastMethod) u.authTries = 0;
+    u.lastMethod = method;
+    u.lastUrl = url;
+    u.lastHeaders = headers;
     for (auto &h : headers) m.headers.push_back(std::move(h));
     if (!u.session.empty() && method != "DESCRIBE") m.headers.emplace_back("Session", u.session);
     addAuth(u, m);
-    u.lastMethod = method;
     u.out += rtsp::format(m);
     writeUpstream(s);
   }
@@ -539,11 +545,15 @@ struct LiveRelay::Impl {
     auto &u = s.up;
     if (!m.isResponse) return true;              // a request from the camera (rare): ignored
     if (u.phase == Phase::Playing) return true;  // keep-alive answers
-    if (m.status == 401 && !u.authTried && !u.url.user.empty()) {
-      u.authTried = true;
+    // A 401 is answered once per request (some cameras challenge SETUP
+    // and PLAY again, with a new nonce); a second one is a wrong password.
+    if (m.status == 401 && u.authTries == 0 && !u.url.user.empty()) {
+      u.authTries = 1;
       u.unauthorized = m;
       u.nonceCount = 0;
-      resend(s);
+      auto method = u.lastMethod;
+      request(s, method, u.lastUrl, u.lastHeaders);
+      u.authTries = 1;
       return true;
     }
     if (m.status != 200) {
@@ -604,6 +614,13 @@ struct LiveRelay::Impl {
         if (auto t = m.header("Transport"); t && u.tcp) {
           auto tr = rtsp::parseTransport(*t);
           if (tr && tr->interleavedRtp >= 0) u.rtpChannel = tr->interleavedRtp;
+        } else if (!u.tcp) {
+          auto tr = t ? rtsp::parseTransport(*t) : std::nullopt;
+          if (!tr || tr->serverRtpPort <= 0) {
+            upstreamFailed(s, "SETUP: the camera gave no server_port for RTP over UDP");
+            return false;
+          }
+          acceptOnlyFromCamera(s, *tr);
         }
         u.phase = Phase::Play;
         auto playUrl = u.base.empty() ? u.requestUrl : u.base;
@@ -629,10 +646,21 @@ struct LiveRelay::Impl {
     }
   }
 
-  void resend(Stream &s) {
+  // RTP over UDP: the sockets take datagrams from the camera's ports only
+  // (connected to them), so nobody else on the network can inject video.
+  void acceptOnlyFromCamera(Stream &s, const rtsp::Transport &tr) {
     auto &u = s.up;
-    if (u.phase == Phase::Describe) request(s, "DESCRIBE", u.requestUrl, {{"Accept", "application/sdp"}});
-    // (a 401 only comes to the first request: SETUP and PLAY carry the answer)
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (getpeername(u.fd.get(), reinterpret_cast<sockaddr *>(&peer), &len) != 0 || peer.ss_family != AF_INET)
+      return;
+    auto *a = reinterpret_cast<sockaddr_in *>(&peer);
+    a->sin_port = htons(static_cast<std::uint16_t>(tr.serverRtpPort));
+    ::connect(u.rtpFd.get(), reinterpret_cast<sockaddr *>(a), sizeof *a);
+    if (tr.serverRtcpPort > 0) {
+      a->sin_port = htons(static_cast<std::uint16_t>(tr.serverRtcpPort));
+      ::connect(u.rtcpFd.get(), reinterpret_cast<sockaddr *>(a), sizeof *a);
+    }
   }
 
   int openUdpPair(Stream &s) {
@@ -937,7 +965,7 @@ struct LiveRelay::Impl {
       auto it = viewers.find(id);
       auto owned = std::move(it->second);
       viewers.erase(it);
-      int kept = dup(fd);  // the Fd closes its copy
+      int kept = fcntl(fd, F_DUPFD_CLOEXEC, 0);  // the Fd closes its copy
       owned.reset();
       if (kept >= 0) transfer(kept, ip, port, initial);
       return false;

@@ -240,10 +240,13 @@ TEST(Recording, H265CameraIsRelayedAndRecordedAsIs) {
       << sim.output();
   TempDir dir;
   Process viewer("/usr/bin/gst-launch-1.0",
-                 {"-q", "rtspsrc", "location=" + hub.serveUrl("hevc"), "protocols=tcp", "!", "rtph265depay",
-                  "!", "avdec_h265", "!", "fakesink", "num-buffers=15"},
+                 {"rtspsrc", "location=" + hub.serveUrl("hevc"), "protocols=tcp", "!", "rtph265depay", "!",
+                  "avdec_h265", "!", "fakesink", "num-buffers=15"},
                  (dir.path / "viewer.log").string());
-  EXPECT_EQ(viewer.wait(30000), 0) << viewer.output();
+  // It decoded its 15 frames (EOS); not its exit code: rtspsrc 1.22 may
+  // report its own PAUSE as failed when EOS comes at once (camera_test.cpp).
+  viewer.wait(30000);
+  EXPECT_THAT(viewer.output(), HasSubstr("Got EOS from element"));
   std::vector<wire::RecordingSegment> segs;
   ASSERT_TRUE(waitUntil(
       [&] {
