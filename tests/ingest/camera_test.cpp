@@ -498,9 +498,12 @@ TEST(LiveRelay, ANewViewerStartsOnAKeyframeAtOnceAndASlowOneSkipsWithoutHoldingU
 }
 
 TEST(LiveRelay, ADigestCameraOverTcpAndUdpAndAWrongPasswordIsOfflineWithTheStatus) {
-  Simulator sim(1, {"--user", "admin", "--password", "s3cret"});
+  // Two cameras of the simulator: gst-rtsp-server 1.22 can abort on an
+  // assertion (gst_rtsp_media_get_rates) when two clients set up one shared
+  // media at the same moment, which is the simulator's bug, not the node's.
+  Simulator sim(2, {"--user", "admin", "--password", "s3cret"});
   auto tcp = camera("tcp", "rtsp://admin:s3cret@127.0.0.1:" + std::to_string(sim.port) + "/cam/1");
-  auto udp = camera("udp", tcp.url);
+  auto udp = camera("udp", "rtsp://admin:s3cret@127.0.0.1:" + std::to_string(sim.port) + "/cam/2");
   udp.transport = CameraTransport::Udp;
   auto wrong = camera("wrong", "rtsp://admin:guessed@127.0.0.1:" + std::to_string(sim.port) + "/cam/1");
   auto none = camera("none", sim.url(1));
