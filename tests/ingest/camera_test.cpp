@@ -209,6 +209,7 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
   port: 8554
   stall_after_s: 2
   offline_after_s: 8
+  viewer_backlog_kb: 1024
   devices:
     - {id: pyu-gate-1, url: "rtsp://admin:secret@192.0.2.10:554/Streaming/Channels/101", transport: auto, latency_ms: 150, latitude: 22.94, longitude: 113.38}
     - {id: pyu_2, url: "rtsp://192.0.2.11/live", sub_url: "rtsp://u:p@192.0.2.11/sub"}
@@ -221,6 +222,7 @@ TEST(CameraConfig, ReadsTheCamerasSection) {
   EXPECT_EQ(o->stallAfterS, 2);
   EXPECT_EQ(o->offlineAfterS, 8);
   EXPECT_EQ(o->reconnectMaxS, 30);
+  EXPECT_EQ(o->viewerBacklogKb, 1024);
   ASSERT_EQ(o->cameras.size(), 2u);
   EXPECT_EQ(o->cameras[0].transport, CameraTransport::Auto);
   EXPECT_EQ(o->cameras[0].latencyMs, 150);
@@ -242,6 +244,9 @@ TEST(CameraConfig, ErrorsNameFileLineAndKey) {
             "(no error)");
   EXPECT_EQ(cameraConfigError("cameras:\n  devices: []\n"),
             "node.yaml:2: cameras.devices: no camera is configured");
+  EXPECT_THAT(
+      cameraConfigError("cameras:\n  viewer_backlog_kb: 4\n  devices: [{id: a, url: \"rtsp://h/x\"}]\n"),
+      HasSubstr("node.yaml:2: cameras.viewer_backlog_kb: must be 16..1048576"));
   EXPECT_THAT(cameraConfigError("cameras:\n  devices:\n    - {id: \"a/b\", url: \"rtsp://h/x\"}\n"),
               HasSubstr("node.yaml:3: cameras.devices[0].id:"));
   EXPECT_THAT(
