@@ -211,6 +211,22 @@ void Depayloader::fragmentEnd() {
   addNal(std::move(nal));
 }
 
+// An aggregation packet (H.264 STAP-A, H.265 AP): after its `header`
+// bytes, NAL units of at least `minNal` bytes, each after its 2-byte size.
+void Depayloader::aggregate(std::string_view p, std::size_t header, std::size_t minNal) {
+  if (inFragment_) malformed();
+  std::size_t at = header;
+  if (at >= p.size()) return malformed();
+  while (at < p.size() && !broken_) {
+    if (at + 2 > p.size()) return malformed();
+    std::size_t size = (static_cast<std::uint8_t>(p[at]) << 8) | static_cast<std::uint8_t>(p[at + 1]);
+    at += 2;
+    if (size < minNal || at + size > p.size()) return malformed();
+    addNal(std::string(p.substr(at, size)));
+    at += size;
+  }
+}
+
 // Single NAL units, STAP-A and FU-A of RFC 6184 (packetization modes 0 and 1).
 void Depayloader::pushH264(std::string_view p) {
   if (p.empty()) {
@@ -225,17 +241,7 @@ void Depayloader::pushH264(std::string_view p) {
     return;
   }
   if (type == 24) {  // STAP-A: 2-byte sizes, each followed by a NAL unit
-    if (inFragment_) malformed();
-    std::size_t at = 1;
-    if (at >= p.size()) return malformed();
-    while (at < p.size() && !broken_) {
-      if (at + 2 > p.size()) return malformed();
-      std::size_t size = (static_cast<std::uint8_t>(p[at]) << 8) | static_cast<std::uint8_t>(p[at + 1]);
-      at += 2;
-      if (size == 0 || at + size > p.size()) return malformed();
-      addNal(std::string(p.substr(at, size)));
-      at += size;
-    }
+    aggregate(p, 1, 1);
     return;
   }
   if (type == 28) {  // FU-A
@@ -268,17 +274,7 @@ void Depayloader::pushH265(std::string_view p) {
     return;
   }
   if (type == 48) {  // AP
-    if (inFragment_) malformed();
-    std::size_t at = 2;
-    if (at >= p.size()) return malformed();
-    while (at < p.size() && !broken_) {
-      if (at + 2 > p.size()) return malformed();
-      std::size_t size = (static_cast<std::uint8_t>(p[at]) << 8) | static_cast<std::uint8_t>(p[at + 1]);
-      at += 2;
-      if (size < 2 || at + size > p.size()) return malformed();
-      addNal(std::string(p.substr(at, size)));
-      at += size;
-    }
+    aggregate(p, 2, 2);
     return;
   }
   if (type == 49) {  // FU

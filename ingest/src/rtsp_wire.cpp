@@ -489,6 +489,20 @@ Sdp parseSdp(std::string_view text) {
 
 namespace {
 
+// Each "key[=value]" of a ';'-separated parameter list (a Transport spec's,
+// a Session header's), trimmed; value empty when there is no '='.
+template <typename Fn>
+void forEachParam(std::string_view params, Fn fn) {
+  while (!params.empty()) {
+    auto next = params.find(';');
+    auto param = trim(params.substr(0, next));
+    params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+    auto eq = param.find('=');
+    fn(trim(param.substr(0, eq)),
+       eq == std::string_view::npos ? std::string_view() : trim(param.substr(eq + 1)));
+  }
+}
+
 // "a-b" or "a" into (a, b / -1); false when not numbers within [0, max].
 bool parseRange(std::string_view v, long max, int &a, int &b) {
   auto dash = v.find('-');
@@ -518,25 +532,19 @@ std::optional<Transport> parseTransport(std::string_view header) {
       t.tcp = true;
     else if (!iequals(proto, "RTP/AVP") && !iequals(proto, "RTP/AVP/UDP"))
       continue;
-    std::string_view params = semi == std::string_view::npos ? std::string_view() : spec.substr(semi + 1);
-    while (!params.empty()) {
-      auto next = params.find(';');
-      auto param = trim(params.substr(0, next));
-      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-      auto eq = param.find('=');
-      auto key = trim(param.substr(0, eq));
-      auto value = eq == std::string_view::npos ? std::string_view() : trim(param.substr(eq + 1));
-      int a = -1, b = -1;
-      if (iequals(key, "multicast")) {
-        t.multicast = true;
-      } else if (iequals(key, "interleaved")) {
-        if (parseRange(value, 255, a, b)) t.interleavedRtp = a, t.interleavedRtcp = b;
-      } else if (iequals(key, "client_port")) {
-        if (parseRange(value, 65535, a, b)) t.clientRtpPort = a, t.clientRtcpPort = b;
-      } else if (iequals(key, "server_port")) {
-        if (parseRange(value, 65535, a, b)) t.serverRtpPort = a, t.serverRtcpPort = b;
-      }
-    }
+    forEachParam(semi == std::string_view::npos ? std::string_view() : spec.substr(semi + 1),
+                 [&t](std::string_view key, std::string_view value) {
+                   int a = -1, b = -1;
+                   if (iequals(key, "multicast")) {
+                     t.multicast = true;
+                   } else if (iequals(key, "interleaved")) {
+                     if (parseRange(value, 255, a, b)) t.interleavedRtp = a, t.interleavedRtcp = b;
+                   } else if (iequals(key, "client_port")) {
+                     if (parseRange(value, 65535, a, b)) t.clientRtpPort = a, t.clientRtcpPort = b;
+                   } else if (iequals(key, "server_port")) {
+                     if (parseRange(value, 65535, a, b)) t.serverRtpPort = a, t.serverRtcpPort = b;
+                   }
+                 });
     return t;
   }
   return std::nullopt;
@@ -548,15 +556,11 @@ std::pair<std::string, int> parseSession(std::string_view header) {
   auto semi = header.find(';');
   std::string id(trim(header.substr(0, semi)));
   int timeout = -1;
-  std::string_view params = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
-  while (!params.empty()) {
-    auto next = params.find(';');
-    auto param = trim(params.substr(0, next));
-    params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-    auto eq = param.find('=');
-    if (eq != std::string_view::npos && iequals(trim(param.substr(0, eq)), "timeout"))
-      if (auto n = number(trim(param.substr(eq + 1)), 0, 2147483647)) timeout = static_cast<int>(*n);
-  }
+  forEachParam(semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1),
+               [&timeout](std::string_view key, std::string_view value) {
+                 if (iequals(key, "timeout"))
+                   if (auto n = number(value, 0, 2147483647)) timeout = static_cast<int>(*n);
+               });
   return {id, timeout};
 }
 

@@ -44,6 +44,7 @@ public:
 private:
   void remember(const std::string &nal);  // keeps a parameter set as the latest of its kind
   void addNal(std::string nal);
+  void aggregate(std::string_view packet, std::size_t header, std::size_t minNal);
   void fragmentStart(std::string nalHeader, std::string_view data);
   void fragmentPart(std::string_view data);
   void fragmentEnd();
