@@ -180,6 +180,7 @@ struct LiveRelay::Impl {
 
   // ---- what viewers get ----
   struct Stream {
+    int index = 0;     // in streams
     std::string path;  // after /cam/
     LiveHooks hooks;
     int describeWaitMs = 10000;
@@ -403,11 +404,7 @@ struct LiveRelay::Impl {
     watch(u.fd.get(), token(kUpstream, index(s)), EPOLLIN | EPOLLOUT);
   }
 
-  std::uint64_t index(const Stream &s) const {
-    for (std::size_t i = 0; i < streams.size(); ++i)
-      if (streams[i].get() == &s) return i;
-    return 0;
-  }
+  static std::uint64_t index(const Stream &s) { return static_cast<std::uint64_t>(s.index); }
 
   void closeUpstream(Stream &s) {
     auto &u = s.up;
@@ -819,7 +816,7 @@ struct LiveRelay::Impl {
     }
     // Viewers waiting for the first keyframe (on demand) are answered.
     for (auto &[id, v] : viewers)
-      if (v->parked && v->stream == static_cast<int>(index(s)))
+      if (v->parked && v->stream == s.index)
         answerDescribe(*v, *std::exchange(v->parked, std::nullopt), false);
   }
 
@@ -1200,6 +1197,7 @@ int LiveRelay::add(const std::string &path, LiveHooks hooks, int describeWaitMs)
   s->path = path;
   s->hooks = std::move(hooks);
   s->describeWaitMs = describeWaitMs;
+  s->index = static_cast<int>(impl_->streams.size());
   s->ssrc = static_cast<std::uint32_t>(impl_->rng());
   int index = static_cast<int>(impl_->streams.size());
   impl_->byPath[path] = index;
