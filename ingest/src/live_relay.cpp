@@ -32,6 +32,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/fd.h"
 #include "liandong/core/logging.h"
+#include "liandong/ingest/camera_relay.h"
 
 namespace liandong::ingest {
 
@@ -440,20 +441,8 @@ struct LiveRelay::Impl {
   void upstreamFailed(Stream &s, const std::string &reason) {
     auto attempt = s.up.attempt;
     closeUpstream(s);
-    if (s.hooks.failed) s.hooks.failed(attempt, rtspRedact(reason));
-  }
-
-  static std::string rtspRedact(const std::string &text) {
-    // URLs in reasons never carry credentials (requestUrl has none), but a
-    // camera's error text may quote what it was sent.
-    std::string out = text;
-    for (auto at = out.find("://"); at != std::string::npos; at = out.find("://", at + 3)) {
-      auto end = out.find_first_of("/ \t", at + 3);
-      auto userEnd = out.find('@', at + 3);
-      if (userEnd != std::string::npos && (end == std::string::npos || userEnd < end))
-        out.replace(at + 3, userEnd - (at + 3), "***");
-    }
-    return out;
+    if (s.hooks.failed)
+      s.hooks.failed(attempt, redactCredentials(reason));  // a camera's text may quote a URL
   }
 
   void addAuth(Upstream &u, rtsp::Message &m) {
