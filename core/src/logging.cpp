@@ -48,14 +48,4 @@ std::shared_ptr<spdlog::logger> get(const std::string &module) {
   return logger;
 }
 
-std::string redactUrl(const std::string &url) {
-  auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  auto hostStart = scheme + 3;
-  auto slash = url.find('/', hostStart);
-  auto at = url.rfind('@', slash == std::string::npos ? std::string::npos : slash);
-  if (at == std::string::npos || at < hostStart) return url;
-  return url.substr(0, hostStart) + "***" + url.substr(at);
-}
-
 }  // namespace liandong::logging

@@ -88,12 +88,6 @@ const std::regex &idPattern() {
 
 }  // namespace
 
-std::string redactCredentials(const std::string &text) {
-  // scheme://userinfo@ -> scheme://***@ ; userinfo has no '/', '@' or space.
-  static const std::regex re(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@)");
-  return std::regex_replace(text, re, "$1***@");
-}
-
 const char *cameraStateName(wire::CameraState state) {
   switch (state) {
     case wire::CAMERA_CONNECTING: return "connecting";

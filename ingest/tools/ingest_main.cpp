@@ -26,6 +26,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/peer_config.h"
 #include "liandong/ingest/camera_relay.h"
 #include "liandong/ingest/modbus_source.h"
 #include "liandong/ingest/mqtt_source.h"
@@ -74,22 +75,10 @@ NodeConfig readConfig(const std::string &file) {
   } catch (const Error &e) {
     node.fail("tier", e.what());
   }
-  auto keyFile = node.path("keys");
-  try {
-    out.sender.keys = loadCurveKeyFile(keyFile);
-  } catch (const ConfigError &) {
-    throw;
-  } catch (const Error &e) {
-    node.fail("keys", e.what());
-  }
-  if (out.sender.keys.secretZ85.empty()) node.fail("keys", keyFile.string() + " has no secret key");
-  if (out.sender.keys.id != out.sender.senderId)
-    node.fail("keys", "key file is for \"" + out.sender.keys.id + "\", not \"" + out.sender.senderId + "\"");
+  out.sender.keys = readOwnKeys(node, out.sender.senderId);
   auto centre = cfg.child("centre");
   out.sender.endpoint = centre.str("endpoint");
-  out.sender.serverPublicZ85 = centre.literal("public_key");
-  if (!isValidCurveKey(out.sender.serverPublicZ85))
-    centre.fail("public_key", "not a 40-character Z85 CURVE key");
+  out.sender.serverPublicZ85 = readPublicKey(centre);
   out.sender.heartbeatIntervalMs = static_cast<int>(centre.integer("heartbeat_ms", 1000));
   out.sender.missedBeatsLost = static_cast<int>(centre.integer("missed_beats_lost", 3));
   auto drain = centre.integer("drain_on_stop_ms", 2000);

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "liandong/core/errors.h"
+#include "liandong/core/text.h"
 
 namespace liandong::mapping {
 
@@ -28,11 +29,6 @@ const std::set<std::string> kAgencyKinds = {"flood_control", "rental_housing", "
                                             "water",         "transport",      "other"};
 const std::set<std::string> kSensorKinds = {"water_level", "rainfall", "tide", "flow",        "wind",
                                             "smoke",       "gas",      "door", "temperature", "other"};
-
-std::string firstLine(const std::string &s) {
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 
 std::vector<AssetHit> hits(const pqxx::result &rows) {
   std::vector<AssetHit> out;

@@ -12,25 +12,13 @@
 
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/text.h"
 
 namespace liandong::mapping {
 
 namespace {
 constexpr long kLockKey = 0x4C44'4D49;  // "LDMI": serialises concurrent migrators
 
-std::string sha256Hex(const std::string &text) {
-  if (sodium_init() < 0) throw Error("libsodium failed to initialise");
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char *>(text.data()), text.size());
-  std::string hex;
-  for (auto b : digest) hex += fmt::format("{:02x}", b);
-  return hex;
-}
-
-std::string firstLine(const std::string &s) {
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 }  // namespace
 
 std::vector<Migration> parseMigrations(const std::vector<std::pair<std::string, std::string>> &files) {

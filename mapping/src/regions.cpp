@@ -11,6 +11,7 @@
 
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/text.h"
 
 namespace liandong::mapping {
 
@@ -25,11 +26,6 @@ std::string readAll(const fs::path &file) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string firstLine(const std::string &s) {
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
 std::set<std::string> existingCodes(pqxx::work &tx) {

@@ -27,6 +27,8 @@
 #include "liandong/core/config.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/peer_config.h"
+#include "liandong/core/text.h"
 #include "video_player.h"
 #include "wall_layout.h"
 
@@ -38,9 +40,6 @@ QString q(const std::string &s) {
 double ms(std::int64_t us) {
   return static_cast<double>(us / 1000);
 }
-std::string firstLine(const std::string &s) {
-  return s.substr(0, s.find('\n'));
-}
 }  // namespace
 
 ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
@@ -48,8 +47,7 @@ ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
   auto cfg = ConfigNode::loadFile(file);
   auto console = cfg.child("console");
   s.id = console.str("id");
-  s.clone.keys = loadCurveKeyFile(console.path("keys"));
-  if (s.clone.keys.id != s.id) console.fail("keys", "key file is for \"" + s.clone.keys.id + "\"");
+  s.clone.keys = readOwnKeys(console, s.id);
   s.clone.regionFilter = console.str("region", "");
   s.language = console.choice("language", {"zh_CN", "en"}, "zh_CN");
   s.user = console.str("user", "");
@@ -57,9 +55,7 @@ ConsoleSettings ConsoleSettings::load(const std::filesystem::path &file) {
   s.clone.updatesEndpoint = centre.str("updates");
   s.clone.snapshotEndpoint = centre.str("snapshot");
   s.queryEndpoint = centre.str("query", "");
-  s.clone.serverPublicZ85 = centre.literal("public_key");
-  if (!isValidCurveKey(s.clone.serverPublicZ85))
-    centre.fail("public_key", "not a 40-character Z85 CURVE key");
+  s.clone.serverPublicZ85 = readPublicKey(centre);
   if (auto m = cfg.optionalChild("map")) {
     s.longitude = m->number("longitude", s.longitude);
     s.latitude = m->number("latitude", s.latitude);
@@ -547,7 +543,7 @@ void Backend::playRecordingFrom(const QString &cameraId, double fromMs) {
               "recording: camera {} from {} µs: {} segments, first {}..{} µs ({} on {}), offset {:.1f} s, "
               "url {}",
               cameraId.toStdString(), fromUs, segs.size(), first.start_us(), first.end_us(), first.path(),
-              first.node_id(), offsetS, VideoPlayer::redacted(url).toStdString());
+              first.node_id(), offsetS, redactCredentials(url.toStdString()));
         }
         recording_ = m;
         emit recordingChanged();
@@ -573,7 +569,7 @@ void Backend::nextRecordingSegment() {
     recording_["segmentEnd"] = ms(static_cast<qint64>(ends[i].toDouble()));
     recording_["offsetS"] = 0.0;
     log->info("recording: camera {}: segment {}/{}, url {}", camera.toStdString(), i + 1, starts.size(),
-              VideoPlayer::redacted(recording_["url"].toString()).toStdString());
+              redactCredentials(recording_["url"].toString().toStdString()));
   }
   emit recordingChanged();
 }

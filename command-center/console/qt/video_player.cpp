@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "liandong/core/logging.h"
+#include "liandong/core/text.h"
 
 namespace liandong::console {
 namespace {
@@ -68,12 +69,6 @@ bool VideoPlayer::registerVideoItem() {
   }
   gst_object_unref(gst_object_ref_sink(sink));
   return true;
-}
-
-QString VideoPlayer::redacted(const QString &url) {
-  static const QRegularExpression credentials(QStringLiteral("://[^/@]*@"));
-  QString out = url;
-  return out.replace(credentials, QStringLiteral("://***@"));
 }
 
 void VideoPlayer::setUrl(const QString &url) {
@@ -156,7 +151,8 @@ void VideoPlayer::start() {
                 if (gen != player->generation_ || player->playing_) return;
                 player->playing_ = true;
                 player->setError({});
-                logging::get("console")->info("video: playing {}", redacted(player->url_).toStdString());
+                logging::get("console")->info("video: playing {}",
+                                              redactCredentials(player->url_.toStdString()));
                 emit player->playingChanged();
               },
               Qt::QueuedConnection);
@@ -197,7 +193,8 @@ void VideoPlayer::start() {
 
   pipeline_.reset(pipeline.release());
   ++gLivePipelines;
-  log->info("video: starting {} ({} pipelines)", redacted(url_).toStdString(), gLivePipelines.load());
+  log->info("video: starting {} ({} pipelines)", redactCredentials(url_.toStdString()),
+            gLivePipelines.load());
   // qml6glsink needs the scene graph's GL context: go to PLAYING on the
   // render thread, before it synchronises (the GUI thread waits meanwhile,
   // so stop() cannot run in between).
@@ -247,13 +244,14 @@ void VideoPlayer::stop() {
 
 void VideoPlayer::onBusError(const QString &message, bool eos) {
   if (eos && !retryOnEnd_) {  // a recording: its end is no error
-    logging::get("console")->info("video: {} ended after {} frames", redacted(url_).toStdString(),
+    logging::get("console")->info("video: {} ended after {} frames", redactCredentials(url_.toStdString()),
                                   frames_->load());
     stop();
     emit ended();
     return;
   }
-  logging::get("console")->warn("video: {}: {}", redacted(url_).toStdString(), message.toStdString());
+  logging::get("console")->warn("video: {}: {}", redactCredentials(url_.toStdString()),
+                                message.toStdString());
   stop();
   setError(message);
   if (active_) retry_.start();

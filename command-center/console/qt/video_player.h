@@ -64,8 +64,6 @@ public:
   // From now on no player starts a pipeline (the application is quitting:
   // tearing the window down must not start the tiles again).
   static void shutDown();
-  // The URL without credentials, for logs and the UI.
-  static QString redacted(const QString &url);
 
 signals:
   void urlChanged();

@@ -20,6 +20,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/peer_config.h"
 
 using namespace liandong;
 
@@ -113,17 +114,13 @@ int main(int argc, char **argv) {
   try {
     auto cfg = ConfigNode::loadFile(configFile);
     auto console = cfg.child("console");
-    options.keys = loadCurveKeyFile(console.path("keys"));
-    if (options.keys.id != console.str("id"))
-      console.fail("keys", "key file is for \"" + options.keys.id + "\"");
+    options.keys = readOwnKeys(console, console.str("id"));
     options.regionFilter = console.str("region", "");
     if (console.has("language")) lang = console.choice("language", {"zh_CN", "en"}, "zh_CN");
     auto centre = cfg.child("centre");
     options.updatesEndpoint = centre.str("updates");
     options.snapshotEndpoint = centre.str("snapshot");
-    options.serverPublicZ85 = centre.literal("public_key");
-    if (!isValidCurveKey(options.serverPublicZ85))
-      centre.fail("public_key", "not a 40-character Z85 CURVE key");
+    options.serverPublicZ85 = readPublicKey(centre);
     cfg.rejectUnknown();
     logging::setup("info", "console:" + options.keys.id);
   } catch (const std::exception &e) {

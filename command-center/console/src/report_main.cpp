@@ -22,6 +22,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/link/query.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/peer_config.h"
 
 using namespace liandong;
 
@@ -94,11 +95,10 @@ int main(int argc, char **argv) {
     auto me = cfg.child("report");
     id = me.str("id");
     user = me.str("user");
-    keys = loadCurveKeyFile(me.path("keys"));
+    keys = readOwnKeys(me, id);
     auto centre = cfg.child("centre");
     endpoint = centre.str("query");
-    serverKey = centre.literal("public_key");
-    if (!isValidCurveKey(serverKey)) centre.fail("public_key", "not a 40-character Z85 CURVE key");
+    serverKey = readPublicKey(centre);
     cfg.rejectUnknown();
     logging::setup("warn", "report:" + id);
   } catch (const std::exception &e) {

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
+#include "console_queries.h"
 #include "console_views.h"
 #include "liandong/alerts/cap.h"
 #include "liandong/alerts/rules.h"
@@ -21,6 +22,7 @@
 #include "liandong/core/link/security.h"
 #include "liandong/core/link/sender.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/text.h"
 #include "liandong/mapping/assets.h"
 #include "liandong/mapping/migrations.h"
 #include "liandong/mapping/partitions.h"
@@ -29,7 +31,6 @@
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
-#include "console_queries.h"
 #include "series_query.h"
 
 namespace liandong::server {
@@ -113,10 +114,6 @@ IncidentOptions incidentOptions(const CentreConfig &config) {
   o.sops = config.incidents.sops;
   o.sitreps = config.incidents.sitreps;
   return o;
-}
-
-std::string firstLine(const std::string &text) {
-  return text.substr(0, text.find('\n'));
 }
 
 link::CloneServerOptions cloneOptions(

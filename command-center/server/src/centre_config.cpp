@@ -6,6 +6,7 @@
 #include "liandong/core/config.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
+#include "liandong/core/peer_config.h"
 #include "liandong/core/region_code.h"
 
 namespace liandong::server {
@@ -30,15 +31,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   out.updatesEndpoint = centre.str("updates");
   out.snapshotEndpoint = centre.str("snapshot");
   if (centre.has("query")) out.queryEndpoint = centre.str("query");
-  auto keyFile = centre.path("keys");
-  try {
-    out.keys = loadCurveKeyFile(keyFile);
-  } catch (const ConfigError &) {
-    throw;
-  } catch (const Error &e) {
-    centre.fail("keys", e.what());
-  }
-  if (out.keys.secretZ85.empty()) centre.fail("keys", keyFile.string() + " has no secret key");
+  out.keys = readOwnKeys(centre, out.id);
   out.statusIntervalS = static_cast<int>(centre.integer("status_interval_s", 10));
   out.admitted = readAdmittedKeys(cfg, "admitted");
   if (out.admitted.empty()) cfg.fail("admitted", "no peer is admitted; list at least one {id, public_key}");
@@ -95,8 +88,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     PeerCentre p;
     p.id = n.str("id");
     p.endpoint = n.str("endpoint");
-    p.publicKey = n.literal("public_key");
-    if (!isValidCurveKey(p.publicKey)) n.fail("public_key", "not a 40-character Z85 CURVE key");
+    p.publicKey = readPublicKey(n);
     auto outbox = n.child("outbox");
     p.outbox = readOutboxOptions(outbox);
     // A full outbox toward another centre must not stall this centre's intake:

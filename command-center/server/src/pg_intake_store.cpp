@@ -23,12 +23,6 @@ constexpr const char *kReadingColumns =
     "sender_id, sequence, sensor_id, quantity, value, unit, observed_at, geom, region_code";
 }  // namespace
 
-std::string redactConninfo(const std::string &conninfo) {
-  static const std::regex password(R"((password\s*=\s*)('[^']*'|\S+))");
-  static const std::regex url(R"((postgres(?:ql)?://[^:/@]*:)[^@]*@)");
-  return std::regex_replace(std::regex_replace(conninfo, password, "$1***"), url, "$1***@");
-}
-
 std::string stateKind(const wire::Envelope &env) {
   switch (env.body_case()) {
     case wire::Envelope::kReading: return "reading";

@@ -1,20 +1,21 @@
 // libpq connection for the intake's hot path (see pg_raw.h).
 #include "liandong/server/pg_raw.h"
 
+#include "liandong/core/text.h"
+
 namespace liandong::server {
 
 namespace {
-std::string firstLine(const char *msg) {
-  std::string s = msg ? msg : "";
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s;
+// libpq's messages, up to their first line ("" for none).
+std::string messageOf(const char *msg) {
+  return firstLine(msg ? msg : "");
 }
 }  // namespace
 
 PgRaw::PgRaw(const std::string &conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
   if (!conn_) throw PgRawError("out of memory", "", true);
   if (PQstatus(conn_.get()) != CONNECTION_OK)
-    throw PgRawError(firstLine(PQerrorMessage(conn_.get())), "", true);
+    throw PgRawError(messageOf(PQerrorMessage(conn_.get())), "", true);
 }
 
 PgResult PgRaw::check(PGresult *raw, ExecStatusType want, const std::string &what) {
@@ -23,8 +24,8 @@ PgResult PgRaw::check(PGresult *raw, ExecStatusType want, const std::string &wha
   bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
   const char *code = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
   std::string state = code ? code : "";
-  std::string msg = r ? firstLine(PQresultErrorMessage(r.get())) : "";
-  if (msg.empty()) msg = firstLine(PQerrorMessage(conn_.get()));
+  std::string msg = r ? messageOf(PQresultErrorMessage(r.get())) : "";
+  if (msg.empty()) msg = messageOf(PQerrorMessage(conn_.get()));
   throw PgRawError(what + ": " + msg, state, lost);
 }
 

@@ -10,6 +10,7 @@
 
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
+#include "liandong/core/text.h"
 #include "liandong/server/audit.h"
 
 namespace liandong::server {
@@ -21,14 +22,6 @@ void initSodium() {
   std::call_once(once, [] {
     if (sodium_init() < 0) throw Error("libsodium could not be initialised");
   });
-}
-
-std::string sha256Hex(const std::string &text) {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char *>(text.data()), text.size());
-  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  return hex.data();
 }
 
 Session sessionFrom(const pqxx::row &row) {

@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
   } catch (const pqxx::broken_connection &e) {
     std::string msg = e.what();
     std::fprintf(stderr, "liandong-admin: cannot connect to PostgreSQL (%s): %s\n",
-                 server::redactConninfo(conninfo).c_str(), msg.substr(0, msg.find('\n')).c_str());
+                 redactConninfo(conninfo).c_str(), msg.substr(0, msg.find('\n')).c_str());
     return kExitFailure;
   } catch (const std::exception &e) {
     std::string msg = e.what();

@@ -1,7 +1,7 @@
 // Logging for every process: one spdlog logger per module ("core", "link",
 // "ingest", "center", "mapping", "alerts", "console"), all to stderr so that
 // stdout stays free for a program's own output. Never log secrets: pass URLs
-// through redactUrl() first.
+// through redactCredentials() (text.h) first.
 #pragma once
 
 #include <memory>
@@ -17,8 +17,5 @@ void setup(const std::string &level, const std::string &process);
 
 // The logger of one module, created on first use.
 std::shared_ptr<spdlog::logger> get(const std::string &module);
-
-// "rtsp://user:secret@host/x" -> "rtsp://***@host/x".
-std::string redactUrl(const std::string &url);
 
 }  // namespace liandong::logging

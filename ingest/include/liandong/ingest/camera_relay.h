@@ -24,6 +24,7 @@
 
 #include "liandong.pb.h"
 #include "liandong/core/config.h"
+#include "liandong/core/text.h"
 #include "liandong/ingest/picture_health.h"
 #include "liandong/ingest/recording.h"
 
@@ -65,10 +66,6 @@ struct CameraOptions {
 // Reads the `cameras:` section of a node configuration (nullopt when absent).
 // Throws ConfigError naming file, line and key.
 std::optional<CameraOptions> readCameraOptions(const ConfigNode &node);
-
-// "rtsp://user:pass@host/x ... rtsp://u@h" -> every user-info in the text
-// replaced by "***" (a camera's or a library's error text may quote the location).
-std::string redactCredentials(const std::string &text);
 
 const char *cameraStateName(wire::CameraState state);
 

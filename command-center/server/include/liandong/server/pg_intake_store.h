@@ -17,6 +17,7 @@
 #include <pqxx/transaction>
 
 #include "liandong/core/link/receiver.h"
+#include "liandong/core/text.h"
 #include "liandong/mapping/region_index.h"
 
 namespace spdlog {
@@ -103,8 +104,5 @@ private:
 // and its kind ("reading", "alert", "camera_status", "incident", "event").
 std::string stateKey(const wire::Envelope &env);
 std::string stateKind(const wire::Envelope &env);
-
-// "host=/x port=5 password=secret" -> "host=/x port=5 password=***".
-std::string redactConninfo(const std::string &conninfo);
 
 }  // namespace liandong::server
