@@ -50,7 +50,7 @@
 
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
-#include "liandong/ingest/gst_util.h"
+#include "liandong/ingest/camera/gst_util.h"
 
 using namespace liandong;
 namespace gst = liandong::ingest::gst;

@@ -9,7 +9,7 @@
 
 #include "liandong/core/clock.h"
 #include "liandong/core/daemon.h"
-#include "liandong/ingest/clip.h"
+#include "liandong/ingest/camera/clip.h"
 
 using namespace liandong;
 

@@ -27,13 +27,13 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
 #include "liandong/core/peer_config.h"
-#include "liandong/ingest/camera_relay.h"
-#include "liandong/ingest/modbus_source.h"
-#include "liandong/ingest/mqtt_source.h"
-#include "liandong/ingest/probe.h"
-#include "liandong/ingest/simulated_sensor.h"
-#include "liandong/ingest/sl651_server.h"
-#include "liandong/ingest/snapshot.h"
+#include "liandong/ingest/camera/camera_hub.h"
+#include "liandong/ingest/camera/probe.h"
+#include "liandong/ingest/camera/snapshot.h"
+#include "liandong/ingest/sensors/modbus_source.h"
+#include "liandong/ingest/sensors/mqtt_source.h"
+#include "liandong/ingest/sensors/simulated_sensor.h"
+#include "liandong/ingest/sensors/sl651_server.h"
 
 using namespace liandong;
 

@@ -21,7 +21,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/fd.h"
-#include "liandong/ingest/sl651.h"
+#include "liandong/ingest/sensors/sl651.h"
 
 using namespace liandong;
 using namespace liandong::ingest;

@@ -1,0 +1,82 @@
+// The node's live video path at the RTP level (private to the ingest
+// library; camera_relay.cpp drives it): one I/O thread with epoll carries
+// every camera's upstream RTSP session (our own client, RTP interleaved over
+// TCP or over UDP) and every viewer's RTSP session at /cam/<id> (our own
+// server, RTP interleaved over TCP). RTP packets are forwarded as they came
+// (no depayload and re-payload per viewer): each packet is kept once, with
+// its sequence number, timestamp and SSRC rewritten so a viewer sees one
+// continuous stream across reconnects of the camera, and written to every
+// viewer with writev in batches. The group of pictures since the last
+// keyframe is kept at the RTP level, so a new viewer starts on a keyframe at
+// once. A viewer that cannot keep up loses packets up to the next keyframe
+// (bounded memory) and never holds back the others.
+//
+// Why not rtspsrc and gst-rtsp-server (used before, GStreamer 1.22): they
+// cost about twice ffmpeg's CPU per stream, a third of it in handing every
+// packet between threads (docs/performance.md, "video").
+//
+// Connections whose first request names another path (recorded playback at
+// /rec/...) are handed over with what was read to `Transfer`
+// (gst-rtsp-server takes them, gst_rtsp_server_transfer_connection).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "liandong/ingest/rtsp/rtp_depay.h"
+#include "liandong/ingest/rtsp/rtsp_wire.h"
+
+namespace liandong::ingest {
+
+// What one stream (a camera's main or sub stream) tells its owner. All are
+// called on the I/O thread, must not block and must not throw.
+struct LiveHooks {
+  // The upstream is playing: its video stream as the camera described it.
+  std::function<void(std::uint64_t attempt, const rtsp::SdpVideo &video)> playing;
+  // One whole access unit; ptsNs on the steady clock (the camera's RTP
+  // clock placed on ours at the session's first packet).
+  std::function<void(const rtp::AccessUnit &unit, std::int64_t ptsNs)> unit;
+  // The attempt failed or the session ended; the reason is one line with
+  // no credentials in it.
+  std::function<void(std::uint64_t attempt, const std::string &reason)> failed;
+  // A viewer asked for the stream while it has no keyframe: true to keep
+  // the request waiting (up to the stream's describe wait), false for 503.
+  std::function<bool()> wanted;
+};
+
+class LiveRelay {
+public:
+  using Transfer =
+      std::function<void(int fd, const std::string &peerIp, int peerPort, const std::string &initial)>;
+  // Listens on host:port (0 = any free port); a viewer with more than
+  // `backlogBytes` waiting to be sent skips to the next keyframe. Throws
+  // Error when it cannot listen.
+  LiveRelay(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer);
+  ~LiveRelay();  // closes every session and joins the I/O thread
+  LiveRelay(const LiveRelay &) = delete;
+  LiveRelay &operator=(const LiveRelay &) = delete;
+
+  int port() const;
+  // Before start(): a stream served at /cam/<path>; returns its handle.
+  int add(const std::string &path, LiveHooks hooks, int describeWaitMs);
+  void start();  // the I/O thread
+  // From any thread: (re)connects the stream's upstream for `attempt`
+  // (tcp: interleaved; otherwise RTP over UDP); handshake bounded by
+  // timeoutMs. Failures come back through hooks.failed with that attempt.
+  void connect(int stream, std::uint64_t attempt, const std::string &url, bool tcp, int timeoutMs);
+  // From any thread: closes the upstream (no hook is called); viewers stay
+  // and get pictures again when it is connected again.
+  void disconnect(int stream);
+  // Viewers with a session on the stream (any thread).
+  int viewers(int stream) const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace liandong::ingest
