@@ -1,5 +1,5 @@
 // Recorded playback on the node's RTSP server (private to the ingest
-// library; camera_relay.cpp mounts it): rtsp://<node>:<port>/rec/<camera>/<start µs>
+// library; the camera hub mounts it, camera_hub.cpp): rtsp://<node>:<port>/rec/<camera>/<start µs>
 // serves exactly the segment file <recordings>/<camera>/<start µs>.mp4 (the
 // path a RecordingSegment carries) as demux -> parse -> pay, never
 // re-encoded, one media per viewer so each one seeks on its own (RTSP Range).

@@ -8,7 +8,7 @@
 
 #include "av_util.h"
 #include "liandong/core/errors.h"
-#include "liandong/ingest/camera/camera_hub.h"
+#include "liandong/core/text.h"
 
 namespace liandong::ingest {
 

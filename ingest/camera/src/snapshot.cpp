@@ -7,7 +7,7 @@
 #include <chrono>
 
 #include "liandong/core/errors.h"
-#include "liandong/ingest/camera/camera_hub.h"
+#include "liandong/core/text.h"
 #include "liandong/ingest/camera/gst_util.h"
 
 namespace liandong::ingest {

@@ -1,10 +1,10 @@
-// Tests of the camera relay (ingest/camera_relay.h) with real pipelines
+// Tests of the camera hub (liandong/ingest/camera/camera_hub.h) with real pipelines
 // against the real liandong-camera-sim process: the `cameras:` configuration
 // and its errors, credentials masked, the live state, several viewers (in
 // this process and a gst-launch-1.0 process) on ONE upstream session counted
 // by the simulator, a snapshot, a stall and a dropped camera with its
 // reconnect, and wrong or unreachable URLs that go offline with a reason
-// without holding up the other camera; the live relay itself (live_relay.h):
+// without holding up the other camera; the live loop itself (live_loop.h):
 // a new viewer starts on a keyframe, a slow one skips to the next keyframe
 // without holding up the others, Digest cameras over TCP and UDP, and bad
 // requests. Timeouts are generous on purpose.
@@ -274,7 +274,7 @@ TEST(CameraConfig, CredentialsAreMasked) {
   EXPECT_EQ(redactCredentials("rtsp://10.0.0.5/a@b"), "rtsp://10.0.0.5/a@b");
 }
 
-TEST(CameraRelay, OneUpstreamSessionServesManyViewers) {
+TEST(CameraHub, OneUpstreamSessionServesManyViewers) {
   Simulator sim(2);
   CameraHub hub(hubOptions({camera("gate", sim.url(1)), camera("bridge", sim.url(2))}));
   ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
@@ -321,7 +321,7 @@ TEST(CameraRelay, OneUpstreamSessionServesManyViewers) {
   EXPECT_EQ((*jpeg)[jpeg->size() - 1], 0xD9);
 }
 
-TEST(CameraRelay, OnDemandCameraIsPulledOnlyWhileWatched) {
+TEST(CameraHub, OnDemandCameraIsPulledOnlyWhileWatched) {
   Simulator sim(1);
   auto spec = camera("gate", sim.url(1));
   spec.onDemand = true;
@@ -352,7 +352,7 @@ TEST(CameraRelay, OnDemandCameraIsPulledOnlyWhileWatched) {
   EXPECT_THAT(sim.output(), HasSubstr("cam/1 sessions: active 1, total 2"));
 }
 
-TEST(CameraRelay, StallIsDetectedAndClearsWithoutReconnecting) {
+TEST(CameraHub, StallIsDetectedAndClearsWithoutReconnecting) {
   Simulator sim(1);
   CameraHub hub(hubOptions({camera("gate", sim.url(1))}));
   ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
@@ -367,7 +367,7 @@ TEST(CameraRelay, StallIsDetectedAndClearsWithoutReconnecting) {
   for (std::size_t i = 1; i < changes.size(); ++i) EXPECT_NE(changes[i].state(), changes[i - 1].state());
 }
 
-TEST(CameraRelay, DroppedCameraGoesOfflineAndReconnects) {
+TEST(CameraHub, DroppedCameraGoesOfflineAndReconnects) {
   Simulator sim(2);
   CameraHub hub(hubOptions({camera("gate", sim.url(1)), camera("bridge", sim.url(2))}));
   ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();
@@ -388,7 +388,7 @@ TEST(CameraRelay, DroppedCameraGoesOfflineAndReconnects) {
   EXPECT_TRUE(waitUntil([&] { return v.frames >= 10; }, 30000)) << v.error();
 }
 
-TEST(CameraRelay, WrongOrUnreachableUrlsAreOfflineWithAReason) {
+TEST(CameraHub, WrongOrUnreachableUrlsAreOfflineWithAReason) {
   Simulator sim(1);
   int closedPort = freeTcpPort();
   CameraHub hub(hubOptions({
@@ -421,7 +421,7 @@ TEST(CameraRelay, WrongOrUnreachableUrlsAreOfflineWithAReason) {
   EXPECT_EQ(v.frames, 0);
 }
 
-TEST(CameraRelay, SubStreamIsServedBesideTheMainOne) {
+TEST(CameraHub, SubStreamIsServedBesideTheMainOne) {
   Simulator sim(2);
   auto gate = camera("gate", sim.url(1));
   gate.subUrl = sim.url(2);  // the simulator's second camera plays the sub stream
@@ -445,7 +445,7 @@ TEST(CameraRelay, SubStreamIsServedBesideTheMainOne) {
   for (const auto &c : hub.takeChanges()) EXPECT_EQ(c.camera_id(), "gate");
 }
 
-TEST(LiveRelay, ANewViewerStartsOnAKeyframeAtOnceAndASlowOneSkipsWithoutHoldingUpTheOthers) {
+TEST(LiveLoop, ANewViewerStartsOnAKeyframeAtOnceAndASlowOneSkipsWithoutHoldingUpTheOthers) {
   Simulator sim(1, {"--bitrate-kbps", "1500"});
   auto options = hubOptions({camera("gate", sim.url(1))});
   options.viewerBacklogKb = 64;
@@ -502,7 +502,7 @@ TEST(LiveRelay, ANewViewerStartsOnAKeyframeAtOnceAndASlowOneSkipsWithoutHoldingU
   EXPECT_EQ(stateOf(hub, "gate"), wire::CAMERA_LIVE);
 }
 
-TEST(LiveRelay, ADigestCameraOverTcpAndUdpAndAWrongPasswordIsOfflineWithTheStatus) {
+TEST(LiveLoop, ADigestCameraOverTcpAndUdpAndAWrongPasswordIsOfflineWithTheStatus) {
   // Two cameras of the simulator: gst-rtsp-server 1.22 can abort on an
   // assertion (gst_rtsp_media_get_rates) when two clients set up one shared
   // media at the same moment, which is the simulator's bug, not the node's.
@@ -530,7 +530,7 @@ TEST(LiveRelay, ADigestCameraOverTcpAndUdpAndAWrongPasswordIsOfflineWithTheStatu
       << viaTcp.frames << " and " << viaUdp.frames << " frames; " << viaTcp.error() << viaUdp.error();
 }
 
-TEST(LiveRelay, BadRequestsGetAnAnswerAndGarbageClosesOnlyItsConnection) {
+TEST(LiveLoop, BadRequestsGetAnAnswerAndGarbageClosesOnlyItsConnection) {
   Simulator sim(1);
   CameraHub hub(hubOptions({camera("gate", sim.url(1))}));
   ASSERT_TRUE(waitForState(hub, "gate", wire::CAMERA_LIVE)) << sim.output();

@@ -1,4 +1,4 @@
-// Tests of event recording (camera_relay.cpp): the recording.event_pre_s and
+// Tests of event recording (the camera hub, recorder.cpp): the recording.event_pre_s and
 // event_post_s keys, and real event files from the real camera simulator —
 // a trigger through the API writes one MP4 from a keyframe at least the
 // pre-roll before it to the post-roll after the last trigger (a second

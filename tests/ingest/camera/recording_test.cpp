@@ -1,5 +1,5 @@
 // Tests of camera recording (ingest/recording.h and the recorder in
-// camera_relay.cpp): the `recording:` keys, retention by age, quota and
+// recorder.cpp): the `recording:` keys, retention by age, quota and
 // high-water mark (oldest first, open files spared), and real segments
 // recorded from the real camera simulator — contiguous while the camera is
 // live, a gap after an outage, each file read back by ffprobe.

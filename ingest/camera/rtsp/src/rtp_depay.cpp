@@ -1,5 +1,5 @@
 // H.264/H.265 RTP depayloading into Annex B access units (see rtp_depay.h).
-// Used by the camera relay; fuzzed by tests/ingest/camera/fuzz_rtsp.cpp, so it never
+// Used by the camera hub's live loop; fuzzed by tests/ingest/camera/fuzz_rtsp.cpp, so it never
 // throws on packet contents and bounds what it keeps.
 #include "liandong/ingest/rtsp/rtp_depay.h"
 

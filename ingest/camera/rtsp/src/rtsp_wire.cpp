@@ -1,5 +1,5 @@
 // RTSP 1.0 wire format, SDP, Transport/Session headers, authorization and RTP
-// headers (see rtsp_wire.h). Used by the camera relay; fuzzed by
+// headers (see rtsp_wire.h). Used by the camera hub's live loop; fuzzed by
 // tests/ingest/camera/fuzz_rtsp.cpp, so every length and index here is checked.
 #include "liandong/ingest/rtsp/rtsp_wire.h"
 

@@ -1,5 +1,5 @@
-// RAII owners for GStreamer and GLib handles, used by the camera relay
-// (camera_relay.cpp), the camera simulator (tools/camera_sim.cpp) and the
+// RAII owners for GStreamer and GLib handles, used by the camera hub
+// (camera_hub.cpp and its parts), the camera simulator (tools/camera_sim.cpp) and the
 // camera tests: every reference we own sits in a unique_ptr whose deleter
 // drops exactly that reference, so no error path leaks one.
 #pragma once

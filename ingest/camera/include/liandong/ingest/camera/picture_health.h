@@ -1,6 +1,6 @@
 // Picture health of a camera from a low-rate decoded sub-sample (small
 // GRAY8 pictures, about one a second, decoded from keyframes only by the
-// camera relay in camera_relay.cpp): a black picture, a covered lens, a
+// camera hub in picture_check.cpp): a black picture, a covered lens, a
 // frozen picture and a moved view. Pure computation on pixels, so it is
 // tested without GStreamer; the relay turns each change of the result into
 // a CameraStatus event (detail "black", "frozen", "tamper: lens covered",

@@ -1,6 +1,6 @@
 // Camera recordings on an ingest node: where the segment files live
 // (<dir>/<camera id>/<start µs since the epoch>.mp4, one file per
-// splitmuxsink fragment, written by the camera relay in camera_relay.cpp),
+// splitmuxsink fragment, written by the camera hub in recorder.cpp),
 // listing them, and retention — by age, by disk quota (oldest first), and an
 // emergency purge when the filesystem passes a high-water mark. The clip
 // exporter (tools/clip_main.cpp) reads the same layout.

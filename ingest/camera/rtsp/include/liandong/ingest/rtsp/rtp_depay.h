@@ -1,5 +1,5 @@
 // H.264 (RFC 6184) and H.265 (RFC 7798) RTP payloads back into access units,
-// for the node's own camera relay: what recording, the event ring, the
+// for the node's camera hub: what recording, the event ring, the
 // picture check and snapshots take. Single NAL units, STAP-A / AP and FU-A /
 // FU are understood (not interleaved modes: packetization-mode 2). An access
 // unit ends at the marker bit or when the timestamp changes. Output is

@@ -1,4 +1,4 @@
-// RTSP 1.0 on the wire, for the node's own camera relay (camera_relay.cpp):
+// RTSP 1.0 on the wire, for the node's own camera client and server (the camera hub's live loop):
 // parsing requests and responses as they arrive over TCP, interleaved RTP
 // frames ($, channel, length), the parts of SDP a video relay needs, RTP
 // headers, and Digest/Basic authorization towards cameras. Pure functions
