@@ -18,6 +18,7 @@ namespace liandong::ingest {
 
 namespace {
 constexpr std::int64_t kRateWindowMs = 2000;  // fps and bitrate over the last 2 s
+constexpr int kHandshakeLeadMs = 500;         // see start()
 }  // namespace
 
 wire::CameraStatus CameraHub::Impl::statusOf(const Feed &f) const {
@@ -153,8 +154,12 @@ void CameraHub::Impl::start(Feed &f) {
   bool tcp = f.spec.transport == CameraTransport::Tcp ||
              (f.spec.transport == CameraTransport::Auto && attempt % 2 == 1);
   f.connected = true;
+  // The live loop gives up on the lookup and the handshake a little before
+  // evaluate() would call the attempt "no video within ...": its reason
+  // names the step that did not answer (the name, the connection, SETUP).
+  auto offlineMs = static_cast<int>(options.offlineAfterS * 1000);
   live->connect(f.live, static_cast<std::uint64_t>(attempt), f.spec.url, tcp,
-                static_cast<int>(options.offlineAfterS * 1000));
+                std::max(offlineMs / 2, offlineMs - kHandshakeLeadMs));
 }
 
 // Every tick, for an on-demand camera: connect it when a viewer asked,

@@ -5,7 +5,6 @@
 // RTP that comes in: renumbered for the viewers, kept in the GOP cache,
 // depayloaded into access units for the hub. Runs on the I/O thread.
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -13,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -83,24 +83,41 @@ void LiveLoop::Impl::openCamera(Stream &s, const Command &c) {
     return cameraFailed(s, e.what());
   }
   u.requestUrl = u.url.withoutCredentials();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo *res = nullptr;
-  auto service = std::to_string(u.url.port);
-  // Cameras are configured by address on an air-gapped network; a name is
-  // looked up here (the system's resolver, a short wait at most).
-  if (int rc = getaddrinfo(u.url.host.c_str(), service.c_str(), &hints, &res); rc != 0)
-    return cameraFailed(s, fmt::format("cannot resolve {}: {}", u.url.host, gai_strerror(rc)));
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(res, freeaddrinfo);
-  u.fd = Fd(socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (auto address = numericAddress(u.url.host, u.url.port)) return connectTo(s, *address);
+  // A name is looked up on a thread of its own (resolver.h): a name server
+  // that does not answer holds up this camera only, never the loop.
+  u.phase = Phase::Resolving;
+  u.lastMethod = "resolve";
+  try {
+    resolver.lookup(s.index, u.attempt, u.url.host, u.url.port);
+  } catch (const std::system_error &e) {  // no thread for it
+    cameraFailed(s, fmt::format("cannot resolve {}: {}", u.url.host, e.what()));
+  }
+}
+
+// Lookups that finished: each camera still waiting for its own connects.
+void LiveLoop::Impl::resolved() {
+  for (auto &r : resolver.take()) {
+    if (r.stream < 0 || static_cast<std::size_t>(r.stream) >= streams.size()) continue;
+    auto &s = *streams[static_cast<std::size_t>(r.stream)];
+    if (s.up.phase != Phase::Resolving || s.up.attempt != r.attempt) continue;  // closed, or a newer attempt
+    if (r.address)
+      connectTo(s, *r.address);
+    else
+      cameraFailed(s, r.error);
+  }
+}
+
+void LiveLoop::Impl::connectTo(Stream &s, const SocketAddress &address) {
+  auto &u = s.up;
+  u.fd = Fd(socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!u.fd) return cameraFailed(s, "socket: " + errnoText(errno));
   int one = 1;
   setsockopt(u.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   u.phase = Phase::Connecting;
   u.lastMethod = "connect";
-  if (::connect(u.fd.get(), res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS)
+  if (::connect(u.fd.get(), reinterpret_cast<const sockaddr *>(&address.storage), address.length) != 0 &&
+      errno != EINPROGRESS)
     return cameraFailed(s,
                         fmt::format("cannot connect to {}:{}: {}", u.url.host, u.url.port, errnoText(errno)));
   watch(u.fd.get(), token(kCamera, index(s)), EPOLLIN | EPOLLOUT);

@@ -69,7 +69,8 @@ void LiveLoop::Impl::listen(const std::string &host, int port) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo *res = nullptr;
   auto service = std::to_string(port);
-  // Before the I/O thread starts: the node's own listen address.
+  // Before the I/O thread starts (the only lookup on this side of the
+  // loop): the node's own listen address.
   if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0)
     throw Error(fmt::format("cannot serve cameras on {}:{}: {}", host, port, gai_strerror(rc)));
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(res, freeaddrinfo);
@@ -90,6 +91,7 @@ void LiveLoop::Impl::listen(const std::string &host, int port) {
   if (!epollFd || !wakeFd) throw Error("cannot serve cameras: epoll: " + errnoText(errno));
   watch(listenFd.get(), token(kListen, 0), EPOLLIN);
   watch(wakeFd.get(), token(kWake, 0), EPOLLIN);
+  watch(resolver.fd(), token(kResolved, 0), EPOLLIN);
 }
 
 void LiveLoop::Impl::watch(int fd, std::uint64_t tok, std::uint32_t events) {
@@ -124,6 +126,7 @@ void LiveLoop::Impl::run() {
         switch (kind) {
           case kListen: accept(); break;
           case kWake: commandsArrived(); break;
+          case kResolved: resolved(); break;
           case kCamera: cameraReady(static_cast<int>(index), events[i].events); break;
           case kUdpRtp: udpReadable(static_cast<int>(index), true); break;
           case kUdpRtcp: udpReadable(static_cast<int>(index), false); break;
@@ -167,9 +170,10 @@ void LiveLoop::Impl::timers() {
     using Phase = CameraSession::Phase;
     if (u.phase == Phase::Idle) continue;
     if (u.phase != Phase::Playing && now > u.deadlineMs) {
-      cameraFailed(s, u.phase == Phase::Connecting
-                          ? "no answer from the camera (connection timed out)"
-                          : fmt::format("no answer from the camera to {}", u.lastMethod));
+      cameraFailed(
+          s, u.phase == Phase::Resolving    ? fmt::format("cannot resolve {}: no answer in time", u.url.host)
+             : u.phase == Phase::Connecting ? "no answer from the camera (connection timed out)"
+                                            : fmt::format("no answer from the camera to {}", u.lastMethod));
     } else if (u.phase == Phase::Playing && now - u.lastKeepaliveMs >= std::max(5, u.timeoutS / 2) * 1000) {
       u.lastKeepaliveMs = now;
       request(s, "OPTIONS", u.requestUrl, {});  // keeps the camera's session alive

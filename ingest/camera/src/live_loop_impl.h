@@ -26,13 +26,14 @@
 #include "liandong/core/fd.h"
 #include "liandong/core/logging.h"
 #include "live_loop.h"
+#include "resolver.h"
 
 namespace liandong::ingest {
 
 namespace live {
 
 // epoll tokens: kind in the top byte, an index below.
-enum Kind : std::uint64_t { kListen = 1, kWake, kCamera, kUdpRtp, kUdpRtcp, kViewer };
+enum Kind : std::uint64_t { kListen = 1, kWake, kResolved, kCamera, kUdpRtp, kUdpRtcp, kViewer };
 inline std::uint64_t token(Kind k, std::uint64_t index) {
   return (std::uint64_t(k) << 56) | index;
 }
@@ -47,7 +48,7 @@ void wr32(char *p, std::uint32_t v);
 
 // Our RTSP client's session with one camera (one attempt).
 struct CameraSession {
-  enum class Phase { Idle, Connecting, Describe, Setup, Play, Playing };
+  enum class Phase { Idle, Resolving, Connecting, Describe, Setup, Play, Playing };
   Phase phase = Phase::Idle;
   std::uint64_t attempt = 0;
   rtsp::Url url;
@@ -57,7 +58,7 @@ struct CameraSession {
   rtsp::Reader reader;
   std::string out;  // bytes not yet written
   int cseq = 0;
-  std::int64_t deadlineMs = 0;  // of the handshake
+  std::int64_t deadlineMs = 0;  // of the name lookup and the handshake
   std::optional<rtsp::Message> unauthorized;
   int nonceCount = 0;
   int authTries = 0;  // 401s answered in this phase
@@ -150,6 +151,7 @@ struct LiveLoop::Impl {
   int boundPort = 0;
   std::thread thread;
   std::atomic<bool> stopping{false};
+  Resolver resolver;  // camera host names, looked up off this thread
   std::mt19937_64 rng{std::random_device{}()};
   std::mutex mu;
   std::vector<Command> commands;
@@ -173,6 +175,8 @@ struct LiveLoop::Impl {
 
   // ---- camera_session.cpp: our RTSP client to the camera, RTP in
   void openCamera(Stream &s, const Command &c);
+  void resolved();
+  void connectTo(Stream &s, const SocketAddress &address);
   void closeCamera(Stream &s);
   std::string teardownText(Stream &s);
   void cameraFailed(Stream &s, const std::string &reason);

@@ -3,13 +3,17 @@
 // and its errors, credentials masked, the live state, several viewers (in
 // this process and a gst-launch-1.0 process) on ONE upstream session counted
 // by the simulator, a snapshot, a stall and a dropped camera with its
-// reconnect, and wrong or unreachable URLs that go offline with a reason
-// without holding up the other camera; the live loop itself (live_loop.h):
+// reconnect, wrong or unreachable URLs that go offline with a reason
+// without holding up the other camera, rtsps:// refused at start, and a host
+// name that does not resolve or whose lookup hangs (this binary's own
+// getaddrinfo) while another camera plays on; the live loop itself (live_loop.h):
 // a new viewer starts on a keyframe, a slow one skips to the next keyframe
 // without holding up the others, Digest cameras over TCP and UDP, and bad
 // requests. Timeouts are generous on purpose.
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -22,6 +26,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,6 +65,25 @@ extern "C" __attribute__((used, visibility("default"))) const char *__asan_defau
 }
 extern "C" __attribute__((used, visibility("default"))) const char *__lsan_default_suppressions() {
   return "leak:_dl_init\nleak:g_intern_string\nleak:g_quark_from_string\nleak:g_quark_from_static_string\n";
+}
+
+// Name lookups as the tests need them, without a hook in the product: this
+// binary's own getaddrinfo comes before the C library's (the camera
+// library calls it by name). Two names exist only here: one that does not
+// resolve (an answer at once) and one whose lookup hangs like a dead name
+// server's, for 8 s; every other name goes to the C library.
+constexpr const char *kUnresolvableHost = "camera-that-does-not-resolve.test";
+constexpr const char *kSlowHost = "slow-camera.test";
+extern "C" int getaddrinfo(const char *__restrict name, const char *__restrict service,
+                           const struct addrinfo *__restrict hints, struct addrinfo **__restrict result) {
+  if (name && std::string_view(name) == kUnresolvableHost) return EAI_NONAME;
+  if (name && std::string_view(name) == kSlowHost) {
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    return EAI_AGAIN;
+  }
+  using Fn = int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+  static const auto real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "getaddrinfo"));
+  return real(name, service, hints, result);
 }
 
 namespace {
@@ -274,6 +298,17 @@ TEST(CameraConfig, CredentialsAreMasked) {
   EXPECT_EQ(redactCredentials("rtsp://10.0.0.5/a@b"), "rtsp://10.0.0.5/a@b");
 }
 
+TEST(CameraConfig, RtspOverTlsIsRefusedAtStartWithTheKey) {
+  // Our RTSP client speaks no TLS: such a camera would be retried forever.
+  EXPECT_EQ(cameraConfigError("cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\"}\n"
+                              "    - {id: b, url: \"rtsps://admin:secret@h/x\"}\n"),
+            "node.yaml:4: cameras.devices[1].url: rtsps:// (RTSP over TLS) is not supported; use rtsp://");
+  EXPECT_EQ(
+      cameraConfigError(
+          "cameras:\n  devices:\n    - {id: a, url: \"rtsp://h/x\", sub_url: \"rtsps://h/y\"}\n"),
+      "node.yaml:3: cameras.devices[0].sub_url: rtsps:// (RTSP over TLS) is not supported; use rtsp://");
+}
+
 TEST(CameraHub, OneUpstreamSessionServesManyViewers) {
   Simulator sim(2);
   CameraHub hub(hubOptions({camera("gate", sim.url(1)), camera("bridge", sim.url(2))}));
@@ -419,6 +454,34 @@ TEST(CameraHub, WrongOrUnreachableUrlsAreOfflineWithAReason) {
   Viewer v(hub.serveUrl("nowhere"));
   EXPECT_TRUE(waitUntil([&] { return !v.error().empty(); }, 20000));
   EXPECT_EQ(v.frames, 0);
+}
+
+TEST(CameraHub, AHostThatDoesNotResolveIsOfflineAndASlowLookupHoldsUpNoOtherCamera) {
+  Simulator sim(1);
+  auto o = hubOptions({
+      camera("a-slow", "rtsp://" + std::string(kSlowHost) + ":554/live"),
+      camera("good", sim.url(1)),
+      camera("unknown", "rtsp://admin:topsecret@" + std::string(kUnresolvableHost) + "/live"),
+  });
+  o.offlineAfterS = 4;  // the slow lookup (8 s) outlasts the attempt
+  auto started = std::chrono::steady_clock::now();
+  CameraHub hub(o);
+  // The good camera plays while the other one's lookup hangs: the live
+  // loop never waits for a name server.
+  ASSERT_TRUE(waitForState(hub, "good", wire::CAMERA_LIVE, 15000)) << sim.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(6));
+  Viewer v(hub.serveUrl("good"));
+  EXPECT_TRUE(waitUntil([&] { return v.frames >= 10; }, 10000)) << v.error();
+  // The name that does not resolve: offline with the reason, no password.
+  ASSERT_TRUE(waitForState(hub, "unknown", wire::CAMERA_OFFLINE));
+  auto unknown = hub.status("unknown")->detail();
+  EXPECT_THAT(unknown, HasSubstr("cannot resolve " + std::string(kUnresolvableHost)));
+  EXPECT_THAT(unknown, Not(HasSubstr("topsecret")));
+  // The slow one: offline when its attempt ran out, naming the host.
+  ASSERT_TRUE(waitForState(hub, "a-slow", wire::CAMERA_OFFLINE, 15000));
+  EXPECT_THAT(hub.status("a-slow")->detail(), HasSubstr(kSlowHost));
+  EXPECT_EQ(stateOf(hub, "good"), wire::CAMERA_LIVE);
+  EXPECT_EQ(hub.attempts("good"), 1);
 }
 
 TEST(CameraHub, SubStreamIsServedBesideTheMainOne) {
