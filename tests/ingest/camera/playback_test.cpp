@@ -1,4 +1,4 @@
-// Tests of recorded playback (ingest/src/playback.cpp): a segment recorded
+// Tests of recorded playback (ingest/camera/src/playback.cpp): a segment recorded
 // from the real camera simulator is served by the node's RTSP server at
 // /rec/<camera>/<start µs>, read through it by ffprobe (streams and
 // duration) and seeked by ffmpeg (RTSP Range); a missing segment and paths
