@@ -12,6 +12,7 @@
 
 #include "console_queries.h"
 #include "console_views.h"
+#include "federation.h"
 #include "liandong/alerts/cap.h"
 #include "liandong/alerts/rules.h"
 #include "liandong/core/clock.h"
@@ -153,9 +154,8 @@ struct Centre::Impl {
               cloneOptions(config, [this](const std::string &key,
                                           const wire::SnapshotRequest &r) { return views->access(key, r); })),
         store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
-    if (config.parent) parent = makeSender(*config.parent);
-    for (const auto &child : config.children) children[child.id] = makeSender(child);
     desk = std::make_unique<IncidentDesk>(config.conninfo, incidentOptions(config));
+    federation = std::make_unique<Federation>(config, context, *desk);
     views = std::make_unique<ConsoleViews>(config, *desk);
     for (auto &u : store.loadState()) {
       u.set_region_name(regionName(u.region_code()));
@@ -246,19 +246,8 @@ struct Centre::Impl {
       if (q.has_directive()) {
         // A directive to a centre below: on this incident's timeline here,
         // then down the link (main loop).
-        wire::Envelope env;
-        env.set_kind(wire::KIND_DISPATCH);
-        env.set_sender_id(config.id);
-        env.set_incident_id(q.directive().incident_id());
-        auto *d = env.mutable_directive();
-        *d = q.directive();
-        if (d->to_centre().empty() || d->text().empty() || d->text().size() > 20000)
-          throw Error("directive: to_centre and text (at most 20000 bytes) are required");
-        if (!mayDo(who.role, "directive"))
-          throw Error("permission denied: role " + roleName(who.role) + " may not issue directives");
-        if (d->directive_id().empty()) d->set_directive_id(fmt::format("{}-d{}", config.id, nowUs()));
-        d->set_issued_by(who.name);
-        d->set_issued_at_us(nowUs());
+        auto env = federation->prepareDirective(who, q.directive());
+        const auto *d = &env.directive();
         std::optional<IncidentChange> change;
         if (!d->incident_id().empty()) {
           wire::IncidentActionRequest note;
@@ -270,9 +259,11 @@ struct Centre::Impl {
         }
         log->info("directive {} for {} issued by {} ({})", d->directive_id(), d->to_centre(), who.name,
                   who.console);
-        std::lock_guard lock(pendingMutex);
-        if (change) pending.push_back(std::move(*change));
-        pendingDirectives.push_back(std::move(env));
+        {
+          std::lock_guard lock(pendingMutex);
+          if (change) pending.push_back(std::move(*change));
+        }
+        federation->queueDirective(std::move(env));
       } else if (q.has_tasks()) {
         auto *out = r.mutable_tasks();
         for (auto &t : desk->tasks(who, q.tasks())) *out->add_tasks() = std::move(t);
@@ -353,32 +344,11 @@ struct Centre::Impl {
     clone.publish(std::move(u));
   }
 
-  // After a change: consoles see it at once; the parent gets it when the
-  // level is at or above the reporting threshold; the child it came from gets
-  // changes made here. `cameFrom` is the peer whose message caused it.
+  // After a change: consoles see it at once; the federation passes it up and
+  // down. `cameFrom` is the peer whose message caused it.
   void publishIncident(const IncidentChange &change, const std::string &cameFrom, bool forceUp = false) {
-    const auto &inc = change.incident;
-    tellConsoles(inc);
-    if (!change.shared) return;  // local work: this centre's consoles only
-    auto copy = [&] {
-      wire::Envelope env;
-      env.set_kind(change.opened ? wire::KIND_REPORT : wire::KIND_UPDATE);
-      env.set_incident_id(inc.incident_id());
-      *env.mutable_incident_report() = inc;
-      env.mutable_incident_report()->clear_photo();
-      env.mutable_target_area()->set_latitude(inc.latitude());
-      env.mutable_target_area()->set_longitude(inc.longitude());
-      if (inc.region_codes_size() > 0)
-        env.mutable_target_area()->set_region_code(inc.region_codes(inc.region_codes_size() - 1));
-      return env;
-    };
-    if (parent && cameFrom != config.parent->id &&
-        (forceUp || (static_cast<int>(inc.level()) <= config.incidents.reportUpLevel &&
-                     inc.level() != wire::LEVEL_NONE)))
-      parent->publish(copy());
-    if (!change.viaCentre.empty() && change.viaCentre != cameFrom) {
-      if (auto it = children.find(change.viaCentre); it != children.end()) it->second->publish(copy());
-    }
+    tellConsoles(change.incident);
+    federation->shareIncident(change, cameFrom, forceUp);
   }
 
   // Overdue tasks and situation reports (main thread, every 2 s).
@@ -417,12 +387,7 @@ struct Centre::Impl {
       batch.swap(pending);
     }
     for (const auto &c : batch) publishIncident(c, "");
-    std::deque<wire::Envelope> directives;
-    {
-      std::lock_guard lock(pendingMutex);
-      directives.swap(pendingDirectives);
-    }
-    for (const auto &d : directives) forward(d);
+    federation->sendQueued();
   }
 
   std::string regionName(const std::string &code) const {
@@ -430,89 +395,10 @@ struct Centre::Impl {
     return it == regionNames.end() ? std::string() : it->second;
   }
 
-  std::unique_ptr<link::Sender> makeSender(const PeerCentre &peer) {
-    outboxes.push_back(std::make_unique<link::Outbox>(peer.outbox));
-    link::SenderOptions so;
-    so.senderId = config.id;
-    so.tier = config.tier;
-    so.region = config.region;
-    so.endpoint = peer.endpoint;
-    so.serverPublicZ85 = peer.publicKey;
-    so.keys = config.keys;
-    return std::make_unique<link::Sender>(context, so, *outboxes.back(), [log = log, id = peer.id](bool up) {
-      log->info("link to centre {} {}", id, up ? "up" : "lost");
-    });
-  }
-
-  // Incidents and alerts go up to the parent; directives for a child go down.
-  void forward(const wire::Envelope &src) {
-    bool fromParent = config.parent && src.sender_id() == config.parent->id;
-    // Alerts go up with the incident they joined here (the parent links them
-    // to its copy instead of correlating again); incidents go up through
-    // publishIncident().
-    if (src.has_alert() && parent && !fromParent) {
-      wire::Envelope up;
-      up.set_kind(src.kind());
-      up.set_status(src.status());
-      up.set_incident_id(linkedIncident.empty() ? src.incident_id() : linkedIncident);
-      *up.mutable_target_area() = src.target_area();
-      *up.mutable_alert() = src.alert();
-      parent->publish(std::move(up));
-    }
-    if (src.has_directive() && src.directive().to_centre() != config.id) {
-      auto it = children.find(src.directive().to_centre());
-      // Not a child: follow the incident down the path its copies came up.
-      if (it == children.end() && !src.incident_id().empty())
-        it = children.find(viaCentreOf(src.incident_id()));
-      if (it == children.end()) {
-        log->warn(
-            "directive {} is for {}, which is neither a child of this centre nor below one on its "
-            "incident's path; not forwarded",
-            src.directive().directive_id(), src.directive().to_centre());
-        return;
-      }
-      wire::Envelope down;
-      down.set_kind(wire::KIND_DISPATCH);
-      down.set_incident_id(src.incident_id());
-      *down.mutable_directive() = src.directive();
-      it->second->publish(std::move(down));
-      log->info("directive {} forwarded to {}", src.directive().directive_id(), it->first);
-    }
-  }
-
-  std::string viaCentreOf(const std::string &incidentId) {
-    try {
-      return desk->viaCentre(incidentId);
-    } catch (const std::exception &e) {
-      log->warn("incident {}: cannot look up where it came from: {}", incidentId, firstLine(e.what()));
-      return {};
-    }
-  }
-
-  // A directive for this centre about an incident it holds goes on the
-  // incident's timeline, so the duty officer sees it with the rest.
-  void receiveDirective(const wire::Envelope &src) {
-    const auto &d = src.directive();
-    if (d.to_centre() != config.id || src.incident_id().empty()) return;
-    try {
-      wire::IncidentActionRequest note;
-      note.set_incident_id(src.incident_id());
-      note.set_action("note");
-      note.set_text(
-          fmt::format("上级指令 {} ({}@{}): {}", d.directive_id(), d.issued_by(), src.sender_id(), d.text()));
-      auto change = desk->act(Actor::system("centre:" + src.sender_id()), note);
-      publishIncident(change, src.sender_id());
-    } catch (const std::exception &e) {
-      log->warn("directive {}: not on the timeline of incident {}: {}", d.directive_id(), src.incident_id(),
-                firstLine(e.what()));
-    }
-  }
-
-  // After each commit (receiver thread): forward, then tell the consoles.
+  // After each commit (receiver thread): the incident desk, the federation,
+  // then the consoles.
   void onStored(const StoredItem &item) {
     const auto &src = item.message->envelope;
-    linkedIncident.clear();
-    bool fromParent = config.parent && src.sender_id() == config.parent->id;
     // Alerts reach the incident desk in batches (flushAlerts, after each
     // poll of the intake): an alarm storm is one transaction per batch.
     if (src.has_alert()) alertBatch.push_back(src);
@@ -520,11 +406,10 @@ struct Centre::Impl {
     try {
       std::optional<IncidentChange> change;
       if (src.has_incident_report())
-        change = desk->onReport(src.incident_report(), src.sender_id(), fromParent);
+        change = desk->onReport(src.incident_report(), src.sender_id(), federation->fromParent(src));
       if (change) {
-        linkedIncident = change->incident.incident_id();
-        log->info("incident {} {} (report from {})", linkedIncident, change->incident.change(),
-                  src.sender_id());
+        log->info("incident {} {} (report from {})", change->incident.incident_id(),
+                  change->incident.change(), src.sender_id());
         publishIncident(*change, src.sender_id());
       }
     } catch (const std::exception &e) {
@@ -533,8 +418,8 @@ struct Centre::Impl {
       log->warn("message {}:{} from {} did not reach the incident desk: {}", src.sender_id(), src.sequence(),
                 src.sender_id(), firstLine(e.what()));
     }
-    if (!src.has_alert()) forward(src);
-    if (src.has_directive()) receiveDirective(src);
+    // Alerts go up from flushAlerts(), with the incident each joined.
+    if (auto change = federation->onDirective(src)) publishIncident(*change, src.sender_id());
     if (src.has_alert()) makeCap(src.alert());
     if (src.has_incident_report()) return;  // consoles got the incident as it now stands
     wire::StateUpdate u;
@@ -622,11 +507,7 @@ struct Centre::Impl {
     } catch (const std::exception &e) {
       log->warn("{} alerts did not reach the incident desk: {}", alerts.size(), firstLine(e.what()));
     }
-    for (std::size_t i = 0; i < alertBatch.size(); ++i) {
-      linkedIncident = incidentOf[i];
-      forward(alertBatch[i]);
-    }
-    linkedIncident.clear();
+    for (std::size_t i = 0; i < alertBatch.size(); ++i) federation->alertUp(alertBatch[i], incidentOf[i]);
     alertBatch.clear();
   }
 
@@ -681,20 +562,8 @@ struct Centre::Impl {
   }
 
   void sendSummary() {
-    wire::Envelope env;
-    env.set_kind(wire::KIND_REPORT);
-    auto *sum = env.mutable_summary();
-    sum->set_region_code(config.region);
-    sum->set_interval_s(config.summaryIntervalS);
-    sum->set_readings(store.readingsStored() - summaryReadings);
-    sum->set_events(store.eventsStored() - summaryEvents);
-    for (const auto &[id, alive] : peerAlive) {
-      if (alive)
-        sum->set_peers_alive(sum->peers_alive() + 1);
-      else
-        sum->set_peers_lost(sum->peers_lost() + 1);
-    }
-    parent->publish(std::move(env));
+    federation->sendSummary(store.readingsStored() - summaryReadings, store.eventsStored() - summaryEvents,
+                            peerAlive);
     summaryReadings = store.readingsStored();
     summaryEvents = store.eventsStored();
   }
@@ -727,9 +596,6 @@ struct Centre::Impl {
   zmq::context_t context;
   link::ZapAuthenticator zap;
   link::CloneServer clone;
-  std::vector<std::unique_ptr<link::Outbox>> outboxes;  // of the links to other centres
-  std::unique_ptr<link::Sender> parent;
-  std::map<std::string, std::unique_ptr<link::Sender>> children;
   PgIntakeStore store;
   std::map<std::string, bool> peerAlive;  // link state of each peer, for summaries
   std::unique_ptr<link::Receiver> receiver;
@@ -740,15 +606,14 @@ struct Centre::Impl {
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
   std::unique_ptr<IncidentDesk> desk;
+  std::unique_ptr<Federation> federation;  // the links to the parent and children centres
   std::unique_ptr<ConsoleViews> views;     // main thread (clone.poll and show)
-  std::string linkedIncident;              // the incident the message being stored joined (main thread)
   std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
   alerts::RuleEngine engine{config.id};    // the centre's own rules (main thread)
   alerts::RuleFile ruleFile{config.rulesFile};
   std::mutex pendingMutex;
-  std::deque<IncidentChange> pending;            // changes from the query thread
-  std::deque<wire::Envelope> pendingDirectives;  // directives issued on the query thread
-  std::unique_ptr<link::QueryServer> queries;    // last: its thread stops before the rest goes
+  std::deque<IncidentChange> pending;          // changes from the query thread
+  std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };
 
@@ -777,7 +642,7 @@ void Centre::run(const std::atomic<bool> &stop, double durationS) {
       lastDeadlines = steadyMs();
     }
     d.clone.poll(0);
-    if (d.parent && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
+    if (d.federation->hasParent() && steadyMs() - lastSummary >= d.config.summaryIntervalS * 1000) {
       d.sendSummary();
       lastSummary = steadyMs();
     }
