@@ -10,7 +10,6 @@
 #include <pqxx/pqxx>
 #include <zmq.hpp>
 
-#include "console_queries.h"
 #include "console_views.h"
 #include "federation.h"
 #include "liandong/alerts/cap.h"
@@ -29,10 +28,9 @@
 #include "liandong/mapping/partitions.h"
 #include "liandong/mapping/region_index.h"
 #include "liandong/mapping/regions.h"
-#include "liandong/mapping/tiles.h"
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
-#include "series_query.h"
+#include "query_api.h"
 
 namespace liandong::server {
 
@@ -164,12 +162,15 @@ struct Centre::Impl {
     }
     for (auto &inc : desk->list(Actor::system("startup"), false, 1000)) tellConsoles(inc);
     if (!config.queryEndpoint.empty()) {
-      tiles = std::make_unique<mapping::TileService>(config.conninfo);
-      queryConn = std::make_unique<pqxx::connection>(config.conninfo);
-      assets = std::make_unique<mapping::AssetQueries>(*queryConn);
-      queries = std::make_unique<link::QueryServer>(
-          context, config.queryEndpoint, config.keys,
-          [this](const std::string &peer, const wire::Query &q, wire::QueryReply &r) { answer(peer, q, r); });
+      // Changes made by queries are published from the main loop (drainPending).
+      queryApi = std::make_unique<QueryApi>(config, *desk, *federation, [this](IncidentChange change) {
+        std::lock_guard lock(pendingMutex);
+        pending.push_back(std::move(change));
+      });
+      queries =
+          std::make_unique<link::QueryServer>(context, config.queryEndpoint, config.keys,
+                                              [this](const std::string &peer, const wire::Query &q,
+                                                     wire::QueryReply &r) { queryApi->answer(peer, q, r); });
     }
     link::ReceiverOptions ro;
     ro.endpoint = config.intakeEndpoint;
@@ -177,145 +178,6 @@ struct Centre::Impl {
     ro.id = config.id;
     receiver = std::make_unique<link::Receiver>(
         context, ro, store, [this](const std::string &peer, link::PeerState state) { onPeer(peer, state); });
-  }
-
-  // Console queries, on the query server's thread (it alone uses `tiles`,
-  // `assets` and their connections).
-  void answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
-    if (q.has_tile()) {
-      const auto &t = q.tile();
-      auto tile =
-          tiles->get(t.layer(), static_cast<int>(t.z()), static_cast<int>(t.x()), static_cast<int>(t.y()));
-      auto *out = r.mutable_tile();
-      out->set_layer(t.layer());
-      out->set_z(t.z());
-      out->set_x(t.x());
-      out->set_y(t.y());
-      out->set_version(tile.version);
-      out->set_mvt(std::move(tile.mvt));
-      out->set_cached(tile.cached);
-    } else if (q.has_nearby()) {
-      const auto &n = q.nearby();
-      auto kind = mapping::parseAssetKind(n.asset_kind().empty() ? "camera" : n.asset_kind());
-      int limit = n.limit() == 0 ? 10 : static_cast<int>(std::min<std::uint32_t>(n.limit(), 1000));
-      auto hits = n.seeing() ? assets->camerasSeeing(n.longitude(), n.latitude(), limit)
-                             : assets->nearest(kind, n.longitude(), n.latitude(), limit, n.of_kind());
-      auto *out = r.mutable_nearby();
-      for (const auto &h : hits) {
-        auto *a = out->add_assets();
-        a->set_id(h.id);
-        a->set_name(h.name);
-        a->set_kind(h.kind);
-        a->set_region_code(h.regionCode);
-        a->set_longitude(h.lon);
-        a->set_latitude(h.lat);
-        a->set_distance_m(h.distanceM);
-      }
-    } else if (q.has_login()) {
-      Session session;
-      {
-        std::lock_guard lock(desk->mutex());
-        session = desk->users().login(q.login().user(), q.login().password(), consoleOf(peer, q));
-      }
-      auto *out = r.mutable_login();
-      out->set_session(session.token);
-      out->set_user(session.actor.name);
-      out->set_display_name(session.displayName);
-      out->set_role(roleName(session.actor.role));
-      out->set_region_code(session.actor.regionCode);
-      out->set_agency_id(session.actor.agencyId);
-      out->set_expires_at_us(session.expiresAtUs);
-      log->info("{} signed in on {} ({})", session.actor.name, consoleOf(peer, q),
-                roleName(session.actor.role));
-    } else if (q.has_logout()) {
-      std::lock_guard lock(desk->mutex());
-      desk->users().logout(q.session());
-    } else if (q.has_series()) {
-      *r.mutable_series() = readSeries(*queryConn, signedIn(peer, q), q.series());
-    } else if (q.has_agencies()) {
-      *r.mutable_agencies() = desk->agencies(signedIn(peer, q), q.agencies());
-    } else if (q.has_segments()) {
-      *r.mutable_segments() = readSegments(*queryConn, signedIn(peer, q), q.segments());
-    } else if (q.has_incident_alerts()) {
-      const auto &id = q.incident_alerts().incident_id();
-      if (!desk->visibleTo(signedIn(peer, q), id)) throw Error("no incident " + id + " in your jurisdiction");
-      *r.mutable_incident_alerts() = readIncidentAlerts(*queryConn, id);
-    } else if (q.has_incidents() || q.has_incident() || q.has_act() || q.has_create() || q.has_dispatch() ||
-               q.has_tasks() || q.has_task() || q.has_sitrep() || q.has_directive()) {
-      Actor who = signedIn(peer, q);
-      if (q.has_directive()) {
-        // A directive to a centre below: on this incident's timeline here,
-        // then down the link (main loop).
-        auto env = federation->prepareDirective(who, q.directive());
-        const auto *d = &env.directive();
-        std::optional<IncidentChange> change;
-        if (!d->incident_id().empty()) {
-          wire::IncidentActionRequest note;
-          note.set_incident_id(d->incident_id());
-          note.set_action("note");
-          note.set_text(fmt::format("指令 {} → {}: {}", d->directive_id(), d->to_centre(), d->text()));
-          change = desk->act(who, note);
-          *r.mutable_incident() = desk->get(who, d->incident_id());
-        }
-        log->info("directive {} for {} issued by {} ({})", d->directive_id(), d->to_centre(), who.name,
-                  who.console);
-        {
-          std::lock_guard lock(pendingMutex);
-          if (change) pending.push_back(std::move(*change));
-        }
-        federation->queueDirective(std::move(env));
-      } else if (q.has_tasks()) {
-        auto *out = r.mutable_tasks();
-        for (auto &t : desk->tasks(who, q.tasks())) *out->add_tasks() = std::move(t);
-      } else if (q.has_dispatch() || q.has_task() || q.has_sitrep()) {
-        auto change = q.has_dispatch() ? desk->dispatch(who, q.dispatch())
-                      : q.has_task()   ? desk->updateTask(who, q.task())
-                                       : desk->submitSitrep(who, q.sitrep());
-        log->info("incident {}: {} by {} ({})", change.incident.incident_id(), change.incident.change(),
-                  who.name, who.console);
-        // The incident as the user may see it (an agency: its own tasks only).
-        *r.mutable_incident() = desk->get(who, change.incident.incident_id());
-        std::lock_guard lock(pendingMutex);
-        pending.push_back(std::move(change));
-      } else if (q.has_incidents()) {
-        auto *out = r.mutable_incidents();
-        for (auto &inc :
-             desk->list(who, q.incidents().include_closed(), static_cast<int>(q.incidents().limit())))
-          *out->add_incidents() = std::move(inc);
-      } else if (q.has_incident()) {
-        *r.mutable_incident() = desk->get(who, q.incident().incident_id());
-      } else {
-        auto change = q.has_act() ? desk->act(who, q.act()) : desk->create(who, q.create().incident());
-        log->info("incident {} {} by {} ({})", change.incident.incident_id(), change.incident.change(),
-                  who.name, who.console);
-        *r.mutable_incident()->mutable_incident() = change.incident;
-        std::lock_guard lock(pendingMutex);
-        pending.push_back(std::move(change));
-      }
-    } else {
-      throw Error("unknown query");
-    }
-    log->debug("query {} from {} answered", q.request_id(), peer);
-  }
-
-  static std::string consoleOf(const std::string &peer, const wire::Query &q) {
-    return q.console().empty() ? peer : peer + "/" + q.console().substr(0, 64);
-  }
-
-  // The signed-in user behind a query; an error reply otherwise.
-  Actor signedIn(const std::string &peer, const wire::Query &q) {
-    if (q.session().empty()) throw Error("not signed in: send a login query first");
-    Session s;
-    {
-      std::lock_guard lock(desk->mutex());
-      try {
-        s = desk->users().resolve(q.session());
-      } catch (const AuthError &e) {
-        throw Error(std::string("not signed in: ") + e.what());
-      }
-    }
-    s.actor.console = consoleOf(peer, q);
-    return s.actor;
   }
 
   // An incident as it now stands, to the consoles (state key incident/<id>).
@@ -599,9 +461,6 @@ struct Centre::Impl {
   PgIntakeStore store;
   std::map<std::string, bool> peerAlive;  // link state of each peer, for summaries
   std::unique_ptr<link::Receiver> receiver;
-  std::unique_ptr<mapping::TileService> tiles;
-  std::unique_ptr<pqxx::connection> queryConn;
-  std::unique_ptr<mapping::AssetQueries> assets;
   std::unique_ptr<pqxx::connection> capConn;  // receiver thread only
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
@@ -613,6 +472,7 @@ struct Centre::Impl {
   alerts::RuleFile ruleFile{config.rulesFile};
   std::mutex pendingMutex;
   std::deque<IncidentChange> pending;          // changes from the query thread
+  std::unique_ptr<QueryApi> queryApi;          // the query server's thread only
   std::unique_ptr<link::QueryServer> queries;  // last: its thread stops before the rest goes
   std::uint64_t summaryReadings = 0, summaryEvents = 0, statusReadings = 0;
 };

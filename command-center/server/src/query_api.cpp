@@ -1,0 +1,198 @@
+// The centre's query API (see query_api.h).
+#include "query_api.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "console_queries.h"
+#include "liandong/core/errors.h"
+#include "liandong/core/logging.h"
+#include "series_query.h"
+
+namespace liandong::server {
+
+namespace {
+
+std::string consoleOf(const std::string &peer, const wire::Query &q) {
+  return q.console().empty() ? peer : peer + "/" + q.console().substr(0, 64);
+}
+
+}  // namespace
+
+QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Federation &federation,
+                   std::function<void(IncidentChange)> changed)
+    : desk_(desk),
+      federation_(federation),
+      changed_(std::move(changed)),
+      log_(logging::get("center")),
+      tiles_(config.conninfo),
+      conn_(config.conninfo),
+      assets_(conn_) {}
+
+// One case per query type and no default: a query type added to the
+// protocol and not handled here does not compile (-Wswitch, -Werror).
+void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+  using Body = wire::Query::BodyCase;
+  switch (q.body_case()) {
+    case Body::kTile: tile(q.tile(), r); break;
+    case Body::kNearby: nearby(q.nearby(), r); break;
+    case Body::kLogin: login(peer, q, r); break;
+    case Body::kLogout: {
+      std::lock_guard lock(desk_.mutex());
+      desk_.users().logout(q.session());
+      break;
+    }
+    case Body::kSeries: *r.mutable_series() = readSeries(conn_, signedIn(peer, q), q.series()); break;
+    case Body::kAgencies: *r.mutable_agencies() = desk_.agencies(signedIn(peer, q), q.agencies()); break;
+    case Body::kSegments: *r.mutable_segments() = readSegments(conn_, signedIn(peer, q), q.segments()); break;
+    case Body::kIncidentAlerts: {
+      const auto &id = q.incident_alerts().incident_id();
+      if (!desk_.visibleTo(signedIn(peer, q), id)) throw Error("no incident " + id + " in your jurisdiction");
+      *r.mutable_incident_alerts() = readIncidentAlerts(conn_, id);
+      break;
+    }
+    case Body::kIncidents: {
+      auto *out = r.mutable_incidents();
+      for (auto &inc : desk_.list(signedIn(peer, q), q.incidents().include_closed(),
+                                  static_cast<int>(q.incidents().limit())))
+        *out->add_incidents() = std::move(inc);
+      break;
+    }
+    case Body::kIncident:
+      *r.mutable_incident() = desk_.get(signedIn(peer, q), q.incident().incident_id());
+      break;
+    case Body::kAct: {
+      auto who = signedIn(peer, q);
+      incidentChange(who, desk_.act(who, q.act()), r);
+      break;
+    }
+    case Body::kCreate: {
+      auto who = signedIn(peer, q);
+      incidentChange(who, desk_.create(who, q.create().incident()), r);
+      break;
+    }
+    case Body::kDispatch: {
+      auto who = signedIn(peer, q);
+      taskChange(who, desk_.dispatch(who, q.dispatch()), r);
+      break;
+    }
+    case Body::kTasks: {
+      auto *out = r.mutable_tasks();
+      for (auto &t : desk_.tasks(signedIn(peer, q), q.tasks())) *out->add_tasks() = std::move(t);
+      break;
+    }
+    case Body::kTask: {
+      auto who = signedIn(peer, q);
+      taskChange(who, desk_.updateTask(who, q.task()), r);
+      break;
+    }
+    case Body::kSitrep: {
+      auto who = signedIn(peer, q);
+      taskChange(who, desk_.submitSitrep(who, q.sitrep()), r);
+      break;
+    }
+    case Body::kDirective: directive(signedIn(peer, q), q.directive(), r); break;
+    case Body::BODY_NOT_SET:  // also a query type newer than this centre
+      throw Error("unknown query");
+  }
+  log_->debug("query {} from {} answered", q.request_id(), peer);
+}
+
+Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
+  if (q.session().empty()) throw Error("not signed in: send a login query first");
+  Session s;
+  try {
+    std::lock_guard lock(desk_.mutex());
+    s = desk_.users().resolve(q.session());
+  } catch (const AuthError &e) {
+    throw Error(std::string("not signed in: ") + e.what());
+  }
+  s.actor.console = consoleOf(peer, q);
+  return s.actor;
+}
+
+void QueryApi::tile(const wire::TileRequest &t, wire::QueryReply &r) {
+  auto tile =
+      tiles_.get(t.layer(), static_cast<int>(t.z()), static_cast<int>(t.x()), static_cast<int>(t.y()));
+  auto *out = r.mutable_tile();
+  out->set_layer(t.layer());
+  out->set_z(t.z());
+  out->set_x(t.x());
+  out->set_y(t.y());
+  out->set_version(tile.version);
+  out->set_mvt(std::move(tile.mvt));
+  out->set_cached(tile.cached);
+}
+
+void QueryApi::nearby(const wire::NearbyRequest &n, wire::QueryReply &r) {
+  auto kind = mapping::parseAssetKind(n.asset_kind().empty() ? "camera" : n.asset_kind());
+  int limit = n.limit() == 0 ? 10 : static_cast<int>(std::min<std::uint32_t>(n.limit(), 1000));
+  auto hits = n.seeing() ? assets_.camerasSeeing(n.longitude(), n.latitude(), limit)
+                         : assets_.nearest(kind, n.longitude(), n.latitude(), limit, n.of_kind());
+  auto *out = r.mutable_nearby();
+  for (const auto &h : hits) {
+    auto *a = out->add_assets();
+    a->set_id(h.id);
+    a->set_name(h.name);
+    a->set_kind(h.kind);
+    a->set_region_code(h.regionCode);
+    a->set_longitude(h.lon);
+    a->set_latitude(h.lat);
+    a->set_distance_m(h.distanceM);
+  }
+}
+
+void QueryApi::login(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+  Session session;
+  {
+    std::lock_guard lock(desk_.mutex());
+    session = desk_.users().login(q.login().user(), q.login().password(), consoleOf(peer, q));
+  }
+  auto *out = r.mutable_login();
+  out->set_session(session.token);
+  out->set_user(session.actor.name);
+  out->set_display_name(session.displayName);
+  out->set_role(roleName(session.actor.role));
+  out->set_region_code(session.actor.regionCode);
+  out->set_agency_id(session.actor.agencyId);
+  out->set_expires_at_us(session.expiresAtUs);
+  log_->info("{} signed in on {} ({})", session.actor.name, consoleOf(peer, q), roleName(session.actor.role));
+}
+
+// A directive to a centre below: on its incident's timeline here, then down
+// the link from the main loop.
+void QueryApi::directive(const Actor &who, const wire::Directive &request, wire::QueryReply &r) {
+  auto env = federation_.prepareDirective(who, request);
+  const auto &d = env.directive();
+  std::optional<IncidentChange> change;
+  if (!d.incident_id().empty()) {
+    wire::IncidentActionRequest note;
+    note.set_incident_id(d.incident_id());
+    note.set_action("note");
+    note.set_text(fmt::format("指令 {} → {}: {}", d.directive_id(), d.to_centre(), d.text()));
+    change = desk_.act(who, note);
+    *r.mutable_incident() = desk_.get(who, d.incident_id());
+  }
+  log_->info("directive {} for {} issued by {} ({})", d.directive_id(), d.to_centre(), who.name, who.console);
+  if (change) changed_(std::move(*change));
+  federation_.queueDirective(std::move(env));
+}
+
+void QueryApi::taskChange(const Actor &who, IncidentChange change, wire::QueryReply &r) {
+  log_->info("incident {}: {} by {} ({})", change.incident.incident_id(), change.incident.change(), who.name,
+             who.console);
+  // The incident as the user may see it (an agency: its own tasks only).
+  *r.mutable_incident() = desk_.get(who, change.incident.incident_id());
+  changed_(std::move(change));
+}
+
+void QueryApi::incidentChange(const Actor &who, IncidentChange change, wire::QueryReply &r) {
+  log_->info("incident {} {} by {} ({})", change.incident.incident_id(), change.incident.change(), who.name,
+             who.console);
+  *r.mutable_incident()->mutable_incident() = change.incident;
+  changed_(std::move(change));
+}
+
+}  // namespace liandong::server
