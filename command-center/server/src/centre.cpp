@@ -31,6 +31,7 @@
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
 #include "query_api.h"
+#include "sessions.h"
 
 namespace liandong::server {
 
@@ -154,7 +155,8 @@ struct Centre::Impl {
         store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
     desk = std::make_unique<IncidentDesk>(config.conninfo, incidentOptions(config));
     federation = std::make_unique<Federation>(config, context, *desk);
-    views = std::make_unique<ConsoleViews>(config, *desk);
+    sessions = std::make_unique<Sessions>(config.conninfo, config.incidents.sessionTtlS);
+    views = std::make_unique<ConsoleViews>(config, *desk, *sessions);
     for (auto &u : store.loadState()) {
       u.set_region_name(regionName(u.region_code()));
       auto point = pointOf(u.source());
@@ -163,10 +165,11 @@ struct Centre::Impl {
     for (auto &inc : desk->list(Actor::system("startup"), false, 1000)) tellConsoles(inc);
     if (!config.queryEndpoint.empty()) {
       // Changes made by queries are published from the main loop (drainPending).
-      queryApi = std::make_unique<QueryApi>(config, *desk, *federation, [this](IncidentChange change) {
-        std::lock_guard lock(pendingMutex);
-        pending.push_back(std::move(change));
-      });
+      queryApi =
+          std::make_unique<QueryApi>(config, *desk, *sessions, *federation, [this](IncidentChange change) {
+            std::lock_guard lock(pendingMutex);
+            pending.push_back(std::move(change));
+          });
       queries =
           std::make_unique<link::QueryServer>(context, config.queryEndpoint, config.keys,
                                               [this](const std::string &peer, const wire::Query &q,
@@ -466,6 +469,7 @@ struct Centre::Impl {
   std::uint32_t capSerial = 0;
   std::unique_ptr<IncidentDesk> desk;
   std::unique_ptr<Federation> federation;  // the links to the parent and children centres
+  std::unique_ptr<Sessions> sessions;      // sign-ins: their own connection and lock
   std::unique_ptr<ConsoleViews> views;     // main thread (clone.poll and show)
   std::vector<wire::Envelope> alertBatch;  // stored alerts waiting for flushAlerts()
   alerts::RuleEngine engine{config.id};    // the centre's own rules (main thread)

@@ -8,7 +8,8 @@
 
 namespace liandong::server {
 
-ConsoleViews::ConsoleViews(const CentreConfig &config, IncidentDesk &desk) : config_(config), desk_(desk) {
+ConsoleViews::ConsoleViews(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions)
+    : config_(config), desk_(desk), sessions_(sessions) {
   reloadRegions();
 }
 
@@ -51,8 +52,7 @@ link::CloneAccess ConsoleViews::access(const std::string &keyId, const wire::Sna
   bool signedIn = !request.session().empty();
   if (signedIn) {
     try {
-      std::lock_guard lock(desk_.mutex());
-      who = desk_.users().resolve(request.session()).actor;
+      who = sessions_.resolve(request.session()).actor;
     } catch (const AuthError &e) {
       a.refused = std::string("not signed in: ") + e.what();
       return a;

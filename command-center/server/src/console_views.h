@@ -18,13 +18,14 @@
 #include "liandong/mapping/region_index.h"
 #include "liandong/server/centre_config.h"
 #include "liandong/server/incidents.h"
+#include "sessions.h"
 
 namespace liandong::server {
 
 class ConsoleViews {
 public:
-  // `desk` must outlive this object; it is used from the caller's thread.
-  ConsoleViews(const CentreConfig &config, IncidentDesk &desk);
+  // `desk` and `sessions` must outlive this object.
+  ConsoleViews(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions);
 
   // The CloneServer's admission decision for one snapshot request.
   link::CloneAccess access(const std::string &keyId, const wire::SnapshotRequest &request);
@@ -39,6 +40,7 @@ public:
 private:
   const CentreConfig &config_;
   IncidentDesk &desk_;
+  Sessions &sessions_;
   std::unique_ptr<mapping::RegionIndex> regions_;
   std::map<std::pair<double, double>, std::string> placed_;  // sensors stand still
 };

@@ -7,8 +7,7 @@
 namespace liandong::server {
 
 IncidentDesk::IncidentDesk(const std::string &conninfo, IncidentOptions options)
-    : impl_(std::make_unique<Impl>(conninfo, std::move(options))),
-      users_(std::make_unique<UserStore>(impl_->conn, impl_->options.sessionTtlS)) {}
+    : impl_(std::make_unique<Impl>(conninfo, std::move(options))) {}
 
 IncidentDesk::~IncidentDesk() = default;
 

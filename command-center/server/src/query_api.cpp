@@ -21,9 +21,10 @@ std::string consoleOf(const std::string &peer, const wire::Query &q) {
 
 }  // namespace
 
-QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Federation &federation,
+QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions, Federation &federation,
                    std::function<void(IncidentChange)> changed)
     : desk_(desk),
+      sessions_(sessions),
       federation_(federation),
       changed_(std::move(changed)),
       log_(logging::get("center")),
@@ -39,11 +40,7 @@ void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::Query
     case Body::kTile: tile(q.tile(), r); break;
     case Body::kNearby: nearby(q.nearby(), r); break;
     case Body::kLogin: login(peer, q, r); break;
-    case Body::kLogout: {
-      std::lock_guard lock(desk_.mutex());
-      desk_.users().logout(q.session());
-      break;
-    }
+    case Body::kLogout: sessions_.logout(q.session()); break;
     case Body::kSeries: *r.mutable_series() = readSeries(conn_, signedIn(peer, q), q.series()); break;
     case Body::kAgencies: *r.mutable_agencies() = desk_.agencies(signedIn(peer, q), q.agencies()); break;
     case Body::kSegments: *r.mutable_segments() = readSegments(conn_, signedIn(peer, q), q.segments()); break;
@@ -104,8 +101,7 @@ Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
   if (q.session().empty()) throw Error("not signed in: send a login query first");
   Session s;
   try {
-    std::lock_guard lock(desk_.mutex());
-    s = desk_.users().resolve(q.session());
+    s = sessions_.resolve(q.session());
   } catch (const AuthError &e) {
     throw Error(std::string("not signed in: ") + e.what());
   }
@@ -145,11 +141,7 @@ void QueryApi::nearby(const wire::NearbyRequest &n, wire::QueryReply &r) {
 }
 
 void QueryApi::login(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
-  Session session;
-  {
-    std::lock_guard lock(desk_.mutex());
-    session = desk_.users().login(q.login().user(), q.login().password(), consoleOf(peer, q));
-  }
+  auto session = sessions_.login(q.login().user(), q.login().password(), consoleOf(peer, q));
   auto *out = r.mutable_login();
   out->set_session(session.token);
   out->set_user(session.actor.name);

@@ -20,6 +20,7 @@
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/centre_config.h"
 #include "liandong/server/incidents.h"
+#include "sessions.h"
 
 namespace spdlog {
 class logger;
@@ -31,7 +32,7 @@ class QueryApi {
 public:
   // `changed` takes each incident change a query made, on the query thread.
   // The references must outlive this object.
-  QueryApi(const CentreConfig &config, IncidentDesk &desk, Federation &federation,
+  QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions, Federation &federation,
            std::function<void(IncidentChange)> changed);
 
   // Fills `r` or throws (Error, IncidentError, AuthError ...: the query
@@ -51,6 +52,7 @@ private:
   void incidentChange(const Actor &who, IncidentChange change, wire::QueryReply &r);
 
   IncidentDesk &desk_;
+  Sessions &sessions_;
   Federation &federation_;
   std::function<void(IncidentChange)> changed_;
   std::shared_ptr<spdlog::logger> log_;

@@ -3,7 +3,8 @@
 // a child centre; their lifecycle, response level and lead tier, linked
 // alerts and cameras, and a timeline. Every change is checked against the
 // actor's role and jurisdiction here, in the server, and written with its
-// audit entry in one transaction. Thread-safe (one connection, a mutex).
+// audit entry in one transaction. Thread-safe (its connections, one mutex);
+// users and sessions are not here (users.h, and the centre's sessions.h).
 #pragma once
 
 #include <array>
@@ -144,14 +145,10 @@ public:
   // tasked). False for an unknown incident.
   bool visibleTo(const Actor &who, const std::string &incidentId);
 
-  UserStore &users() { return *users_; }
-  std::mutex &mutex() { return mutex_; }  // hold it around users() calls
-
 private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::mutex mutex_;
-  std::unique_ptr<UserStore> users_;
+  std::mutex mutex_;  // guards impl_ (its connections)
 };
 
 }  // namespace liandong::server

@@ -1,0 +1,24 @@
+// Sign-ins and sessions for the centre's threads (see sessions.h).
+#include "sessions.h"
+
+namespace liandong::server {
+
+Sessions::Sessions(const std::string &conninfo, int sessionTtlS)
+    : conn_(conninfo), users_(conn_, sessionTtlS) {}
+
+Session Sessions::login(const std::string &user, const std::string &password, const std::string &console) {
+  std::lock_guard lock(mutex_);
+  return users_.login(user, password, console);
+}
+
+Session Sessions::resolve(const std::string &token) {
+  std::lock_guard lock(mutex_);
+  return users_.resolve(token);
+}
+
+void Sessions::logout(const std::string &token) {
+  std::lock_guard lock(mutex_);
+  users_.logout(token);
+}
+
+}  // namespace liandong::server
