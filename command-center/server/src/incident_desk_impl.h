@@ -1,4 +1,5 @@
-// Private to the incident desk's sources (incidents.cpp, incident_tasks.cpp):
+// Private to the incident desk's sources (incidents.cpp, incident_tasks.cpp,
+// alert_correlation.cpp):
 // the desk's state, its SQL column list and row conversions, and the
 // timeline, jurisdiction and region helpers both files use.
 #pragma once
@@ -238,25 +239,8 @@ struct IncidentDesk::Impl {
     }
   }
 
-  // An alert raises the incident's colour and level, never lowers them.
-  std::string escalate(pqxx::work &tx, const pqxx::row &row, const wire::Alert &alert) {
-    auto colour = parseColourKey(row["colour"].as<std::string>());
-    int level = row["level"].as<int>();
-    std::string change;
-    if (alert.colour() > colour) {
-      tx.exec_params("UPDATE incidents SET colour = $2 WHERE id = $1", row["id"].as<std::string>(),
-                     colourKey(alert.colour()));
-      change = "colour " + colourKey(alert.colour());
-    }
-    int suggested = static_cast<int>(alert.suggested_level());
-    if (validLevel(suggested) && suggested < level) {
-      auto lead = options.lead.tierName(alert.suggested_level());
-      tx.exec_params("UPDATE incidents SET level = $2, lead_tier = $3 WHERE id = $1",
-                     row["id"].as<std::string>(), suggested, lead);
-      change += (change.empty() ? "" : ", ") + std::string("level ") + levelText(suggested);
-    }
-    return change;
-  }
+  // Correlates a batch of alerts in one transaction (alert_correlation.cpp).
+  class AlertBatch;
 };
 
 }  // namespace liandong::server

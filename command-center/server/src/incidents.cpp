@@ -1,5 +1,6 @@
-// The incident desk (see incidents.h): correlation of alerts, lifecycle,
-// levels and lead tiers, jurisdiction checks, timeline and audit.
+// The incident desk (see incidents.h): reports and copies from other
+// centres, lifecycle, levels and lead tiers, jurisdiction checks, timeline
+// and audit. Alerts are correlated in alert_correlation.cpp.
 #include "liandong/server/incidents.h"
 
 #include "incident_desk_impl.h"
@@ -10,110 +11,6 @@ IncidentDesk::IncidentDesk(const std::string &conninfo, IncidentOptions options)
     : impl_(std::make_unique<Impl>(conninfo, std::move(options))) {}
 
 IncidentDesk::~IncidentDesk() = default;
-
-std::optional<IncidentChange> IncidentDesk::onAlert(const wire::Alert &alert,
-                                                    const std::string &linkedIncident) {
-  std::lock_guard lock(mutex_);
-  auto &d = *impl_;
-  auto who = Actor::system("alert:" + alert.rule_id());
-  if (alert.alert_id().empty()) return std::nullopt;
-  if (!linkedIncident.empty()) {
-    // A child centre correlated it already and owns the incident: record the
-    // link on our copy (if we hold one) but change nothing — the child's next
-    // copy carries whatever the alert changed. Bumping our version here
-    // would make us ignore that copy.
-    pqxx::work tx(d.conn);
-    if (!d.fetch(tx, linkedIncident, false)) return std::nullopt;
-    auto linked = tx.exec_params(
-        "INSERT INTO incident_alerts (incident_id, alert_id, colour, cleared) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id) DO UPDATE SET colour = "
-        "EXCLUDED.colour, cleared = EXCLUDED.cleared RETURNING (xmax = 0)",
-        linkedIncident, alert.alert_id(), colourKey(alert.colour()), alert.cleared());
-    if (!linked.empty() && linked[0][0].as<bool>())
-      d.timeline(tx, linkedIncident, who.name, "alert_linked",
-                 {{"alert", alert.alert_id()}, {"headline", alert.headline()}, {"by", "child centre"}});
-    tx.commit();
-    return std::nullopt;
-  }
-  std::vector<mapping::AssetHit> cameras;
-  bool maybeNew = !alert.cleared();
-  if (maybeNew) cameras = d.camerasFor(alert.longitude(), alert.latitude());
-  pqxx::work tx(d.conn);
-  auto known = tx.exec_params("SELECT incident_id, colour, cleared FROM incident_alerts WHERE alert_id = $1",
-                              alert.alert_id());
-  std::string incidentId;
-  std::string change;
-  if (!known.empty()) {
-    // A later message of an alert already linked: follow its colour.
-    incidentId = known[0][0].as<std::string>();
-    auto row = d.fetch(tx, incidentId, true);
-    if (!row) return std::nullopt;
-    tx.exec_params("UPDATE incident_alerts SET colour = $2, cleared = $3 WHERE alert_id = $1",
-                   alert.alert_id(), colourKey(alert.colour()), alert.cleared());
-    if (alert.cleared()) {
-      if (known[0][2].as<bool>()) return std::nullopt;
-      change = "alert cleared";
-    } else {
-      change = d.escalate(tx, *row, alert);
-      if (change.empty()) {
-        tx.commit();
-        return std::nullopt;  // a repeat: nothing a console would show
-      }
-    }
-    d.timeline(tx, incidentId, who.name, change == "alert cleared" ? "alert_cleared" : "escalated",
-               {{"alert", alert.alert_id()}, {"change", change}, {"headline", alert.headline()}});
-  } else {
-    if (alert.cleared()) return std::nullopt;  // cleared before it was ever linked
-    std::optional<pqxx::row> target;
-    {
-      auto type = d.options.types.typeFor(alert.quantity());
-      auto rows = tx.exec_params(
-          fmt::format(
-              "SELECT {} FROM incidents WHERE state <> 'closed' AND type = $1 "
-              "AND updated_at > now() - make_interval(secs => $2) "
-              "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5) "
-              "ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography "
-              "LIMIT 1 FOR UPDATE",
-              kColumns),
-          type, d.options.correlateWindowS, alert.longitude(), alert.latitude(), d.options.correlateRadiusM);
-      if (!rows.empty()) target = rows[0];
-    }
-    if (target) {
-      incidentId = (*target)["id"].as<std::string>();
-      tx.exec_params("INSERT INTO incident_alerts (incident_id, alert_id, colour) VALUES ($1, $2, $3)",
-                     incidentId, alert.alert_id(), colourKey(alert.colour()));
-      auto esc = d.escalate(tx, *target, alert);
-      change = "alert linked" + (esc.empty() ? "" : ", " + esc);
-      d.timeline(tx, incidentId, who.name, "alert_linked",
-                 {{"alert", alert.alert_id()}, {"headline", alert.headline()}, {"change", esc}});
-    } else {
-      wire::IncidentReport in;
-      in.set_incident_id(d.newId(tx));
-      in.set_type(d.options.types.typeFor(alert.quantity()));
-      in.set_title(alert.headline().empty() ? alert.rule_id() : alert.headline());
-      in.set_description(alert.description());
-      in.set_level(validLevel(alert.suggested_level()) ? alert.suggested_level() : wire::LEVEL_IV);
-      in.set_colour(alert.colour());
-      in.set_latitude(alert.latitude());
-      in.set_longitude(alert.longitude());
-      in.set_reported_by(who.name);
-      auto out = d.insert(tx, who, in, cameras, "alert " + alert.alert_id());
-      tx.exec_params("INSERT INTO incident_alerts (incident_id, alert_id, colour) VALUES ($1, $2, $3)",
-                     in.incident_id(), alert.alert_id(), colourKey(alert.colour()));
-      tx.commit();
-      return IncidentChange{out, true, ""};
-    }
-  }
-  auto before = snapshotOf(*d.fetch(tx, incidentId, false));
-  // Only a raised colour or level is news for the other tiers.
-  bool shared = change != "alert cleared" && change != "alert linked";
-  auto out = d.touch(tx, incidentId, change, shared);
-  audit(tx, who, "incident.alert", "incident/" + incidentId, before,
-        snapshotOf(*d.fetch(tx, incidentId, false)));
-  auto via = text((*d.fetch(tx, incidentId, false))["via"]);
-  tx.commit();
-  return IncidentChange{out, false, via, shared};
-}
 
 std::optional<IncidentChange> IncidentDesk::onReport(const wire::IncidentReport &report,
                                                      const std::string &fromPeer, bool fromParent) {

@@ -103,10 +103,11 @@ public:
   // changed nothing visible (a repeat, or a child's alert).
   std::optional<IncidentChange> onAlert(const wire::Alert &alert, const std::string &linkedIncident = {});
 
-  // Many alerts in one transaction (an alarm storm; incident_storm.cpp):
-  // each is correlated as onAlert() would, in order, but each incident they
+  // Many alerts in one transaction (an alarm storm; alert_correlation.cpp):
+  // each is correlated as onAlert() says, in order, but each incident they
   // change is written, versioned and audited once per batch, so a storm costs
   // a few statements per alert instead of a dozen and one commit per batch.
+  // onAlert() is this with a batch of one.
   // `linkedIncidents`, when given, holds one entry per alert (see onAlert()).
   AlertBatchResult onAlerts(const std::vector<wire::Alert> &alerts,
                             const std::vector<std::string> &linkedIncidents = {});
