@@ -11,6 +11,131 @@
 
 namespace liandong::server {
 
+namespace {
+
+std::filesystem::path nextTo(const std::filesystem::path &file, const std::filesystem::path &p) {
+  return p.is_absolute() ? p : std::filesystem::path(file).parent_path() / p;
+}
+
+// The `import:` section: files read on first start, relative to the config file.
+void readImports(const std::optional<ConfigNode> &imp, const std::filesystem::path &file, CentreConfig &out) {
+  if (!imp) return;
+  for (const auto &s : imp->strings("regions")) out.importRegions.push_back(nextTo(file, s));
+  for (const auto &s : imp->strings("towns")) out.importTowns.push_back(nextTo(file, s));
+  for (const auto &p : out.importRegions)
+    if (!std::filesystem::exists(p)) imp->fail("regions", "no such file: " + p.string());
+  for (const char *key : {"agencies", "cameras", "sensors"}) {
+    std::vector<std::filesystem::path> files;
+    for (const auto &s : imp->strings(key)) {
+      auto p = nextTo(file, s);
+      if (!std::filesystem::exists(p)) imp->fail(key, "no such file: " + p.string());
+      files.push_back(p);
+    }
+    if (!files.empty()) out.importAssets.emplace_back(mapping::parseAssetKind(key), files);
+  }
+  for (const auto &p : out.importTowns)
+    if (!std::filesystem::exists(p)) imp->fail("towns", "no such file: " + p.string());
+}
+
+// The `retention:` section.
+void readRetention(const std::optional<ConfigNode> &ret, CentreConfig &out) {
+  if (!ret) return;
+  // Days of readings and events kept (0 keeps everything) and day
+  // partitions prepared ahead.
+  int ahead = static_cast<int>(ret->integer("ahead_days", 7));
+  if (ahead < 1 || ahead > 366) ret->fail("ahead_days", "must be 1..366");
+  for (const char *table : {"readings", "events"}) {
+    std::string key = std::string(table) + "_days";
+    mapping::PartitionPolicy p{table, std::nullopt, ahead};
+    if (ret->has(key)) {
+      auto days = ret->integer(key);
+      if (days < 0) ret->fail(key, "must be 0 (keep everything) or a number of days");
+      if (days > 0) p.retentionDays = static_cast<int>(days);
+    }
+    out.partitionPolicies.push_back(p);
+  }
+}
+
+PeerCentre readPeerCentre(const ConfigNode &n) {
+  PeerCentre p;
+  p.id = n.str("id");
+  p.endpoint = n.str("endpoint");
+  p.publicKey = readPublicKey(n);
+  auto outbox = n.child("outbox");
+  p.outbox = readOutboxOptions(outbox);
+  // A full outbox toward another centre must not stall this centre's intake:
+  // wait at most a second, then log and count the record as shed.
+  if (!outbox.has("block_timeout_ms")) p.outbox.blockTimeoutMs = 1000;
+  return p;
+}
+
+// The `incidents:` section.
+void readIncidents(const std::optional<ConfigNode> &inc, IncidentConfig &ic) {
+  if (!inc) return;
+  auto level = alerts::parseLevel(inc->str("report_up_level", "IV"));
+  if (!level) inc->fail("report_up_level", "expected a response level I, II, III or IV");
+  ic.reportUpLevel = static_cast<int>(*level);
+  ic.correlateRadiusM = inc->number("correlate_radius_m", ic.correlateRadiusM);
+  if (ic.correlateRadiusM < 0 || ic.correlateRadiusM > 100000)
+    inc->fail("correlate_radius_m", "must be 0..100000");
+  ic.correlateWindowS = static_cast<int>(inc->integer("correlate_window_s", ic.correlateWindowS));
+  if (ic.correlateWindowS < 0) inc->fail("correlate_window_s", "must not be negative");
+  ic.camerasLinked = static_cast<int>(inc->integer("cameras_linked", ic.camerasLinked));
+  if (ic.camerasLinked < 0 || ic.camerasLinked > 100) inc->fail("cameras_linked", "must be 0..100");
+  ic.sessionTtlS = static_cast<int>(inc->integer("session_ttl_s", ic.sessionTtlS));
+  if (ic.sessionTtlS < 60) inc->fail("session_ttl_s", "must be at least 60");
+  if (auto lead = inc->optionalChild("lead_tiers")) {
+    for (const char *name : {"I", "II", "III", "IV"}) {
+      if (!lead->has(name)) continue;
+      auto tier = lead->choice(name, {"state", "province", "city", "county", "town"}, "county");
+      ic.lead.set(*alerts::parseLevel(name), tier);
+    }
+  }
+  ic.ackMinutes = static_cast<int>(inc->integer("ack_minutes", ic.ackMinutes));
+  if (ic.ackMinutes < 1 || ic.ackMinutes > 7 * 24 * 60) inc->fail("ack_minutes", "must be 1..10080");
+  if (auto sr = inc->optionalChild("sitreps")) {
+    // Minutes by response level, e.g. first: {I: 30, II: 60, III: 120, IV: 240}.
+    auto read = [&](const char *key, std::array<int, 5> &into) {
+      auto n = sr->optionalChild(key);
+      if (!n) return;
+      for (const char *name : {"I", "II", "III", "IV"}) {
+        if (!n->has(name)) continue;
+        auto minutes = n->integer(name);
+        if (minutes < 1 || minutes > 30 * 24 * 60) n->fail(name, "minutes must be 1..43200");
+        into[static_cast<std::size_t>(*alerts::parseLevel(name))] = static_cast<int>(minutes);
+      }
+    };
+    read("first", ic.sitreps.firstMin);
+    read("followup", ic.sitreps.followupMin);
+    read("final", ic.sitreps.finalMin);
+  }
+  for (const auto &sopNode : inc->list("sops")) {
+    SopConfig sop;
+    sop.type = sopNode.str("type");
+    for (const auto &step : sopNode.list("steps")) {
+      SopStepConfig st;
+      st.text = step.str("text");
+      if (step.has("agency"))
+        st.agencyKind = step.choice("agency",
+                                    {"flood_control", "rental_housing", "public_security", "fire", "medical",
+                                     "emergency_management", "water", "transport", "other"},
+                                    "");
+      sop.steps.push_back(std::move(st));
+    }
+    if (sop.steps.empty()) sopNode.fail("steps", "an SOP needs at least one step");
+    ic.sops.push_back(std::move(sop));
+  }
+  for (const auto &t : inc->list("types")) {
+    auto type = t.str("type");
+    if (type.empty() || type.size() > 32 ||
+        type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      t.fail("type", "expected lower-case letters and _");
+    ic.types.emplace_back(t.str("quantity"), type);
+  }
+}
+
+}  // namespace
+
 CentreConfig readCentreConfig(const std::filesystem::path &file) {
   auto cfg = ConfigNode::loadFile(file);
   CentreConfig out;
@@ -44,64 +169,14 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   }
   auto db = cfg.child("database");
   out.conninfo = db.str("conninfo");
-  if (auto imp = cfg.optionalChild("import")) {
-    for (std::size_t i = 0; i < imp->strings("regions").size(); ++i) {
-      std::filesystem::path p = imp->strings("regions")[i];
-      out.importRegions.push_back(p.is_absolute() ? p : std::filesystem::path(file).parent_path() / p);
-    }
-    for (const auto &s : imp->strings("towns")) {
-      std::filesystem::path p = s;
-      out.importTowns.push_back(p.is_absolute() ? p : std::filesystem::path(file).parent_path() / p);
-    }
-    for (const auto &p : out.importRegions)
-      if (!std::filesystem::exists(p)) imp->fail("regions", "no such file: " + p.string());
-    for (const char *key : {"agencies", "cameras", "sensors"}) {
-      std::vector<std::filesystem::path> files;
-      for (const auto &s : imp->strings(key)) {
-        std::filesystem::path p = s;
-        if (!p.is_absolute()) p = std::filesystem::path(file).parent_path() / p;
-        if (!std::filesystem::exists(p)) imp->fail(key, "no such file: " + p.string());
-        files.push_back(p);
-      }
-      if (!files.empty()) out.importAssets.emplace_back(mapping::parseAssetKind(key), files);
-    }
-    for (const auto &p : out.importTowns)
-      if (!std::filesystem::exists(p)) imp->fail("towns", "no such file: " + p.string());
-  }
-  if (auto ret = cfg.optionalChild("retention")) {
-    // Days of readings and events kept (0 keeps everything) and day
-    // partitions prepared ahead.
-    int ahead = static_cast<int>(ret->integer("ahead_days", 7));
-    if (ahead < 1 || ahead > 366) ret->fail("ahead_days", "must be 1..366");
-    for (const char *table : {"readings", "events"}) {
-      std::string key = std::string(table) + "_days";
-      mapping::PartitionPolicy p{table, std::nullopt, ahead};
-      if (ret->has(key)) {
-        auto days = ret->integer(key);
-        if (days < 0) ret->fail(key, "must be 0 (keep everything) or a number of days");
-        if (days > 0) p.retentionDays = static_cast<int>(days);
-      }
-      out.partitionPolicies.push_back(p);
-    }
-  }
-  auto peerCentre = [&](const ConfigNode &n) {
-    PeerCentre p;
-    p.id = n.str("id");
-    p.endpoint = n.str("endpoint");
-    p.publicKey = readPublicKey(n);
-    auto outbox = n.child("outbox");
-    p.outbox = readOutboxOptions(outbox);
-    // A full outbox toward another centre must not stall this centre's intake:
-    // wait at most a second, then log and count the record as shed.
-    if (!outbox.has("block_timeout_ms")) p.outbox.blockTimeoutMs = 1000;
-    return p;
-  };
+  readImports(cfg.optionalChild("import"), file, out);
+  readRetention(cfg.optionalChild("retention"), out);
   if (auto parent = cfg.optionalChild("parent")) {
-    out.parent = peerCentre(*parent);
+    out.parent = readPeerCentre(*parent);
     out.summaryIntervalS = static_cast<int>(parent->integer("summary_interval_s", 60));
     if (out.summaryIntervalS < 1) parent->fail("summary_interval_s", "must be at least 1");
   }
-  for (const auto &child : cfg.list("children")) out.children.push_back(peerCentre(child));
+  for (const auto &child : cfg.list("children")) out.children.push_back(readPeerCentre(child));
   if (cfg.has("rules")) {
     // Rules in the centre: the same engine and file format as at the edge.
     out.rulesFile = cfg.path("rules");
@@ -111,69 +186,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
       cfg.fail("rules", e.what());
     }
   }
-  if (auto inc = cfg.optionalChild("incidents")) {
-    auto &ic = out.incidents;
-    auto level = alerts::parseLevel(inc->str("report_up_level", "IV"));
-    if (!level) inc->fail("report_up_level", "expected a response level I, II, III or IV");
-    ic.reportUpLevel = static_cast<int>(*level);
-    ic.correlateRadiusM = inc->number("correlate_radius_m", ic.correlateRadiusM);
-    if (ic.correlateRadiusM < 0 || ic.correlateRadiusM > 100000)
-      inc->fail("correlate_radius_m", "must be 0..100000");
-    ic.correlateWindowS = static_cast<int>(inc->integer("correlate_window_s", ic.correlateWindowS));
-    if (ic.correlateWindowS < 0) inc->fail("correlate_window_s", "must not be negative");
-    ic.camerasLinked = static_cast<int>(inc->integer("cameras_linked", ic.camerasLinked));
-    if (ic.camerasLinked < 0 || ic.camerasLinked > 100) inc->fail("cameras_linked", "must be 0..100");
-    ic.sessionTtlS = static_cast<int>(inc->integer("session_ttl_s", ic.sessionTtlS));
-    if (ic.sessionTtlS < 60) inc->fail("session_ttl_s", "must be at least 60");
-    if (auto lead = inc->optionalChild("lead_tiers")) {
-      for (const char *name : {"I", "II", "III", "IV"}) {
-        if (!lead->has(name)) continue;
-        auto tier = lead->choice(name, {"state", "province", "city", "county", "town"}, "county");
-        ic.lead.set(*alerts::parseLevel(name), tier);
-      }
-    }
-    ic.ackMinutes = static_cast<int>(inc->integer("ack_minutes", ic.ackMinutes));
-    if (ic.ackMinutes < 1 || ic.ackMinutes > 7 * 24 * 60) inc->fail("ack_minutes", "must be 1..10080");
-    if (auto sr = inc->optionalChild("sitreps")) {
-      // Minutes by response level, e.g. first: {I: 30, II: 60, III: 120, IV: 240}.
-      auto read = [&](const char *key, std::array<int, 5> &into) {
-        auto n = sr->optionalChild(key);
-        if (!n) return;
-        for (const char *name : {"I", "II", "III", "IV"}) {
-          if (!n->has(name)) continue;
-          auto minutes = n->integer(name);
-          if (minutes < 1 || minutes > 30 * 24 * 60) n->fail(name, "minutes must be 1..43200");
-          into[static_cast<std::size_t>(*alerts::parseLevel(name))] = static_cast<int>(minutes);
-        }
-      };
-      read("first", ic.sitreps.firstMin);
-      read("followup", ic.sitreps.followupMin);
-      read("final", ic.sitreps.finalMin);
-    }
-    for (const auto &sopNode : inc->list("sops")) {
-      SopConfig sop;
-      sop.type = sopNode.str("type");
-      for (const auto &step : sopNode.list("steps")) {
-        SopStepConfig st;
-        st.text = step.str("text");
-        if (step.has("agency"))
-          st.agencyKind = step.choice("agency",
-                                      {"flood_control", "rental_housing", "public_security", "fire",
-                                       "medical", "emergency_management", "water", "transport", "other"},
-                                      "");
-        sop.steps.push_back(std::move(st));
-      }
-      if (sop.steps.empty()) sopNode.fail("steps", "an SOP needs at least one step");
-      ic.sops.push_back(std::move(sop));
-    }
-    for (const auto &t : inc->list("types")) {
-      auto type = t.str("type");
-      if (type.empty() || type.size() > 32 ||
-          type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
-        t.fail("type", "expected lower-case letters and _");
-      ic.types.emplace_back(t.str("quantity"), type);
-    }
-  }
+  readIncidents(cfg.optionalChild("incidents"), out.incidents);
   if (auto lg = cfg.optionalChild("logging")) out.logLevel = lg->str("level", "info");
   cfg.rejectUnknown();
   return out;
