@@ -1,5 +1,8 @@
-// The command centre facade (see centre.h): the wiring of intake, store,
-// console fan-out and the links to other centres, and the serving loop.
+// The command centre facade (see centre.h): database preparation, the
+// intake (each stored message to the incident desk, the centre's own rules,
+// CAP messages), the console fan-out, and the serving loop; it wires these to
+// the query API (query_api.h), the federation (federation.h), the incident
+// desk (incidents.h) and the sessions (sessions.h).
 #include "liandong/server/centre.h"
 
 #include <deque>
@@ -140,7 +143,7 @@ std::optional<std::pair<double, double>> pointOf(const wire::Envelope &env) {
 }  // namespace
 
 // Members are declared in the order they must be built; they are destroyed
-// in reverse (the receiver first, the ZeroMQ context last).
+// in reverse (the query server first, the ZeroMQ context last).
 struct Centre::Impl {
   explicit Impl(CentreConfig c)
       : config(std::move(c)),
