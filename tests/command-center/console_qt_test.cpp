@@ -8,7 +8,9 @@
 // (pixels checked, a snapshot), the leaders' wall (layouts, pipelines torn
 // down for hidden tiles, maximised main stream, the alarm pop-up) and the
 // agency's mode (a task acknowledged, an incident raised), and the link-down
-// banner with the resync after a centre restart.
+// banner with the resync after a centre restart. The UI is driven by
+// liandong-console-qt-driver (command-center/console/driver/), the console
+// with its UI scripts; the product has none of them.
 #include <QAbstractItemModelTester>
 #include <QCoreApplication>
 #include <QImage>
@@ -547,7 +549,7 @@ QRect rectAfter(const std::string &out, const std::string &prefix) {
 std::unique_ptr<Process> startConsoleOn(const Deployment &d, const std::string &display,
                                         const std::string &xvfbScreens, const std::string &shot,
                                         int quitAfterMs, std::vector<std::string> extra) {
-  std::vector<std::string> args{d.bin("command-center/console/liandong-console-qt"),
+  std::vector<std::string> args{d.bin("command-center/console/driver/liandong-console-qt-driver"),
                                 "-c",
                                 (d.dir / "console.yaml").string(),
                                 "--screenshot",
@@ -656,6 +658,18 @@ EndSection
   TwoMonitorDisplay &operator=(const TwoMonitorDisplay &) = delete;
 };
 }  // namespace
+
+// The product takes a user's options only: the scripts, screenshots and
+// timed quitting are the driver's.
+TEST(ConsoleQt, TheProductHasNoScriptOptionsTheDriverHasThem) {
+  const std::string dir = binaryDir() + "/command-center/console/";
+  const auto product = run("QT_QPA_PLATFORM=offscreen " + dir + "liandong-console-qt --help");
+  EXPECT_NE(product.find("--wall-screens"), std::string::npos) << product;
+  for (const char *option : {"--script", "--shots", "--screenshot", "--quit-after-ms", "--sensor"})
+    EXPECT_EQ(product.find(option), std::string::npos) << option << " in " << product;
+  const auto driver = run("QT_QPA_PLATFORM=offscreen " + dir + "driver/liandong-console-qt-driver --help");
+  EXPECT_NE(driver.find("--script"), std::string::npos) << driver;
+}
 
 TEST(ConsoleQt, ShowsTheMapTheIncidentMarkerAndTheQueueThenVerifiesThroughTheUi) {
   if (!fs::exists("/usr/bin/xvfb-run")) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb xauth)";

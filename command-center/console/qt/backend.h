@@ -155,6 +155,7 @@ public:
   // Connects: signs in, starts the Clone stream.
   void start();
   void setEngine(QQmlEngine *engine) { engine_ = engine; }
+  const ConsoleSettings &settings() const { return settings_; }
 
   IncidentModel *incidents() { return &model_; }
   IncidentFilter *queue() { return &queue_; }

@@ -15,21 +15,6 @@ Rectangle {
         return ({dispatched: qsTr("dispatched"), acknowledged: qsTr("acknowledged"), in_progress: qsTr("in progress"),
                  completed: qsTr("completed"), cancelled: qsTr("cancelled")})[s] || s
     }
-    // What a task's acknowledge button does (for the scripts).
-    function acknowledge(i) {
-        var t = backend.tasks[i]
-        if (!t || t.state !== "dispatched") return false
-        backend.taskAction(t.taskId, "acknowledge")
-        return true
-    }
-    // What the form's button does, filled in (for the scripts).
-    function raiseTest() {
-        typeBox.currentIndex = 0
-        titleField.text = "河堤渗漏"
-        descriptionField.text = "市桥河东岸堤脚渗水"
-        raiseButton.clicked()
-    }
-
     RowLayout {
         anchors.fill: parent
         anchors.margins: 12
@@ -75,7 +60,7 @@ Rectangle {
                                 objectName: "ackButton" + index
                                 text: qsTr("Acknowledge")
                                 enabled: modelData.state === "dispatched"
-                                onClicked: agency.acknowledge(index)
+                                onClicked: backend.taskAction(modelData.taskId, "acknowledge")
                             }
                             Button {
                                 text: qsTr("Progress 50%")
@@ -108,8 +93,8 @@ Rectangle {
                 Layout.fillWidth: true
                 model: [qsTr("flood"), qsTr("fire"), qsTr("public security"), qsTr("rental housing"), qsTr("other")]
             }
-            TextField { id: titleField; Layout.fillWidth: true; placeholderText: qsTr("what happened") }
-            TextField { id: descriptionField; Layout.fillWidth: true; placeholderText: qsTr("details") }
+            TextField { id: titleField; objectName: "incidentTitleField"; Layout.fillWidth: true; placeholderText: qsTr("what happened") }
+            TextField { id: descriptionField; objectName: "incidentDescriptionField"; Layout.fillWidth: true; placeholderText: qsTr("details") }
             RowLayout {
                 Label { text: qsTr("level") }
                 ComboBox { id: levelBox; model: ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]; currentIndex: 3 }
@@ -123,7 +108,6 @@ Rectangle {
                 TextField { id: lonField; Layout.fillWidth: true; text: agency.longitude.toFixed(5) }
             }
             Button {
-                id: raiseButton
                 objectName: "raiseButton"
                 text: qsTr("Report the incident")
                 enabled: titleField.text !== ""

@@ -43,12 +43,8 @@ ApplicationWindow {
     // From a time (ms since the epoch) in the recording shown, as ⏪/⏩ do.
     function playRecordingAt(fromMs) {
         backend.playRecordingFrom(backend.recording.cameraId, fromMs)
-        return true
     }
     readonly property bool recordingShown: backend.recording.cameraId !== undefined
-    // SOP steps, notes and reopen, as their tick, field and buttons do (for the scripts).
-    function tickSop(step) { backend.tickStep(step); return true }
-    function fillNote(text) { noteText.text = text; return true }
     function recordingText() {
         var r = backend.recording
         if (r.cameraId === undefined) return ""
@@ -58,37 +54,6 @@ ApplicationWindow {
             .arg(r.cameraId).arg(clock(r.from)).arg(r.index + 1).arg(r.segments).arg(clock(r.segmentStart))
             .arg(clock(r.segmentEnd)).arg(r.offsetS.toFixed(0))
     }
-    // A sensor's chart, as a click on the sensor on the map opens it.
-    function openChart(sensorId) { sensorChart.open(sensorId) }
-    function chartPoints() { return sensorChart.pointCount() }
-    function paneFrames() { return paneTile.visible ? paneTile.frames() : 0 }
-    function paneGeometry() {
-        var p = paneTile.mapToItem(null, 0, 0)
-        return [Math.round(p.x), Math.round(p.y), Math.round(paneTile.width), Math.round(paneTile.height)].join(",")
-    }
-    // The wall, for the scripts and tests.
-    readonly property var wall: wallLoader.item ? wallLoader.item.wall : null
-    function wallPlaying() { return wall ? wall.playing() : 0 }
-    function wallGeometry() { return wall ? wall.geometry() : "" }
-    function wallTiles() { return wall ? (wall.maximised >= 0 ? 1 : wall.tiles) : 0 }
-    function setWallLayout(l) { return wall ? wall.setLayout(l) : false }
-    // What the custom-layout controls do: rows × columns, main tile span (1 = none), then 自定义.
-    function setCustomLayout(rows, columns, span) {
-        if (!wall) return false
-        wall.setCustom(rows, columns, span)
-        return true
-    }
-    function wallLayout() { return wall ? wall.layout : "" }
-    function maximiseTile(i) { if (wall) wall.maximised = i; return true }
-    function maximisedPlaying() { return wall ? wall.bigTile.playing : false }
-    function maximisedUrl() { return wall ? wall.bigTile.url : "" }
-    function alarmTile() { return wall ? wall.alarmTile : -1 }
-    function alarmTilePlaying() { return wall ? wall.tilePlaying(wall.alarmTile) : false }
-    // What a duty officer types before pressing 派发任务 or 关闭 (for the scripts).
-    function fillDispatch(agencyIds, title) { agencies.text = agencyIds; taskTitle.text = title; return true }
-    function fillReason(text) { reason.text = text; return true }
-    function acknowledgeTask(i) { return agencyLoader.item ? agencyLoader.item.acknowledge(i) : false }
-    function raiseTestIncident() { if (agencyLoader.item) agencyLoader.item.raiseTest(); return true }
 
     Connections {
         target: backend
@@ -544,6 +509,7 @@ ApplicationWindow {
                 }
                 VideoTile {
                     id: paneTile
+                    objectName: "paneTile"
                     anchors.left: parent.left
                     anchors.right: parent.right
                     anchors.bottom: parent.bottom
@@ -620,12 +586,12 @@ ApplicationWindow {
                     }
                     RowLayout {
                         Layout.fillWidth: true
-                        TextField { id: noteText; Layout.fillWidth: true; placeholderText: qsTr("note for the timeline") }
+                        TextField { id: noteText; objectName: "noteField"; Layout.fillWidth: true; placeholderText: qsTr("note for the timeline") }
                         Button { objectName: "noteButton"; text: qsTr("Add note"); enabled: noteText.text !== ""; onClicked: { backend.act("note", noteText.text); noteText.text = "" } }
                     }
                     RowLayout {
                         Layout.fillWidth: true
-                        TextField { id: reason; Layout.fillWidth: true; placeholderText: qsTr("reason (for close and level)") }
+                        TextField { id: reason; objectName: "reasonField"; Layout.fillWidth: true; placeholderText: qsTr("reason (for close and level)") }
                         Button { objectName: "closeButton"; text: qsTr("Close"); enabled: root.detail.state !== "closed" && reason.text !== ""; onClicked: backend.act("close", reason.text) }
                     }
                     RowLayout {
@@ -655,8 +621,8 @@ ApplicationWindow {
                     }
                     RowLayout {
                         Layout.fillWidth: true
-                        TextField { id: agencies; Layout.fillWidth: true; placeholderText: qsTr("agency ids, e.g. py-flood") }
-                        TextField { id: taskTitle; Layout.fillWidth: true; placeholderText: qsTr("task") }
+                        TextField { id: agencies; objectName: "dispatchAgencies"; Layout.fillWidth: true; placeholderText: qsTr("agency ids, e.g. py-flood") }
+                        TextField { id: taskTitle; objectName: "taskTitle"; Layout.fillWidth: true; placeholderText: qsTr("task") }
                         Button { objectName: "dispatchButton"; text: qsTr("Dispatch"); enabled: agencies.text !== "" && taskTitle.text !== ""; onClicked: backend.dispatch(agencies.text, taskTitle.text, "") }
                     }
                     RowLayout {
@@ -739,6 +705,7 @@ ApplicationWindow {
                         model: root.detail.sop || []
                         delegate: CheckBox {
                             required property var modelData
+                            objectName: "sopStep" + modelData.step
                             Layout.fillWidth: true
                             checked: modelData.doneAt > 0
                             enabled: modelData.tickable
@@ -746,7 +713,7 @@ ApplicationWindow {
                                   + (modelData.agencyKind !== "" ? " (" + modelData.agencyKind + ")" : "")
                                   + (modelData.doneAt > 0 ? " · " + qsTr("done %1 by %2").arg(root.clock(modelData.doneAt)).arg(modelData.doneBy) : "")
                             // The centre's answer redraws the list; until then the box stays as it was.
-                            onToggled: { checked = modelData.doneAt > 0; root.tickSop(modelData.step) }
+                            onToggled: { checked = modelData.doneAt > 0; backend.tickStep(modelData.step) }
                         }
                     }
                     Label { text: qsTr("Tasks (%1)").arg((root.detail.tasks || []).length); font.bold: true }

@@ -49,10 +49,6 @@ Rectangle {
         backend.log("wall: layout " + l)
         return true
     }
-    function setCustom(rows, columns, span) {
-        rowsBox.value = rows; columnsBox.value = columns; spanBox.value = span
-        return setLayout(customLayout())
-    }
     function customLayout() {
         return rowsBox.value + "x" + columnsBox.value + (spanBox.value > 1 ? "+" + spanBox.value : "")
     }
@@ -60,27 +56,6 @@ Rectangle {
         chosen = p.cameras || []
         setLayout(p.layout)
     }
-    // Counts and places for the scripts and tests.
-    function playing() {
-        var n = big.visible && big.playing ? 1 : 0
-        for (var i = 0; i < repeater.count; ++i) if (repeater.itemAt(i) && repeater.itemAt(i).playing) ++n
-        return n
-    }
-    function tilePlaying(i) {
-        var t = i >= 0 && i < repeater.count ? repeater.itemAt(i) : null
-        return t ? t.playing && t.frames() > 20 : false  // past the first keyframe
-    }
-    function geometry() {
-        var out = []
-        for (var i = 0; i < repeater.count; ++i) {
-            var t = repeater.itemAt(i)
-            if (!t) continue
-            var p = t.mapToItem(null, 0, 0)
-            out.push([Math.round(p.x), Math.round(p.y), Math.round(t.width), Math.round(t.height)].join(","))
-        }
-        return out.join(" ")
-    }
-
     Connections {
         target: backend
         function onAlarm(incident) {
