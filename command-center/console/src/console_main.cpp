@@ -13,14 +13,13 @@
 #include <zmq.hpp>
 
 #include "liandong/alerts/warning.h"
+#include "liandong/console/console_settings.h"
 #include "liandong/core/clock.h"
-#include "liandong/core/config.h"
 #include "liandong/core/curve_keys.h"
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/clone.h"
 #include "liandong/core/logging.h"
-#include "liandong/core/peer_config.h"
 
 using namespace liandong;
 
@@ -103,25 +102,20 @@ std::string describe(const wire::StateUpdate &u, bool zh) {
 
 int main(int argc, char **argv) {
   CLI::App app{"Liandong console (text mode)"};
-  std::string configFile, lang = "zh_CN";
+  std::string configFile, lang;
   double duration = 0;
   app.add_option("-c,--config", configFile, "console configuration (YAML)")->required();
-  app.add_option("--lang", lang, "zh_CN (default) or en")->check(CLI::IsMember({"zh_CN", "en"}));
+  app.add_option("--lang", lang, "zh_CN or en (default: console.language, else zh_CN)")
+      ->check(CLI::IsMember({"zh_CN", "en"}));
   app.add_option("--duration", duration, "stop after this many seconds (0 = until SIGINT/SIGTERM)");
   CLI11_PARSE(app, argc, argv);
 
   link::CloneClientOptions options;
   try {
-    auto cfg = ConfigNode::loadFile(configFile);
-    auto console = cfg.child("console");
-    options.keys = readOwnKeys(console, console.str("id"));
-    options.regionFilter = console.str("region", "");
-    if (console.has("language")) lang = console.choice("language", {"zh_CN", "en"}, "zh_CN");
-    auto centre = cfg.child("centre");
-    options.updatesEndpoint = centre.str("updates");
-    options.snapshotEndpoint = centre.str("snapshot");
-    options.serverPublicZ85 = readPublicKey(centre);
-    cfg.rejectUnknown();
+    // The same reader as the Qt console: one console YAML for both.
+    auto settings = console::ConsoleSettings::load(configFile);
+    options = settings.clone;
+    if (lang.empty()) lang = settings.language;
     logging::setup("info", "console:" + options.keys.id);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "liandong-console: %s\n", e.what());
