@@ -107,12 +107,13 @@ void UiScripts::shot(const std::string &name) {
 
 // A click on the first row of the queue, once signed in with incidents.
 bool UiScripts::openFirstIncident() {
-  return backend_.signedIn() && backend_.incidents()->count() > 0 && ui_.click(QStringLiteral("queueRow0"));
+  return backend_.session().signedIn() && backend_.incidents()->count() > 0 &&
+         ui_.click(QStringLiteral("queueRow0"));
 }
 
 void UiScripts::verify() {
   auto log = logging::get("console");
-  const auto state = backend_.detail().value("state").toString();
+  const auto state = backend_.incident().detail().value("state").toString();
   if (step_ == 0 && openFirstIncident()) {
     log->info("script: opened the first incident");
     next();
@@ -121,7 +122,7 @@ void UiScripts::verify() {
     next();
   } else if (step_ == 2 && state == "verified" && !backend_.status().isEmpty()) {
     log->info("script: verify done, incident {} verified",
-              backend_.detail().value("incidentId").toString().toStdString());
+              backend_.incident().detail().value("incidentId").toString().toStdString());
     log->info("script: status bar: {}", backend_.status().toStdString());
     done();
   }
@@ -129,10 +130,10 @@ void UiScripts::verify() {
 
 void UiScripts::video() {
   auto log = logging::get("console");
-  auto cams = backend_.detail().value("cameras").toList();
+  auto cams = backend_.incident().detail().value("cameras").toList();
   auto *pane = ui_.find(QStringLiteral("paneTile"));
   const int frames = pane && pane->isVisible() ? UiDriver::call(pane, "frames").toInt() : 0;
-  if (step_ == 0 && backend_.signedIn() && backend_.incidents()->count() > 0 && waited_ > 15) {
+  if (step_ == 0 && backend_.session().signedIn() && backend_.incidents()->count() > 0 && waited_ > 15) {
     shot("map");
     if (!openFirstIncident()) return;
     log->info("script: opened the first incident");
@@ -164,8 +165,8 @@ void UiScripts::wall() {
   auto *big = ui_.find(QStringLiteral("wallMaximised"));
   const int cameras = backend_.cameras()->count();
   const auto layoutNow = wall ? wall->property("layout").toString().toStdString() : std::string();
-  if (step_ == 0 && backend_.signedIn() && cameras > 0 && wallPlaying(ui_) >= std::min(4, cameras) &&
-      waited_ > 5) {
+  if (step_ == 0 && backend_.session().signedIn() && cameras > 0 &&
+      wallPlaying(ui_) >= std::min(4, cameras) && waited_ > 5) {
     log->info("script: wall 4 playing {}, {} pipelines; tiles {}", wallPlaying(ui_), backend_.livePipelines(),
               wallGeometry(ui_).toStdString());
     shot("wall");
@@ -194,7 +195,7 @@ void UiScripts::wall() {
     const bool refused = !UiDriver::call(wall, "setLayout", QStringLiteral("9x9")).toBool();
     log->info("script: layout 9x9 refused: {}, still {}", refused,
               wall->property("layout").toString().toStdString());
-    backend_.savePreset(QStringLiteral("custom"), QStringLiteral("4x4+3"), backend_.cameras()->ids());
+    backend_.wall().savePreset(QStringLiteral("custom"), QStringLiteral("4x4+3"), backend_.cameras()->ids());
     // What a double tap on tile 0 does (synthetic double clicks do not reach
     // the tile's TapHandler as a double tap): the wall's `maximised`.
     wall->setProperty("maximised", 0);
@@ -202,7 +203,7 @@ void UiScripts::wall() {
   } else if (step_ == kLayouts + 2 && wall && big && big->isVisible() && big->property("playing").toBool()) {
     log->info("script: maximised tile 0 plays {}", big->property("url").toString().toStdString());
     wall->setProperty("maximised", -1);
-    backend_.savePreset(QStringLiteral("script"), QStringLiteral("4"), backend_.cameras()->ids());
+    backend_.wall().savePreset(QStringLiteral("script"), QStringLiteral("4"), backend_.cameras()->ids());
     log->info("script: wall ready");
     next();
   } else if (step_ == kLayouts + 3 && wall && tilePlaying(ui_, wall->property("alarmTile").toInt()) &&
@@ -220,7 +221,7 @@ void UiScripts::wall() {
 void UiScripts::chart() {
   auto log = logging::get("console");
   auto *chart = ui_.find(QStringLiteral("sensorChart"));
-  if (step_ == 0 && backend_.signedIn() && waited_ > 5 && chart) {
+  if (step_ == 0 && backend_.session().signedIn() && waited_ > 5 && chart) {
     UiDriver::call(chart, "open", QString::fromStdString(sensor_));
     log->info("script: opened the chart of sensor {}", sensor_);
     next();
@@ -235,7 +236,7 @@ void UiScripts::chart() {
 // for py-sanfang (acknowledged by the agency meanwhile), then closing it.
 void UiScripts::flow() {
   auto log = logging::get("console");
-  auto detail = backend_.detail();
+  auto detail = backend_.incident().detail();
   auto cams = detail.value("cameras").toList();
   auto tasks = detail.value("tasks").toList();
   auto *pane = ui_.find(QStringLiteral("paneTile"));
@@ -267,9 +268,9 @@ void UiScripts::flow() {
 // reopen, then the first camera's recording.
 void UiScripts::detail() {
   auto log = logging::get("console");
-  auto detail = backend_.detail();
+  auto detail = backend_.incident().detail();
   const auto state = detail.value("state").toString();
-  auto alerts = backend_.linkedAlerts();
+  auto alerts = backend_.incident().linkedAlerts();
   auto sop = detail.value("sop").toList();
   auto timeline = detail.value("timeline").toList();
   auto firstTickable = [&] {
@@ -315,11 +316,12 @@ void UiScripts::detail() {
     log->info("script: incident reopened, now {}", state.toStdString());
     if (!detail.value("cameras").toList().isEmpty()) ui_.click(QStringLiteral("recordingButton0"));
     next();
-  } else if (step_ == 6 && !backend_.recording().isEmpty() &&
-             (backend_.recording().value("index").toInt() >= 1 || !backend_.recording().contains("url")) &&
+  } else if (step_ == 6 && !backend_.recordings().recording().isEmpty() &&
+             (backend_.recordings().recording().value("index").toInt() >= 1 ||
+              !backend_.recordings().recording().contains("url")) &&
              waited_ > 5) {
     // On to the second segment (or the recording's end) by itself.
-    auto r = backend_.recording();
+    auto r = backend_.recordings().recording();
     log->info("script: recording pane: {} (url {})", recordingText(),
               r.value("url").toString().toStdString());
     shot("detail");
@@ -327,10 +329,10 @@ void UiScripts::detail() {
     // ⏪/⏩ ask for a time.
     auto starts = r.value("starts").toList(), ends = r.value("ends").toList();
     if (starts.size() < 2) return done();
-    backend_.playRecordingFrom(r.value("cameraId").toString(), ends[1].toDouble() / 1000 - 500);
+    backend_.recordings().playRecordingFrom(r.value("cameraId").toString(), ends[1].toDouble() / 1000 - 500);
     next();
-  } else if (step_ == 7 && backend_.recording().value("offsetS").toDouble() > 1) {
-    auto r = backend_.recording();
+  } else if (step_ == 7 && backend_.recordings().recording().value("offsetS").toDouble() > 1) {
+    auto r = backend_.recordings().recording();
     log->info("script: recording from {:.3f} s into {}", r.value("offsetS").toDouble(),
               r.value("url").toString().toStdString());
     log->info("script: recording pane: {}", recordingText());
@@ -344,7 +346,7 @@ void UiScripts::wallbench() {
   auto log = logging::get("console");
   auto now = std::chrono::steady_clock::now();
   int cams = std::min(16, backend_.cameras()->count());
-  if (step_ == 0 && backend_.signedIn() && cams > 0 && (cams == 16 || waited_ > 500)) {
+  if (step_ == 0 && backend_.session().signedIn() && cams > 0 && (cams == 16 || waited_ > 500)) {
     if (ui_.click(QStringLiteral("layout1"))) next();
   } else if (step_ == 1 && waited_ > 100) {
     switchStart_ = now;
@@ -367,7 +369,7 @@ void UiScripts::wallbench() {
 
 void UiScripts::agency() {
   auto log = logging::get("console");
-  auto tasks = backend_.tasks();
+  auto tasks = backend_.agencyTasks().tasks();
   const auto firstState = tasks.isEmpty() ? QString() : tasks.first().toMap().value("state").toString();
   if (step_ == 0 && firstState == "dispatched" && ui_.click(QStringLiteral("ackButton0"))) {
     log->info("script: pressed acknowledge on task {}",

@@ -70,13 +70,22 @@ int ConsoleApp::open() {
   try {
     const std::string language = settings.language;
     backend_ = std::make_unique<Backend>(std::move(settings), password ? password : "");
-    backend_->setModeOverride(QString::fromStdString(options_.mode));
+    backend_->session().setModeOverride(QString::fromStdString(options_.mode));
     VideoPlayer::registerVideoItem();  // before QML: makes GstGLQt6VideoItem a type
     engine_ = std::make_unique<QQmlApplicationEngine>();
     engine_->rootContext()->setContextProperty(QStringLiteral("fullScreenWall"), !options_.windowed);
-    backend_->setEngine(engine_.get());
-    backend_->setLanguage(QString::fromStdString(language));
-    engine_->rootContext()->setContextProperty(QStringLiteral("backend"), backend_.get());
+    backend_->session().setEngine(engine_.get());
+    backend_->session().setLanguage(QString::fromStdString(language));
+    // One object per job (backend.h): the live picture, the session, the
+    // open incident, its recordings, the wall, the alarms, the agency's tasks.
+    auto *context = engine_->rootContext();
+    context->setContextProperty(QStringLiteral("backend"), backend_.get());
+    context->setContextProperty(QStringLiteral("session"), &backend_->session());
+    context->setContextProperty(QStringLiteral("incident"), &backend_->incident());
+    context->setContextProperty(QStringLiteral("recordings"), &backend_->recordings());
+    context->setContextProperty(QStringLiteral("wallControl"), &backend_->wall());
+    context->setContextProperty(QStringLiteral("alarms"), &backend_->alarms());
+    context->setContextProperty(QStringLiteral("agencyTasks"), &backend_->agencyTasks());
     engine_->load(QUrl(QStringLiteral("qrc:/qt/qml/Liandong/Console/Main.qml")));
     if (engine_->rootObjects().isEmpty()) {
       std::fprintf(stderr, "%s: Main.qml did not load\n", name_.c_str());

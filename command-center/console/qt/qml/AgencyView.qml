@@ -24,12 +24,12 @@ Rectangle {
             Layout.fillHeight: true
             RowLayout {
                 Label {
-                    text: qsTr("Our tasks (%1) · agency %2").arg(backend.tasks.length).arg(backend.agencyId)
+                    text: qsTr("Our tasks (%1) · agency %2").arg(agencyTasks.tasks.length).arg(session.agencyId)
                     font.pixelSize: 17
                     font.bold: true
                 }
                 Item { Layout.fillWidth: true }
-                Button { text: qsTr("Refresh"); onClicked: backend.loadTasks() }
+                Button { text: qsTr("Refresh"); onClicked: agencyTasks.loadTasks() }
             }
             ListView {
                 id: taskList
@@ -37,7 +37,7 @@ Rectangle {
                 Layout.fillHeight: true
                 clip: true
                 spacing: 8
-                model: backend.tasks
+                model: agencyTasks.tasks
                 delegate: Rectangle {
                     required property var modelData
                     required property int index
@@ -60,17 +60,17 @@ Rectangle {
                                 objectName: "ackButton" + index
                                 text: qsTr("Acknowledge")
                                 enabled: modelData.state === "dispatched"
-                                onClicked: backend.taskAction(modelData.taskId, "acknowledge")
+                                onClicked: agencyTasks.taskAction(modelData.taskId, "acknowledge")
                             }
                             Button {
                                 text: qsTr("Progress 50%")
                                 enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
-                                onClicked: backend.taskAction(modelData.taskId, "progress", qsTr("on the way"), 50)
+                                onClicked: agencyTasks.taskAction(modelData.taskId, "progress", qsTr("on the way"), 50)
                             }
                             Button {
                                 text: qsTr("Complete")
                                 enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
-                                onClicked: backend.taskAction(modelData.taskId, "complete", qsTr("done"))
+                                onClicked: agencyTasks.taskAction(modelData.taskId, "complete", qsTr("done"))
                             }
                         }
                     }
@@ -111,7 +111,7 @@ Rectangle {
                 objectName: "raiseButton"
                 text: qsTr("Report the incident")
                 enabled: titleField.text !== ""
-                onClicked: backend.raiseIncident(["flood", "fire", "public_security", "rental_housing", "other"][typeBox.currentIndex],
+                onClicked: agencyTasks.raiseIncident(["flood", "fire", "public_security", "rental_housing", "other"][typeBox.currentIndex],
                                                  titleField.text, descriptionField.text, levelBox.currentIndex + 1,
                                                  ["red", "orange", "yellow", "blue"][colourBox.currentIndex],
                                                  parseFloat(latField.text), parseFloat(lonField.text))

@@ -19,9 +19,9 @@ ApplicationWindow {
     title: qsTr("Liandong command console") + " — " + backend.consoleId
     color: "#f4f6f8"
 
-    readonly property var detail: backend.detail
+    readonly property var detail: incident.detail
     readonly property bool hasDetail: detail.incidentId !== undefined
-    readonly property string mode: backend.signedIn ? backend.mode : "duty"
+    readonly property string mode: session.signedIn ? session.mode : "duty"
     property string paneCamera: ""
     property var alarmIncident: ({})
     visibility: mode === "leader" && fullScreenWall ? Window.FullScreen : Window.Windowed
@@ -29,7 +29,7 @@ ApplicationWindow {
     // Opens the live video pane on a camera (its main stream), as the
     // camera's play button does.
     function playCamera(cameraId) {
-        backend.stopRecording()
+        recordings.stopRecording()
         paneCamera = "" + cameraId
         backend.log("video: pane opens camera " + cameraId)
     }
@@ -37,16 +37,16 @@ ApplicationWindow {
     // camera's ⏺ button does (the pane shows it once the centre answered).
     function playRecording(cameraId) {
         paneCamera = ""
-        backend.playRecording("" + cameraId)
+        recordings.playRecording("" + cameraId)
         backend.log("video: recording asked for camera " + cameraId)
     }
     // From a time (ms since the epoch) in the recording shown, as ⏪/⏩ do.
     function playRecordingAt(fromMs) {
-        backend.playRecordingFrom(backend.recording.cameraId, fromMs)
+        recordings.playRecordingFrom(recordings.recording.cameraId, fromMs)
     }
-    readonly property bool recordingShown: backend.recording.cameraId !== undefined
+    readonly property bool recordingShown: recordings.recording.cameraId !== undefined
     function recordingText() {
-        var r = backend.recording
+        var r = recordings.recording
         if (r.cameraId === undefined) return ""
         if (r.error !== undefined) return qsTr("Recording: %1 · %2").arg(r.cameraId).arg(r.error)
         if (r.url === undefined) return qsTr("Recording: %1 · end of the recording").arg(r.cameraId)
@@ -56,15 +56,15 @@ ApplicationWindow {
     }
 
     Connections {
-        target: backend
-        function onAlarm(incident) {
-            root.alarmIncident = incident
+        target: alarms
+        function onAlarm(raised) {
+            root.alarmIncident = raised
             alarmBanner.flashes = 0
             flashTimer.restart()
             alarmHide.restart()
         }
     }
-    Timer { id: alarmHide; interval: backend.alarmPopupS * 1000; onTriggered: root.alarmIncident = ({}) }
+    Timer { id: alarmHide; interval: alarms.alarmPopupS * 1000; onTriggered: root.alarmIncident = ({}) }
     Timer {
         id: flashTimer
         interval: 400
@@ -105,7 +105,7 @@ ApplicationWindow {
         var id = backend.queue.idAt(row)
         if (id === "") return false
         queue.currentIndex = row
-        backend.openIncident(id)
+        incident.openIncident(id)
         return true
     }
 
@@ -139,13 +139,13 @@ ApplicationWindow {
             }
             Label {
                 color: "white"
-                text: backend.signedIn ? qsTr("signed in: %1 (%2)").arg(backend.displayName || backend.userName).arg(backend.role)
+                text: session.signedIn ? qsTr("signed in: %1 (%2)").arg(session.displayName || session.userName).arg(session.role)
                                        : qsTr("not signed in")
             }
             Button {
                 objectName: "languageButton"
-                text: backend.language === "zh_CN" ? "English" : "中文"
-                onClicked: backend.language = backend.language === "zh_CN" ? "en" : "zh_CN"
+                text: session.language === "zh_CN" ? "English" : "中文"
+                onClicked: session.language = session.language === "zh_CN" ? "en" : "zh_CN"
             }
         }
     }
@@ -440,7 +440,7 @@ ApplicationWindow {
                 onIncidentClicked: function(incidentId) {
                     var row = backend.queue.rowOf(incidentId)
                     if (row >= 0) root.selectRow(row)
-                    else backend.openIncident(incidentId)
+                    else incident.openIncident(incidentId)
                 }
                 onCameraClicked: function(cameraId) { root.playCamera(cameraId) }
                 onSensorClicked: function(sensorId) { sensorChart.open(sensorId) }
@@ -498,14 +498,14 @@ ApplicationWindow {
                     }
                     Button {
                         objectName: "recordingBackButton"; text: qsTr("⏪ 30 s"); visible: root.recordingShown
-                        onClicked: root.playRecordingAt(backend.recording.from - 30000)
+                        onClicked: root.playRecordingAt(recordings.recording.from - 30000)
                     }
                     Button {
                         objectName: "recordingOnButton"; text: qsTr("30 s ⏩"); visible: root.recordingShown
-                        onClicked: root.playRecordingAt(backend.recording.from + 30000)
+                        onClicked: root.playRecordingAt(recordings.recording.from + 30000)
                     }
                     Button { objectName: "snapshotButton"; text: qsTr("Snapshot"); enabled: paneTile.playing; onClicked: paneTile.snapshot() }
-                    Button { text: "✕"; onClicked: { root.paneCamera = ""; backend.stopRecording() } }
+                    Button { text: "✕"; onClicked: { root.paneCamera = ""; recordings.stopRecording() } }
                 }
                 VideoTile {
                     id: paneTile
@@ -515,12 +515,12 @@ ApplicationWindow {
                     anchors.bottom: parent.bottom
                     anchors.top: paneBar.bottom
                     anchors.margins: 4
-                    cameraId: root.recordingShown ? backend.recording.cameraId : root.paneCamera
-                    urlOverride: root.recordingShown ? (backend.recording.url || "") : ""
+                    cameraId: root.recordingShown ? recordings.recording.cameraId : root.paneCamera
+                    urlOverride: root.recordingShown ? (recordings.recording.url || "") : ""
                     recording: root.recordingShown
-                    onEnded: backend.nextRecordingSegment()
+                    onEnded: recordings.nextRecordingSegment()
                     sub: false
-                    live: pane.visible && (!root.recordingShown || backend.recording.url !== undefined)
+                    live: pane.visible && (!root.recordingShown || recordings.recording.url !== undefined)
                 }
             }
         }
@@ -557,7 +557,7 @@ ApplicationWindow {
                             font.pixelSize: 18; font.bold: true
                             wrapMode: Text.Wrap
                         }
-                        Button { text: "✕"; onClicked: { backend.closeDetail(); queue.currentIndex = -1 } }
+                        Button { text: "✕"; onClicked: { incident.closeDetail(); queue.currentIndex = -1 } }
                     }
                     Label {
                         objectName: "detailState"
@@ -579,32 +579,32 @@ ApplicationWindow {
                     Flow {
                         Layout.fillWidth: true
                         spacing: 6
-                        Button { objectName: "verifyButton"; text: qsTr("Verify"); enabled: root.detail.state === "reported"; onClicked: backend.act("verify") }
-                        Button { objectName: "respondButton"; text: qsTr("Respond"); enabled: ["reported", "verified", "contained"].indexOf(root.detail.state) >= 0; onClicked: backend.act("respond") }
-                        Button { objectName: "containButton"; text: qsTr("Contain"); enabled: root.detail.state === "responding"; onClicked: backend.act("contain") }
-                        Button { objectName: "reopenButton"; text: qsTr("Reopen"); enabled: root.detail.state === "closed"; onClicked: backend.act("reopen") }
+                        Button { objectName: "verifyButton"; text: qsTr("Verify"); enabled: root.detail.state === "reported"; onClicked: incident.act("verify") }
+                        Button { objectName: "respondButton"; text: qsTr("Respond"); enabled: ["reported", "verified", "contained"].indexOf(root.detail.state) >= 0; onClicked: incident.act("respond") }
+                        Button { objectName: "containButton"; text: qsTr("Contain"); enabled: root.detail.state === "responding"; onClicked: incident.act("contain") }
+                        Button { objectName: "reopenButton"; text: qsTr("Reopen"); enabled: root.detail.state === "closed"; onClicked: incident.act("reopen") }
                     }
                     RowLayout {
                         Layout.fillWidth: true
                         TextField { id: noteText; objectName: "noteField"; Layout.fillWidth: true; placeholderText: qsTr("note for the timeline") }
-                        Button { objectName: "noteButton"; text: qsTr("Add note"); enabled: noteText.text !== ""; onClicked: { backend.act("note", noteText.text); noteText.text = "" } }
+                        Button { objectName: "noteButton"; text: qsTr("Add note"); enabled: noteText.text !== ""; onClicked: { incident.act("note", noteText.text); noteText.text = "" } }
                     }
                     RowLayout {
                         Layout.fillWidth: true
                         TextField { id: reason; objectName: "reasonField"; Layout.fillWidth: true; placeholderText: qsTr("reason (for close and level)") }
-                        Button { objectName: "closeButton"; text: qsTr("Close"); enabled: root.detail.state !== "closed" && reason.text !== ""; onClicked: backend.act("close", reason.text) }
+                        Button { objectName: "closeButton"; text: qsTr("Close"); enabled: root.detail.state !== "closed" && reason.text !== ""; onClicked: incident.act("close", reason.text) }
                     }
                     RowLayout {
                         Layout.fillWidth: true
                         ComboBox { id: levelBox; model: ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]; currentIndex: Math.max(0, (root.detail.level || 4) - 1) }
-                        Button { objectName: "setLevelButton"; text: qsTr("Set level"); enabled: reason.text !== ""; onClicked: backend.act("set_level", reason.text, levelBox.currentIndex + 1) }
+                        Button { objectName: "setLevelButton"; text: qsTr("Set level"); enabled: reason.text !== ""; onClicked: incident.act("set_level", reason.text, levelBox.currentIndex + 1) }
                     }
                     // The agencies covering the place, nearest first: ticking one adds its id below.
                     Flow {
                         Layout.fillWidth: true
                         spacing: 4
                         Repeater {
-                            model: backend.agencies
+                            model: incident.agencies
                             delegate: CheckBox {
                                 required property var modelData
                                 text: modelData.name + (modelData.distanceM >= 0 ? " · " + (modelData.distanceM / 1000).toFixed(1) + " km" : "") +
@@ -623,13 +623,13 @@ ApplicationWindow {
                         Layout.fillWidth: true
                         TextField { id: agencies; objectName: "dispatchAgencies"; Layout.fillWidth: true; placeholderText: qsTr("agency ids, e.g. py-flood") }
                         TextField { id: taskTitle; objectName: "taskTitle"; Layout.fillWidth: true; placeholderText: qsTr("task") }
-                        Button { objectName: "dispatchButton"; text: qsTr("Dispatch"); enabled: agencies.text !== "" && taskTitle.text !== ""; onClicked: backend.dispatch(agencies.text, taskTitle.text, "") }
+                        Button { objectName: "dispatchButton"; text: qsTr("Dispatch"); enabled: agencies.text !== "" && taskTitle.text !== ""; onClicked: incident.dispatch(agencies.text, taskTitle.text, "") }
                     }
                     RowLayout {
                         Layout.fillWidth: true
                         TextField { id: sitrepBody; Layout.fillWidth: true; placeholderText: qsTr("situation report text") }
                         ComboBox { id: sitrepKind; model: [qsTr("first report"), qsTr("follow-up report"), qsTr("final report")] }
-                        Button { objectName: "sitrepButton"; text: qsTr("Submit"); enabled: sitrepBody.text !== ""; onClicked: backend.sitrep(["first", "followup", "final"][sitrepKind.currentIndex], sitrepBody.text) }
+                        Button { objectName: "sitrepButton"; text: qsTr("Submit"); enabled: sitrepBody.text !== ""; onClicked: incident.sitrep(["first", "followup", "final"][sitrepKind.currentIndex], sitrepBody.text) }
                     }
 
                     Label { text: qsTr("Cameras that see it (%1)").arg((root.detail.cameras || []).length); font.bold: true }
@@ -670,9 +670,9 @@ ApplicationWindow {
                             }
                         }
                     }
-                    Label { text: qsTr("Linked alerts (%1)").arg(backend.linkedAlerts.length); font.bold: true }
+                    Label { text: qsTr("Linked alerts (%1)").arg(incident.linkedAlerts.length); font.bold: true }
                     Repeater {
-                        model: backend.linkedAlerts
+                        model: incident.linkedAlerts
                         delegate: RowLayout {
                             required property var modelData
                             Layout.fillWidth: true
@@ -713,7 +713,7 @@ ApplicationWindow {
                                   + (modelData.agencyKind !== "" ? " (" + modelData.agencyKind + ")" : "")
                                   + (modelData.doneAt > 0 ? " · " + qsTr("done %1 by %2").arg(root.clock(modelData.doneAt)).arg(modelData.doneBy) : "")
                             // The centre's answer redraws the list; until then the box stays as it was.
-                            onToggled: { checked = modelData.doneAt > 0; backend.tickStep(modelData.step) }
+                            onToggled: { checked = modelData.doneAt > 0; incident.tickStep(modelData.step) }
                         }
                     }
                     Label { text: qsTr("Tasks (%1)").arg((root.detail.tasks || []).length); font.bold: true }

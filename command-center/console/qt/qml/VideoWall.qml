@@ -21,7 +21,7 @@ Rectangle {
     property int alarmTile: -1
     property var alarm: ({})
     readonly property var cameraIds: chosen.length > 0 ? chosen : (backend.cameras.revision, backend.cameras.ids())
-    readonly property var spec: backend.wallLayout(layout)
+    readonly property var spec: wallControl.wallLayout(layout)
     readonly property int tiles: spec.valid ? spec.tiles : 0
     readonly property alias bigTile: big
     readonly property int pages: Math.max(1, Math.ceil(cameraIds.length / tiles))
@@ -38,7 +38,7 @@ Rectangle {
     // A named or custom layout; one that does not parse is refused in a line
     // and the wall keeps its layout.
     function setLayout(l) {
-        var s = backend.wallLayout(l)
+        var s = wallControl.wallLayout(l)
         if (!s.valid) {
             backend.log("wall: " + s.error)
             return false
@@ -57,26 +57,26 @@ Rectangle {
         setLayout(p.layout)
     }
     Connections {
-        target: backend
-        function onAlarm(incident) {
-            wall.alarm = incident
+        target: alarms
+        function onAlarm(raised) {
+            wall.alarm = raised
             wall.maximised = -1
             wall.alarmTile = 0
             alarmTimer.restart()
-            backend.log("wall: alarm pop-up for " + incident.incidentId + " in tile 0 with camera "
-                        + (incident.cameras.length > 0 ? incident.cameras[0] : "(none)"))
+            backend.log("wall: alarm pop-up for " + raised.incidentId + " in tile 0 with camera "
+                        + (raised.cameras.length > 0 ? raised.cameras[0] : "(none)"))
         }
     }
     Timer {
         id: alarmTimer
-        interval: backend.alarmPopupS * 1000
+        interval: alarms.alarmPopupS * 1000
         onTriggered: {
             wall.alarmTile = -1
             backend.log("wall: alarm pop-up over, tile 0 back to its camera")
         }
     }
     Timer {
-        interval: backend.tourDwellS * 1000
+        interval: wallControl.tourDwellS * 1000
         repeat: true
         running: wall.touring && wall.pages > 1 && wall.maximised < 0
         onTriggered: wall.page = (wall.page + 1) % wall.pages
@@ -114,7 +114,7 @@ Rectangle {
             }
             Button {
                 objectName: "tourButton"
-                text: wall.touring ? qsTr("Stop tour") : qsTr("Tour (%1 s)").arg(backend.tourDwellS)
+                text: wall.touring ? qsTr("Stop tour") : qsTr("Tour (%1 s)").arg(wallControl.tourDwellS)
                 onClicked: wall.touring = !wall.touring
             }
             Label {
@@ -125,11 +125,11 @@ Rectangle {
             ComboBox {
                 id: presetBox
                 Layout.preferredWidth: 150
-                model: backend.presets
+                model: wallControl.presets
                 textRole: "name"
                 displayText: currentIndex < 0 ? qsTr("presets") : currentText
                 currentIndex: -1
-                onActivated: function(index) { wall.applyPreset(backend.presets[index]) }
+                onActivated: function(index) { wall.applyPreset(wallControl.presets[index]) }
             }
             TextField { id: presetName; Layout.preferredWidth: 120; placeholderText: qsTr("preset name") }
             Button {
@@ -138,7 +138,7 @@ Rectangle {
                 onClicked: {
                     var cams = []
                     for (var i = 0; i < wall.tiles; ++i) cams.push(wall.cameraFor(i))
-                    backend.savePreset(presetName.text, wall.layout, cams)
+                    wallControl.savePreset(presetName.text, wall.layout, cams)
                 }
             }
         }
