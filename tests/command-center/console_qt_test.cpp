@@ -40,6 +40,7 @@
 #include "liandong/core/link/query.h"
 #include "liandong/map/map_view.h"
 #include "liandong/map/mvt.h"
+#include "map_list_model.h"
 #include "pg_fixture.h"
 #include "process.h"
 #include "timeline_text.h"
@@ -203,6 +204,33 @@ TEST(CameraModel, KeepsStatusesByIdWithPlayUrlsUnderTheModelTester) {
 // ---- Mapbox Vector Tile 2.1 encoding, for the decoder's tests ----
 // Wall layouts: the named ones as before, custom grids and a spanning main
 // tile; tiles cover the wall exactly once; bad ones refused in a line.
+// The lists QML shows (linked alerts, agencies, tasks, timeline): rows of
+// maps whose keys are the roles, replaced as a whole.
+TEST(MapListModel, ShowsRowsByCamelCaseRolesUnderTheModelTester) {
+  console::MapListModel m({"alertId", "sourceId", "value"});
+  QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  EXPECT_EQ(m.count(), 0);
+  const auto names = m.roleNames();
+  EXPECT_EQ(names.value(Qt::UserRole + 1), "alertId");
+  EXPECT_EQ(names.value(Qt::UserRole + 3), "value");
+  int counts = 0;
+  QObject::connect(&m, &console::MapListModel::countChanged, [&] { ++counts; });
+  m.setRows({QVariantMap{{"alertId", "a1"}, {"sourceId", "g1"}, {"value", 2.5}},
+             QVariantMap{{"alertId", "a2"}, {"sourceId", "g2"}}});
+  ASSERT_EQ(m.rowCount(), 2);
+  EXPECT_EQ(m.data(m.index(0), Qt::UserRole + 2).toString(), "g1");
+  EXPECT_DOUBLE_EQ(m.data(m.index(0), Qt::UserRole + 3).toDouble(), 2.5);
+  EXPECT_FALSE(m.data(m.index(1), Qt::UserRole + 3).isValid()) << "a key the row lacks";
+  EXPECT_FALSE(m.data(m.index(0), Qt::UserRole + 9).isValid()) << "no such role";
+  EXPECT_EQ(m.get(1).value("alertId").toString(), "a2");
+  EXPECT_TRUE(m.get(2).isEmpty());
+  m.setRows({QVariantMap{{"alertId", "a3"}}});
+  m.setRows({QVariantMap{{"alertId", "a4"}}});
+  m.setRows({});
+  EXPECT_EQ(m.count(), 0);
+  EXPECT_EQ(counts, 3) << "2, 1, (1 again: no signal), 0";
+}
+
 TEST(WallLayout, ParsesNamedAndCustomLayoutsAndTilesTheWallExactly) {
   using console::WallLayout;
   struct Case {

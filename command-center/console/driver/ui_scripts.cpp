@@ -270,7 +270,7 @@ void UiScripts::detail() {
   auto log = logging::get("console");
   auto detail = backend_.incident().detail();
   const auto state = detail.value("state").toString();
-  auto alerts = backend_.incident().linkedAlerts();
+  auto alerts = backend_.incident().linkedAlerts()->rows();
   auto sop = detail.value("sop").toList();
   auto timeline = detail.value("timeline").toList();
   auto firstTickable = [&] {
@@ -369,7 +369,7 @@ void UiScripts::wallbench() {
 
 void UiScripts::agency() {
   auto log = logging::get("console");
-  auto tasks = backend_.agencyTasks().tasks();
+  auto tasks = backend_.agencyTasks().tasks()->rows();
   const auto firstState = tasks.isEmpty() ? QString() : tasks.first().toMap().value("state").toString();
   if (step_ == 0 && firstState == "dispatched" && ui_.click(QStringLiteral("ackButton0"))) {
     log->info("script: pressed acknowledge on task {}",

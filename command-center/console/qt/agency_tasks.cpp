@@ -20,7 +20,11 @@ double ms(std::int64_t us) {
 }
 }  // namespace
 
-AgencyTasks::AgencyTasks(CentreCalls &calls, QObject *parent) : QObject(parent), calls_(calls) {}
+AgencyTasks::AgencyTasks(CentreCalls &calls, QObject *parent)
+    : QObject(parent),
+      calls_(calls),
+      tasks_({"taskId", "incidentId", "incidentTitle", "agencyId", "title", "detail", "state", "progress",
+              "ackDeadline", "createdAt"}) {}
 
 void AgencyTasks::loadTasks() {
   wire::Query query;
@@ -40,9 +44,8 @@ void AgencyTasks::loadTasks() {
                                   {"progress", static_cast<int>(t.progress())},
                                   {"ackDeadline", ms(t.ack_deadline_us())},
                                   {"createdAt", ms(t.created_at_us())}});
-        tasks_ = list;
+        tasks_.setRows(list);
         logging::get("console")->info("tasks: {}", list.size());
-        emit tasksChanged();
       },
       QStringLiteral("tasks"));
 }

@@ -8,19 +8,21 @@
 #include <QString>
 #include <QVariantList>
 
+#include "map_list_model.h"
+
 namespace liandong::console {
 
 class CentreCalls;
 
 class AgencyTasks : public QObject {
   Q_OBJECT
-  // [{taskId, incidentId, incidentTitle, agencyId, title, detail, state,
-  // progress, ackDeadline (ms), createdAt (ms)}]
-  Q_PROPERTY(QVariantList tasks READ tasks NOTIFY tasksChanged)
+  // Roles taskId, incidentId, incidentTitle, agencyId, title, detail, state,
+  // progress, ackDeadline (ms), createdAt (ms).
+  Q_PROPERTY(liandong::console::MapListModel *tasks READ tasks CONSTANT)
 public:
   explicit AgencyTasks(CentreCalls &calls, QObject *parent = nullptr);
 
-  QVariantList tasks() const { return tasks_; }
+  MapListModel *tasks() { return &tasks_; }
 
   // The agency's tasks (or, for others, those they may see).
   Q_INVOKABLE void loadTasks();
@@ -31,12 +33,9 @@ public:
   Q_INVOKABLE void raiseIncident(const QString &type, const QString &title, const QString &description,
                                  int level, const QString &colour, double latitude, double longitude);
 
-signals:
-  void tasksChanged();
-
 private:
   CentreCalls &calls_;
-  QVariantList tasks_;
+  MapListModel tasks_;
 };
 
 }  // namespace liandong::console

@@ -27,7 +27,16 @@ double ms(std::int64_t us) {
 
 IncidentDetail::IncidentDetail(CentreCalls &calls, const Session &session, IncidentModel &incidents,
                                const CameraModel &cameras, QObject *parent)
-    : QObject(parent), calls_(calls), session_(session), incidents_(incidents), cameras_(cameras) {}
+    : QObject(parent),
+      calls_(calls),
+      session_(session),
+      incidents_(incidents),
+      cameras_(cameras),
+      agencies_({"id", "name", "kind", "phone", "distanceM", "tasked"}),
+      linkedAlerts_({"alertId", "sourceId", "sourceKind", "quantity", "value", "unit", "level", "levelText",
+                     "colour", "onset", "headline", "cleared"}),
+      tasks_({"taskId", "agencyId", "title", "state", "progress", "ackDeadline", "escalation", "receipts"}),
+      timeline_({"at", "actor", "action", "detail", "text"}) {}
 
 void IncidentDetail::openIncident(const QString &incidentId) {
   openId_ = incidentId;
@@ -44,9 +53,8 @@ void IncidentDetail::openIncident(const QString &incidentId) {
 void IncidentDetail::closeDetail() {
   openId_.clear();
   detail_.clear();
-  linkedAlerts_.clear();
+  for (auto *list : {&agencies_, &linkedAlerts_, &tasks_, &timeline_}) list->setRows({});
   emit detailChanged();
-  emit linkedAlertsChanged();
   emit closed();
 }
 
@@ -72,7 +80,7 @@ void IncidentDetail::loadLinkedAlerts(const QString &incidentId) {
                           {"onset", ms(a.onset_at_us())},
                           {"headline", q(a.headline())},
                           {"cleared", a.cleared()}});
-        linkedAlerts_ = list;
+        linkedAlerts_.setRows(list);
         logging::get("console")->info(
             "detail {}: {} linked alerts{}", incidentId.toStdString(), list.size(),
             r.incident_alerts().alerts().empty()
@@ -81,7 +89,6 @@ void IncidentDetail::loadLinkedAlerts(const QString &incidentId) {
                               r.incident_alerts().alerts(0).source_id(),
                               r.incident_alerts().alerts(0).quantity(),
                               r.incident_alerts().alerts(0).value()));
-        emit linkedAlertsChanged();
       },
       QStringLiteral("alerts"));
 }
@@ -101,8 +108,7 @@ void IncidentDetail::loadAgencies(const QString &incidentId) {
                                      {"phone", q(a.phone())},
                                      {"distanceM", a.distance_m()},
                                      {"tasked", a.tasked()}});
-        agencies_ = list;
-        emit agenciesChanged();
+        agencies_.setRows(list);
       },
       QStringLiteral("agencies"));
 }
@@ -184,6 +190,8 @@ void IncidentDetail::showDetail(const wire::IncidentDetail &d) {
                            {"tickable", mayTick && x.done_at_us() == 0 && x.agency_kind().empty()}});
   m["sop"] = sop;
   detail_ = m;
+  tasks_.setRows(tasks);
+  timeline_.setRows(timeline);
   incidents_.upsert(i);
   logging::get("console")->info("detail {}: {} version {}, {} timeline entries, {} tasks, {} reports",
                                 i.incident_id(), i.state(), i.version(), d.timeline_size(), d.tasks_size(),

@@ -12,6 +12,7 @@
 #include <QVariantMap>
 
 #include "liandong/core/link/query.h"
+#include "map_list_model.h"
 
 namespace liandong::console {
 
@@ -26,20 +27,28 @@ class IncidentDetail : public QObject {
   // leadTier, version, reportedBy, openedAt (ms), latitude, longitude,
   // timeline, tasks, sitreps, cameras, sop}; empty when none is open.
   Q_PROPERTY(QVariantMap detail READ detail NOTIFY detailChanged)
-  // The agencies that may be tasked for the open incident: [{id, name, kind,
-  // distanceM (-1 unknown), phone, tasked}], nearest first.
-  Q_PROPERTY(QVariantList agencies READ agencies NOTIFY agenciesChanged)
-  // The alerts linked to the open incident: [{alertId, sourceId, sourceKind
-  // ("sensor", "camera", ""), quantity, value (NaN when none), unit, level,
-  // levelText, colour, onset (ms), headline, cleared}], oldest first.
-  Q_PROPERTY(QVariantList linkedAlerts READ linkedAlerts NOTIFY linkedAlertsChanged)
+  // The agencies that may be tasked for the open incident (roles id, name,
+  // kind, distanceM (-1 unknown), phone, tasked), nearest first.
+  Q_PROPERTY(liandong::console::MapListModel *agencies READ agencies CONSTANT)
+  // The alerts linked to the open incident (roles alertId, sourceId,
+  // sourceKind ("sensor", "camera", ""), quantity, value (NaN when none),
+  // unit, level, levelText, colour, onset (ms), headline, cleared), oldest first.
+  Q_PROPERTY(liandong::console::MapListModel *linkedAlerts READ linkedAlerts CONSTANT)
+  // The open incident's tasks (roles taskId, agencyId, title, state,
+  // progress, ackDeadline, escalation, receipts) and timeline, notes
+  // included (roles at, actor, action, detail, text): the rows of
+  // detail.tasks and detail.timeline.
+  Q_PROPERTY(liandong::console::MapListModel *tasks READ tasks CONSTANT)
+  Q_PROPERTY(liandong::console::MapListModel *timeline READ timeline CONSTANT)
 public:
   IncidentDetail(CentreCalls &calls, const Session &session, IncidentModel &incidents,
                  const CameraModel &cameras, QObject *parent = nullptr);
 
   QVariantMap detail() const { return detail_; }
-  QVariantList agencies() const { return agencies_; }
-  QVariantList linkedAlerts() const { return linkedAlerts_; }
+  MapListModel *agencies() { return &agencies_; }
+  MapListModel *linkedAlerts() { return &linkedAlerts_; }
+  MapListModel *tasks() { return &tasks_; }
+  MapListModel *timeline() { return &timeline_; }
   // The incident open in the pane ("" when none).
   QString openId() const { return openId_; }
 
@@ -59,8 +68,6 @@ public:
 
 signals:
   void detailChanged();
-  void agenciesChanged();
-  void linkedAlertsChanged();
   // The pane was closed (the recording shown goes with it).
   void closed();
 
@@ -75,7 +82,7 @@ private:
   const CameraModel &cameras_;
   QString openId_;
   QVariantMap detail_;
-  QVariantList agencies_, linkedAlerts_;
+  MapListModel agencies_, linkedAlerts_, tasks_, timeline_;
 };
 
 }  // namespace liandong::console

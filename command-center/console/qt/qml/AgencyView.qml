@@ -24,7 +24,7 @@ Rectangle {
             Layout.fillHeight: true
             RowLayout {
                 Label {
-                    text: qsTr("Our tasks (%1) · agency %2").arg(agencyTasks.tasks.length).arg(session.agencyId)
+                    text: qsTr("Our tasks (%1) · agency %2").arg(agencyTasks.tasks.count).arg(session.agencyId)
                     font.pixelSize: 17
                     font.bold: true
                 }
@@ -39,38 +39,36 @@ Rectangle {
                 spacing: 8
                 model: agencyTasks.tasks
                 delegate: Rectangle {
-                    required property var modelData
-                    required property int index
                     width: ListView.view.width
                     height: 96
                     radius: 6
-                    color: modelData.state === "dispatched" ? "#fff3e0" : "#eceff1"
+                    color: model.state === "dispatched" ? "#fff3e0" : "#eceff1"
                     border.color: "#cfd8dc"
                     ColumnLayout {
                         anchors.fill: parent
                         anchors.margins: 8
-                        Label { text: modelData.title + " · " + modelData.incidentTitle; font.bold: true; font.pixelSize: 15 }
+                        Label { text: model.title + " · " + model.incidentTitle; font.bold: true; font.pixelSize: 15 }
                         Label {
-                            text: agency.taskStateText(modelData.state) + " · " + modelData.progress + "% · "
-                                  + qsTr("acknowledge by %1").arg(Qt.formatDateTime(new Date(modelData.ackDeadline), "MM-dd hh:mm"))
+                            text: agency.taskStateText(model.state) + " · " + model.progress + "% · "
+                                  + qsTr("acknowledge by %1").arg(Qt.formatDateTime(new Date(model.ackDeadline), "MM-dd hh:mm"))
                             color: "#546e7a"
                         }
                         RowLayout {
                             Button {
                                 objectName: "ackButton" + index
                                 text: qsTr("Acknowledge")
-                                enabled: modelData.state === "dispatched"
-                                onClicked: agencyTasks.taskAction(modelData.taskId, "acknowledge")
+                                enabled: model.state === "dispatched"
+                                onClicked: agencyTasks.taskAction(model.taskId, "acknowledge")
                             }
                             Button {
                                 text: qsTr("Progress 50%")
-                                enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
-                                onClicked: agencyTasks.taskAction(modelData.taskId, "progress", qsTr("on the way"), 50)
+                                enabled: model.state === "acknowledged" || model.state === "in_progress"
+                                onClicked: agencyTasks.taskAction(model.taskId, "progress", qsTr("on the way"), 50)
                             }
                             Button {
                                 text: qsTr("Complete")
-                                enabled: modelData.state === "acknowledged" || modelData.state === "in_progress"
-                                onClicked: agencyTasks.taskAction(modelData.taskId, "complete", qsTr("done"))
+                                enabled: model.state === "acknowledged" || model.state === "in_progress"
+                                onClicked: agencyTasks.taskAction(model.taskId, "complete", qsTr("done"))
                             }
                         }
                     }

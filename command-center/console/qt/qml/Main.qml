@@ -606,14 +606,13 @@ ApplicationWindow {
                         Repeater {
                             model: incident.agencies
                             delegate: CheckBox {
-                                required property var modelData
-                                text: modelData.name + (modelData.distanceM >= 0 ? " · " + (modelData.distanceM / 1000).toFixed(1) + " km" : "") +
-                                      (modelData.tasked ? " · " + qsTr("tasked") : "")
-                                enabled: !modelData.tasked
-                                checked: (" " + agencies.text.replace(/,/g, " ") + " ").indexOf(" " + modelData.id + " ") >= 0
+                                text: model.name + (model.distanceM >= 0 ? " · " + (model.distanceM / 1000).toFixed(1) + " km" : "") +
+                                      (model.tasked ? " · " + qsTr("tasked") : "")
+                                enabled: !model.tasked
+                                checked: (" " + agencies.text.replace(/,/g, " ") + " ").indexOf(" " + model.id + " ") >= 0
                                 onToggled: {
-                                    var ids = agencies.text.replace(/,/g, " ").split(" ").filter(function(x) { return x !== "" && x !== modelData.id })
-                                    if (checked) ids.push(modelData.id)
+                                    var ids = agencies.text.replace(/,/g, " ").split(" ").filter(function(x) { return x !== "" && x !== model.id })
+                                    if (checked) ids.push(model.id)
                                     agencies.text = ids.join(" ")
                                 }
                             }
@@ -670,33 +669,32 @@ ApplicationWindow {
                             }
                         }
                     }
-                    Label { text: qsTr("Linked alerts (%1)").arg(incident.linkedAlerts.length); font.bold: true }
+                    Label { text: qsTr("Linked alerts (%1)").arg(incident.linkedAlerts.count); font.bold: true }
                     Repeater {
                         model: incident.linkedAlerts
                         delegate: RowLayout {
-                            required property var modelData
                             Layout.fillWidth: true
                             Rectangle {
                                 width: 26; height: 20; radius: 3
-                                color: root.colourHex(modelData.colour)
+                                color: root.colourHex(model.colour)
                                 Label {
                                     anchors.centerIn: parent
-                                    text: modelData.levelText
-                                    color: modelData.colour === "yellow" ? "#212121" : "white"
+                                    text: model.levelText
+                                    color: model.colour === "yellow" ? "#212121" : "white"
                                     font.pixelSize: 11; font.bold: true
                                 }
                             }
                             Label {
                                 Layout.fillWidth: true
                                 wrapMode: Text.Wrap
-                                color: modelData.cleared ? "#78909c" : "#212121"
-                                text: root.clock(modelData.onset) + " · "
-                                      + (modelData.sourceKind === "camera" ? qsTr("camera %1") : qsTr("sensor %1")).arg(modelData.sourceId)
-                                      + " · " + modelData.quantity
-                                      + (isNaN(modelData.value) ? "" : " " + modelData.value.toFixed(2) + " " + modelData.unit)
-                                      + " · " + qsTr("level %1").arg(root.levelName(modelData.level))
-                                      + (modelData.cleared ? " · " + qsTr("cleared") : "")
-                                      + (modelData.headline !== "" ? "\n" + modelData.headline : "")
+                                color: model.cleared ? "#78909c" : "#212121"
+                                text: root.clock(model.onset) + " · "
+                                      + (model.sourceKind === "camera" ? qsTr("camera %1") : qsTr("sensor %1")).arg(model.sourceId)
+                                      + " · " + model.quantity
+                                      + (isNaN(model.value) ? "" : " " + model.value.toFixed(2) + " " + model.unit)
+                                      + " · " + qsTr("level %1").arg(root.levelName(model.level))
+                                      + (model.cleared ? " · " + qsTr("cleared") : "")
+                                      + (model.headline !== "" ? "\n" + model.headline : "")
                             }
                         }
                     }
@@ -716,16 +714,15 @@ ApplicationWindow {
                             onToggled: { checked = modelData.doneAt > 0; incident.tickStep(modelData.step) }
                         }
                     }
-                    Label { text: qsTr("Tasks (%1)").arg((root.detail.tasks || []).length); font.bold: true }
+                    Label { text: qsTr("Tasks (%1)").arg(incident.tasks.count); font.bold: true }
                     Repeater {
-                        model: root.detail.tasks || []
+                        model: incident.tasks
                         delegate: Label {
-                            required property var modelData
                             Layout.fillWidth: true
                             wrapMode: Text.Wrap
-                            text: modelData.agencyId + " · " + modelData.title + " · " + root.taskStateText(modelData.state)
-                                  + " " + modelData.progress + "% · " + qsTr("ack by %1").arg(root.clock(modelData.ackDeadline))
-                                  + "\n" + modelData.receipts.map(function(r) {
+                            text: model.agencyId + " · " + model.title + " · " + root.taskStateText(model.state)
+                                  + " " + model.progress + "% · " + qsTr("ack by %1").arg(root.clock(model.ackDeadline))
+                                  + "\n" + model.receipts.map(function(r) {
                                       return "  " + r.recipient + ": " + qsTr("notified %1, seen %2").arg(root.clock(r.notifiedAt)).arg(r.seenAt > 0 ? root.clock(r.seenAt) : qsTr("not yet"))
                                   }).join("\n")
                         }
@@ -745,13 +742,12 @@ ApplicationWindow {
                     }
                     Label { text: qsTr("Timeline"); font.bold: true }
                     Repeater {
-                        model: root.detail.timeline || []
+                        model: incident.timeline
                         delegate: Label {
-                            required property var modelData
                             Layout.fillWidth: true
                             wrapMode: Text.Wrap
                             font.pixelSize: 12
-                            text: root.clock(modelData.at) + "  " + modelData.actor + "  " + modelData.text
+                            text: root.clock(model.at) + "  " + model.actor + "  " + model.text
                         }
                     }
                 }
