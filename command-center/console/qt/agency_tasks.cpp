@@ -9,17 +9,9 @@
 
 #include "centre_calls.h"
 #include "liandong/core/logging.h"
+#include "qt_text.h"
 
 namespace liandong::console {
-namespace {
-QString q(const std::string &s) {
-  return QString::fromStdString(s);
-}
-double ms(std::int64_t us) {
-  return static_cast<double>(us / 1000);
-}
-}  // namespace
-
 AgencyTasks::AgencyTasks(CentreCalls &calls, QObject *parent)
     : QObject(parent),
       calls_(calls),

@@ -10,14 +10,9 @@
 #include "centre_calls.h"
 #include "incident_model.h"
 #include "liandong/core/logging.h"
+#include "qt_text.h"
 
 namespace liandong::console {
-namespace {
-QString q(const std::string &s) {
-  return QString::fromStdString(s);
-}
-}  // namespace
-
 Alarms::Alarms(CentreCalls &calls, const CameraModel &cameras, Options options, QObject *parent)
     : QObject(parent), calls_(calls), cameras_(cameras), options_(std::move(options)) {}
 

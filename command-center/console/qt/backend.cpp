@@ -17,15 +17,10 @@
 #include <fmt/format.h>
 
 #include "liandong/core/logging.h"
+#include "qt_text.h"
 #include "video_player.h"
 
 namespace liandong::console {
-namespace {
-QString q(const std::string &s) {
-  return QString::fromStdString(s);
-}
-}  // namespace
-
 Backend::Backend(ConsoleSettings settings, std::string password, QObject *parent)
     : QObject(parent),
       settings_(std::move(settings)),

@@ -12,19 +12,11 @@
 #include "centre_calls.h"
 #include "incident_model.h"
 #include "liandong/core/logging.h"
+#include "qt_text.h"
 #include "session.h"
 #include "timeline_text.h"
 
 namespace liandong::console {
-namespace {
-QString q(const std::string &s) {
-  return QString::fromStdString(s);
-}
-double ms(std::int64_t us) {
-  return static_cast<double>(us / 1000);
-}
-}  // namespace
-
 IncidentDetail::IncidentDetail(CentreCalls &calls, const Session &session, IncidentModel &incidents,
                                const CameraModel &cameras, QObject *parent)
     : QObject(parent),

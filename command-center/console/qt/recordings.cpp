@@ -12,14 +12,9 @@
 #include "incident_detail.h"
 #include "liandong/core/logging.h"
 #include "liandong/core/text.h"
+#include "qt_text.h"
 
 namespace liandong::console {
-namespace {
-double ms(std::int64_t us) {
-  return static_cast<double>(us / 1000);
-}
-}  // namespace
-
 Recordings::Recordings(CentreCalls &calls, const IncidentDetail &incident, const CameraModel &cameras,
                        QObject *parent)
     : QObject(parent), calls_(calls), incident_(incident), cameras_(cameras) {
