@@ -25,6 +25,8 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -32,6 +34,7 @@
 #include <pqxx/pqxx>
 
 #include "camera_model.h"
+#include "centre_calls.h"
 #include "centre_deployment.h"
 #include "incident_filter.h"
 #include "incident_model.h"
@@ -44,6 +47,7 @@
 #include "pg_fixture.h"
 #include "process.h"
 #include "timeline_text.h"
+#include "wall_control.h"
 #include "wall_layout.h"
 
 using namespace liandong;
@@ -229,6 +233,48 @@ TEST(MapListModel, ShowsRowsByCamelCaseRolesUnderTheModelTester) {
   m.setRows({});
   EXPECT_EQ(m.count(), 0);
   EXPECT_EQ(counts, 3) << "2, 1, (1 again: no signal), 0";
+}
+
+// The wall's presets: the valid ones of the `wall.presets` file as a list
+// model (name, layout, cameras), a saved one added (or replacing one of the
+// same name) both in the model and in the file; under the model tester.
+TEST(MapListModel, HoldsTheWallPresetsFromTheFileAndSavedOnes) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("liandong-presets-{}", ::getpid());
+  fs::create_directories(dir);
+  const fs::path file = dir / "presets.json";
+  writeFile(file, R"({"presets": [
+    {"name": "bridge", "layout": "1+5", "cameras": ["44011300041320000001", "44011300041320000002"]},
+    {"name": "", "layout": "4"},
+    {"name": "bad", "layout": "9x9"},
+    {"name": "tunnel", "layout": "4", "cameras": []}]})");
+  zmq::context_t ctx(1);
+  const auto centreKeys = generateCurveKeyPair("centre");
+  console::CentreCalls calls(ctx, "tcp://127.0.0.1:1", centreKeys.publicZ85, generateCurveKeyPair("console"),
+                             "console");
+  console::WallControl wall(calls, file, 20);
+  auto *presets = wall.presets();
+  QAbstractItemModelTester tester(presets, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  ASSERT_EQ(presets->count(), 2) << "a preset without a name or with a bad layout is skipped";
+  const auto names = presets->roleNames();
+  EXPECT_EQ(names.value(Qt::UserRole + 1), "name");
+  EXPECT_EQ(names.value(Qt::UserRole + 3), "cameras");
+  EXPECT_EQ(presets->data(presets->index(0), Qt::UserRole + 1).toString(), "bridge");
+  EXPECT_EQ(presets->data(presets->index(0), Qt::UserRole + 2).toString(), "1+5");
+  EXPECT_EQ(presets->get(0).value("cameras").toStringList().size(), 2);
+  EXPECT_EQ(presets->get(1).value("name").toString(), "tunnel");
+  ASSERT_TRUE(wall.savePreset("night", "3x4", {"44011300041320000001"}));
+  ASSERT_EQ(presets->count(), 3);
+  EXPECT_EQ(presets->get(2).value("layout").toString(), "3x4");
+  ASSERT_TRUE(wall.savePreset("bridge", "4", {}));
+  ASSERT_EQ(presets->count(), 3) << "the same name replaces";
+  EXPECT_EQ(presets->get(2).value("name").toString(), "bridge");
+  EXPECT_EQ(presets->get(2).value("layout").toString(), "4");
+  EXPECT_FALSE(wall.savePreset("wide", "9x9", {}));
+  EXPECT_EQ(presets->count(), 3);
+  console::WallControl again(calls, file, 20);
+  ASSERT_EQ(again.presets()->count(), 3) << "saved to the file";
+  EXPECT_EQ(again.presets()->get(1).value("name").toString(), "night");
+  fs::remove_all(dir);
 }
 
 TEST(WallLayout, ParsesNamedAndCustomLayoutsAndTilesTheWallExactly) {
@@ -1220,6 +1266,8 @@ TEST(ConsoleQt, DetailShowsLinkedAlertsTicksSopNotesReopensAndFindsTheRecording)
       << "the alert's source, quantity and the reading that raised it: " << out;
   EXPECT_NE(out.find("script: ticked SOP step 2 of 2"), std::string::npos)
       << "step 1 is the agency's, step 2 the duty officer's: " << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("script: ticked SOP step 2 of 2; [1-9][0-9]* cameras, ")))
+      << "the SOP steps and cameras models are filled from the incident's detail: " << out;
   EXPECT_NE(out.find("script: SOP step 2 done by zhang"), std::string::npos) << out;
   EXPECT_NE(out.find("script: note added"), std::string::npos) << out;
   EXPECT_NE(out.find("script: incident reopened, now responding"), std::string::npos) << out;

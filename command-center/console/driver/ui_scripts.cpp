@@ -130,7 +130,7 @@ void UiScripts::verify() {
 
 void UiScripts::video() {
   auto log = logging::get("console");
-  auto cams = backend_.incident().detail().value("cameras").toList();
+  auto cams = backend_.incident().cameras()->rows();
   auto *pane = ui_.find(QStringLiteral("paneTile"));
   const int frames = pane && pane->isVisible() ? UiDriver::call(pane, "frames").toInt() : 0;
   if (step_ == 0 && backend_.session().signedIn() && backend_.incidents()->count() > 0 && waited_ > 15) {
@@ -237,7 +237,7 @@ void UiScripts::chart() {
 void UiScripts::flow() {
   auto log = logging::get("console");
   auto detail = backend_.incident().detail();
-  auto cams = detail.value("cameras").toList();
+  auto cams = backend_.incident().cameras()->rows();
   auto tasks = detail.value("tasks").toList();
   auto *pane = ui_.find(QStringLiteral("paneTile"));
   const int frames = pane && pane->isVisible() ? UiDriver::call(pane, "frames").toInt() : 0;
@@ -271,7 +271,7 @@ void UiScripts::detail() {
   auto detail = backend_.incident().detail();
   const auto state = detail.value("state").toString();
   auto alerts = backend_.incident().linkedAlerts()->rows();
-  auto sop = detail.value("sop").toList();
+  auto sop = backend_.incident().sopSteps()->rows();
   auto timeline = detail.value("timeline").toList();
   auto firstTickable = [&] {
     for (const auto &x : sop)
@@ -293,7 +293,8 @@ void UiScripts::detail() {
               a.value("level").toInt());
     ticked_ = firstTickable();
     if (!ui_.click(QStringLiteral("sopStep%1").arg(ticked_))) return;
-    log->info("script: ticked SOP step {} of {}", ticked_, sop.size());
+    log->info("script: ticked SOP step {} of {}; {} cameras, {} situation reports", ticked_, sop.size(),
+              backend_.incident().cameras()->count(), backend_.incident().sitreps()->count());
     next();
   } else if (step_ == 2) {
     for (const auto &x : sop) {
@@ -314,7 +315,7 @@ void UiScripts::detail() {
     if (ui_.click(QStringLiteral("reopenButton"))) next();
   } else if (step_ == 5 && state != "closed" && !state.isEmpty()) {
     log->info("script: incident reopened, now {}", state.toStdString());
-    if (!detail.value("cameras").toList().isEmpty()) ui_.click(QStringLiteral("recordingButton0"));
+    if (backend_.incident().cameras()->count() > 0) ui_.click(QStringLiteral("recordingButton0"));
     next();
   } else if (step_ == 6 && !backend_.recordings().recording().isEmpty() &&
              (backend_.recordings().recording().value("index").toInt() >= 1 ||

@@ -28,7 +28,10 @@ IncidentDetail::IncidentDetail(CentreCalls &calls, const Session &session, Incid
       linkedAlerts_({"alertId", "sourceId", "sourceKind", "quantity", "value", "unit", "level", "levelText",
                      "colour", "onset", "headline", "cleared"}),
       tasks_({"taskId", "agencyId", "title", "state", "progress", "ackDeadline", "escalation", "receipts"}),
-      timeline_({"at", "actor", "action", "detail", "text"}) {}
+      timeline_({"at", "actor", "action", "detail", "text"}),
+      sopSteps_({"step", "text", "agencyKind", "doneAt", "doneBy", "tickable"}),
+      seeingCameras_({"cameraId", "distance", "nearest"}),
+      sitreps_({"kind", "seq", "dueAt", "submittedAt", "submittedBy", "body", "overdue"}) {}
 
 void IncidentDetail::openIncident(const QString &incidentId) {
   openId_ = incidentId;
@@ -45,7 +48,8 @@ void IncidentDetail::openIncident(const QString &incidentId) {
 void IncidentDetail::closeDetail() {
   openId_.clear();
   detail_.clear();
-  for (auto *list : {&agencies_, &linkedAlerts_, &tasks_, &timeline_}) list->setRows({});
+  for (auto *list : {&agencies_, &linkedAlerts_, &tasks_, &timeline_, &sopSteps_, &seeingCameras_, &sitreps_})
+    list->setRows({});
   emit detailChanged();
   emit closed();
 }
@@ -159,7 +163,6 @@ void IncidentDetail::showDetail(const wire::IncidentDetail &d) {
                                {"submittedBy", q(s.submitted_by())},
                                {"body", q(s.body())},
                                {"overdue", s.overdue()}});
-  m["sitreps"] = sitreps;
   QVariantList cameras;
   for (const auto &c : d.cameras())
     cameras.append(
@@ -168,7 +171,6 @@ void IncidentDetail::showDetail(const wire::IncidentDetail &d) {
   if (cameras.isEmpty())
     for (const auto &[id, metres] : cameras_.nearestPlaced(i.latitude(), i.longitude(), 3))
       cameras.append(QVariantMap{{"cameraId", id}, {"distance", metres}, {"nearest", true}});
-  m["cameras"] = cameras;
   // SOP steps; the duty officer ticks those not done that no agency's task
   // carries (a task's step is done when its last task completes).
   const bool mayTick = session_.mayTickSteps();
@@ -180,10 +182,12 @@ void IncidentDetail::showDetail(const wire::IncidentDetail &d) {
                            {"doneAt", ms(x.done_at_us())},
                            {"doneBy", q(x.done_by())},
                            {"tickable", mayTick && x.done_at_us() == 0 && x.agency_kind().empty()}});
-  m["sop"] = sop;
   detail_ = m;
   tasks_.setRows(tasks);
   timeline_.setRows(timeline);
+  sopSteps_.setRows(sop);
+  seeingCameras_.setRows(cameras);
+  sitreps_.setRows(sitreps);
   incidents_.upsert(i);
   logging::get("console")->info("detail {}: {} version {}, {} timeline entries, {} tasks, {} reports",
                                 i.incident_id(), i.state(), i.version(), d.timeline_size(), d.tasks_size(),

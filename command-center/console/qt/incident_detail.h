@@ -25,7 +25,8 @@ class IncidentDetail : public QObject {
   Q_OBJECT
   // {incidentId, title, type, description, level, levelText, colour, state,
   // leadTier, version, reportedBy, openedAt (ms), latitude, longitude,
-  // timeline, tasks, sitreps, cameras, sop}; empty when none is open.
+  // timeline, tasks}; empty when none is open. Its SOP steps, cameras and
+  // situation reports are the models below.
   Q_PROPERTY(QVariantMap detail READ detail NOTIFY detailChanged)
   // The agencies that may be tasked for the open incident (roles id, name,
   // kind, distanceM (-1 unknown), phone, tasked), nearest first.
@@ -40,6 +41,14 @@ class IncidentDetail : public QObject {
   // detail.tasks and detail.timeline.
   Q_PROPERTY(liandong::console::MapListModel *tasks READ tasks CONSTANT)
   Q_PROPERTY(liandong::console::MapListModel *timeline READ timeline CONSTANT)
+  // The open incident's SOP steps (roles step, text, agencyKind, doneAt
+  // (ms, 0 not done), doneBy, tickable), the cameras that see it (roles
+  // cameraId, distance (m), nearest: true when none sees it and these are the
+  // nearest relayed ones) and its situation reports (roles kind, seq, dueAt,
+  // submittedAt, submittedBy, body, overdue).
+  Q_PROPERTY(liandong::console::MapListModel *sopSteps READ sopSteps CONSTANT)
+  Q_PROPERTY(liandong::console::MapListModel *cameras READ cameras CONSTANT)
+  Q_PROPERTY(liandong::console::MapListModel *sitreps READ sitreps CONSTANT)
 public:
   IncidentDetail(CentreCalls &calls, const Session &session, IncidentModel &incidents,
                  const CameraModel &cameras, QObject *parent = nullptr);
@@ -49,6 +58,9 @@ public:
   MapListModel *linkedAlerts() { return &linkedAlerts_; }
   MapListModel *tasks() { return &tasks_; }
   MapListModel *timeline() { return &timeline_; }
+  MapListModel *sopSteps() { return &sopSteps_; }
+  MapListModel *cameras() { return &seeingCameras_; }
+  MapListModel *sitreps() { return &sitreps_; }
   // The incident open in the pane ("" when none).
   QString openId() const { return openId_; }
 
@@ -82,7 +94,7 @@ private:
   const CameraModel &cameras_;
   QString openId_;
   QVariantMap detail_;
-  MapListModel agencies_, linkedAlerts_, tasks_, timeline_;
+  MapListModel agencies_, linkedAlerts_, tasks_, timeline_, sopSteps_, seeingCameras_, sitreps_;
 };
 
 }  // namespace liandong::console

@@ -15,12 +15,15 @@ namespace liandong::console {
 
 WallControl::WallControl(CentreCalls &calls, std::filesystem::path presetsFile, int tourDwellS,
                          QObject *parent)
-    : QObject(parent), calls_(calls), presetsFile_(std::move(presetsFile)), tourDwellS_(tourDwellS) {
+    : QObject(parent),
+      calls_(calls),
+      presetsFile_(std::move(presetsFile)),
+      tourDwellS_(tourDwellS),
+      presets_({"name", "layout", "cameras"}) {
   loadPresets();
 }
 
 void WallControl::loadPresets() {
-  presets_.clear();
   QFile file(QString::fromStdString(presetsFile_.string()));
   if (!file.exists()) return;
   if (!file.open(QIODevice::ReadOnly)) {
@@ -34,6 +37,7 @@ void WallControl::loadPresets() {
                                   presetsFile_.string(), error.errorString().toStdString());
     return;
   }
+  QVariantList presets;
   for (const auto &p : doc.object().value("presets").toArray()) {
     auto o = p.toObject();
     QString why;
@@ -43,9 +47,9 @@ void WallControl::loadPresets() {
                                     why.isEmpty() ? std::string() : " (" + why.toStdString() + ")");
       continue;
     }
-    presets_.append(o.toVariantMap());
+    presets.append(o.toVariantMap());
   }
-  emit presetsChanged();
+  presets_.setRows(std::move(presets));
 }
 
 QVariantMap WallControl::wallLayout(const QString &layout) const {
@@ -70,7 +74,7 @@ bool WallControl::savePreset(const QString &name, const QString &layout, const Q
     return false;
   }
   QVariantList kept;
-  for (const auto &p : presets_)
+  for (const auto &p : presets_.rows())
     if (p.toMap().value("name").toString() != name) kept.append(p);
   kept.append(QVariantMap{{"name", name}, {"layout", layout}, {"cameras", cameras}});
   QJsonObject root{{"presets", QJsonArray::fromVariantList(kept)}};
@@ -80,10 +84,9 @@ bool WallControl::savePreset(const QString &name, const QString &layout, const Q
     calls_.setStatus(tr("cannot save the preset"));
     return false;
   }
-  presets_ = kept;
+  presets_.setRows(kept);
   logging::get("console")->info("wall preset {} saved: layout {}, {} cameras", name.toStdString(),
                                 layout.toStdString(), cameras.size());
-  emit presetsChanged();
   return true;
 }
 

@@ -12,19 +12,23 @@
 
 #include <filesystem>
 
+#include "map_list_model.h"
+
 namespace liandong::console {
 
 class CentreCalls;
 
 class WallControl : public QObject {
   Q_OBJECT
-  Q_PROPERTY(QVariantList presets READ presets NOTIFY presetsChanged)
+  // The saved presets (roles name, layout, cameras: a list of camera ids),
+  // in the file's order.
+  Q_PROPERTY(liandong::console::MapListModel *presets READ presets CONSTANT)
   Q_PROPERTY(int tourDwellS READ tourDwellS CONSTANT)
 public:
   WallControl(CentreCalls &calls, std::filesystem::path presetsFile, int tourDwellS,
               QObject *parent = nullptr);
 
-  QVariantList presets() const { return presets_; }
+  MapListModel *presets() { return &presets_; }
   int tourDwellS() const { return tourDwellS_; }
 
   // Wall presets: a name, a layout and the cameras of its tiles, kept in the
@@ -34,16 +38,13 @@ public:
   // width, height} in 0..1]}.
   Q_INVOKABLE QVariantMap wallLayout(const QString &layout) const;
 
-signals:
-  void presetsChanged();
-
 private:
   void loadPresets();
 
   CentreCalls &calls_;
   std::filesystem::path presetsFile_;
   int tourDwellS_;
-  QVariantList presets_;
+  MapListModel presets_;
 };
 
 }  // namespace liandong::console

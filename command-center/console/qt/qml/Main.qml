@@ -631,29 +631,27 @@ ApplicationWindow {
                         Button { objectName: "sitrepButton"; text: qsTr("Submit"); enabled: sitrepBody.text !== ""; onClicked: incident.sitrep(["first", "followup", "final"][sitrepKind.currentIndex], sitrepBody.text) }
                     }
 
-                    Label { text: qsTr("Cameras that see it (%1)").arg((root.detail.cameras || []).length); font.bold: true }
+                    Label { text: qsTr("Cameras that see it (%1)").arg(incident.cameras.count); font.bold: true }
                     Repeater {
-                        model: root.detail.cameras || []
+                        model: incident.cameras
                         delegate: RowLayout {
-                            required property var modelData
-                            required property int index
                             Layout.fillWidth: true
-                            readonly property string camState: (backend.cameras.revision, backend.cameras.stateOf(modelData.cameraId))
+                            readonly property string camState: (backend.cameras.revision, backend.cameras.stateOf(model.cameraId))
                             Button {
                                 objectName: "cameraButton" + index
                                 text: "▶ " + qsTr("Live video")
-                                onClicked: root.playCamera(modelData.cameraId)
+                                onClicked: root.playCamera(model.cameraId)
                             }
                             Button {
                                 objectName: "recordingButton" + index
                                 text: "● " + qsTr("Recording")
-                                onClicked: root.playRecording(modelData.cameraId)
+                                onClicked: root.playRecording(model.cameraId)
                             }
                             Label {
                                 Layout.fillWidth: true
                                 elide: Text.ElideRight
-                                text: modelData.cameraId + " · " + qsTr("%1 m").arg(Math.round(modelData.distance))
-                                      + (modelData.nearest ? " · " + qsTr("nearest, not seeing it") : "")
+                                text: model.cameraId + " · " + qsTr("%1 m").arg(Math.round(model.distance))
+                                      + (model.nearest ? " · " + qsTr("nearest, not seeing it") : "")
                             }
                             Rectangle {
                                 width: stateLabel.implicitWidth + 10; height: 20; radius: 3
@@ -698,20 +696,19 @@ ApplicationWindow {
                             }
                         }
                     }
-                    Label { text: qsTr("SOP steps (%1)").arg((root.detail.sop || []).length); font.bold: true; visible: (root.detail.sop || []).length > 0 }
+                    Label { text: qsTr("SOP steps (%1)").arg(incident.sopSteps.count); font.bold: true; visible: incident.sopSteps.count > 0 }
                     Repeater {
-                        model: root.detail.sop || []
+                        model: incident.sopSteps
                         delegate: CheckBox {
-                            required property var modelData
-                            objectName: "sopStep" + modelData.step
+                            objectName: "sopStep" + model.step
                             Layout.fillWidth: true
-                            checked: modelData.doneAt > 0
-                            enabled: modelData.tickable
-                            text: modelData.step + ". " + modelData.text
-                                  + (modelData.agencyKind !== "" ? " (" + modelData.agencyKind + ")" : "")
-                                  + (modelData.doneAt > 0 ? " · " + qsTr("done %1 by %2").arg(root.clock(modelData.doneAt)).arg(modelData.doneBy) : "")
+                            checked: model.doneAt > 0
+                            enabled: model.tickable
+                            text: model.step + ". " + model.text
+                                  + (model.agencyKind !== "" ? " (" + model.agencyKind + ")" : "")
+                                  + (model.doneAt > 0 ? " · " + qsTr("done %1 by %2").arg(root.clock(model.doneAt)).arg(model.doneBy) : "")
                             // The centre's answer redraws the list; until then the box stays as it was.
-                            onToggled: { checked = modelData.doneAt > 0; incident.tickStep(modelData.step) }
+                            onToggled: { checked = model.doneAt > 0; incident.tickStep(model.step) }
                         }
                     }
                     Label { text: qsTr("Tasks (%1)").arg(incident.tasks.count); font.bold: true }
@@ -729,15 +726,14 @@ ApplicationWindow {
                     }
                     Label { text: qsTr("Situation reports"); font.bold: true }
                     Repeater {
-                        model: root.detail.sitreps || []
+                        model: incident.sitreps
                         delegate: Label {
-                            required property var modelData
                             Layout.fillWidth: true
                             wrapMode: Text.Wrap
-                            color: modelData.overdue ? "#c62828" : "#212121"
-                            text: root.sitrepKindText(modelData.kind) + " #" + modelData.seq + " · "
-                                  + (modelData.submittedAt > 0 ? qsTr("submitted %1 by %2: %3").arg(root.clock(modelData.submittedAt)).arg(modelData.submittedBy).arg(modelData.body)
-                                                               : qsTr("due %1").arg(root.clock(modelData.dueAt)) + (modelData.overdue ? " · " + qsTr("overdue") : ""))
+                            color: model.overdue ? "#c62828" : "#212121"
+                            text: root.sitrepKindText(model.kind) + " #" + model.seq + " · "
+                                  + (model.submittedAt > 0 ? qsTr("submitted %1 by %2: %3").arg(root.clock(model.submittedAt)).arg(model.submittedBy).arg(model.body)
+                                                               : qsTr("due %1").arg(root.clock(model.dueAt)) + (model.overdue ? " · " + qsTr("overdue") : ""))
                         }
                     }
                     Label { text: qsTr("Timeline"); font.bold: true }

@@ -129,7 +129,7 @@ Rectangle {
                 textRole: "name"
                 displayText: currentIndex < 0 ? qsTr("presets") : currentText
                 currentIndex: -1
-                onActivated: function(index) { wall.applyPreset(wallControl.presets[index]) }
+                onActivated: function(index) { wall.applyPreset(wallControl.presets.get(index)) }
             }
             TextField { id: presetName; Layout.preferredWidth: 120; placeholderText: qsTr("preset name") }
             Button {
