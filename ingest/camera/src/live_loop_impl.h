@@ -209,7 +209,10 @@ struct LiveLoop::Impl {
   void setUpViewer(ViewerSession &v, const rtsp::Message &req, Stream &s, int stream);
   void play(ViewerSession &v, const rtsp::Message &req, Stream &s);
   void answerDescribe(ViewerSession &v, const rtsp::Message &req);
-  void enqueuePacket(ViewerSession &v, const PacketPtr &p);
+  // Queues an RTP packet for a playing viewer; one over its backlog skips to
+  // the next keyframe instead. `start`: the cached GOP a new viewer gets at
+  // PLAY, queued whole (that start on a keyframe is what the cache is for).
+  void enqueuePacket(ViewerSession &v, const PacketPtr &p, bool start = false);
   void markDirty(ViewerSession &v);
   void flushDirty();
   bool flush(ViewerSession &v);

@@ -273,7 +273,7 @@ void LiveLoop::Impl::play(ViewerSession &v, const rtsp::Message &req, Stream &s)
     v.playing = true;
     v.skipping = !s.gop.valid();  // nothing until a keyframe
     if (s.gop.valid())
-      for (auto &p : s.gop.packets()) enqueuePacket(v, p);
+      for (auto &p : s.gop.packets()) enqueuePacket(v, p, true);
   }
 }
 
@@ -294,19 +294,19 @@ void LiveLoop::Impl::answerDescribe(ViewerSession &v, const rtsp::Message &req) 
   respond(v, req, 200, "OK", {{"Content-Base", base}, {"Content-Type", "application/sdp"}}, std::move(sdp));
 }
 
-void LiveLoop::Impl::enqueuePacket(ViewerSession &v, const PacketPtr &p) {
+void LiveLoop::Impl::enqueuePacket(ViewerSession &v, const PacketPtr &p, bool start) {
   if (!v.playing) return;
-  if (v.queuedBytes > backlogBytes) {
-    // Behind by more than it may be: drop what waits (but the entry being
-    // written) and resume at the next keyframe.
-    while (v.queue.size() > 1) {
-      v.queuedBytes -= v.queue.back().size() - v.queue.back().off;
-      v.queue.pop_back();
-    }
-    if (!v.queue.empty() && v.queue.front().off == 0) {
-      v.queuedBytes -= v.queue.front().size();
-      v.queue.pop_front();
-    }
+  if (!start && v.queuedBytes > backlogBytes) {
+    // Behind by more than it may be: drop the RTP that waits and resume at
+    // the next keyframe. Kept: the entry being written (half a frame would
+    // break the stream) and every RTSP response — the PLAY response sits in
+    // front of the cached GOP, and a GOP larger than the backlog used to drop
+    // it with the packets, leaving the viewer waiting for an answer for ever.
+    std::erase_if(v.queue, [&v](const ViewerSession::Entry &e) {
+      if (e.off > 0 || e.text) return false;
+      v.queuedBytes -= e.size();
+      return true;
+    });
     v.skipping = true;
     return;
   }

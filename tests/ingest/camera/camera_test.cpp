@@ -187,10 +187,14 @@ struct RawViewer {
       reader.feed(buf, static_cast<std::size_t>(n));
     }
   }
-  // Sends a request and returns its response (RTP frames before it are skipped).
+  // Sends a request and returns its response (RTP frames before it are
+  // skipped); throws when none comes within 10 s, even while RTP flows.
   rtsp::Message request(const std::string &method, const std::string &url, const std::string &headers = "") {
     sendText(method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(++cseq) + "\r\n" + headers + "\r\n");
-    while (auto item = next()) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto item = next();
+      if (!item) break;
       if (item->message) return *item->message;
     }
     throw Error(method + ": no response");
