@@ -175,10 +175,20 @@ void CameraHub::Impl::onDemand(Feed &f, std::int64_t now) {
   if (wanted && !f.connected) {
     log->info("camera {}: a viewer asked; connecting (on demand)", f.spec.id);
     start(f);
-  } else if (!watched && (f.connected || f.retryTimer) &&
-             now - f.lastWantedMs >= static_cast<std::int64_t>(options.onDemandLingerS * 1000)) {
+  } else if (!watched && (f.connected || f.retryTimer) && now - f.lastWantedMs >= lingerMs(f)) {
     sleep(f);
   }
+}
+
+// How long an on-demand camera stays connected after it was last watched or
+// asked for. Until it is live, the viewer that asked is still waiting in its
+// DESCRIBE (up to describeWaitMs) and is not counted as watching yet: a
+// linger shorter than that wait would close the camera under it while it
+// connects (a camera slower to answer than the linger was never seen).
+std::int64_t CameraHub::Impl::lingerMs(const Feed &f) const {
+  auto linger = static_cast<std::int64_t>(options.onDemandLingerS * 1000);
+  if (f.state != wire::CAMERA_LIVE) linger = std::max<std::int64_t>(linger, f.describeWaitMs);
+  return linger;
 }
 
 // An on-demand camera nobody watches is disconnected, on purpose.

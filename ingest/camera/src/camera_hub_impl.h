@@ -77,6 +77,7 @@ struct CameraHub::Impl {
   void start(Feed &f);
   void onDemand(Feed &f, std::int64_t now);
   void sleep(Feed &f);
+  std::int64_t lingerMs(const Feed &f) const;
   void evaluate();
   void updateRates(Feed &f, std::int64_t now);
 
