@@ -1,6 +1,9 @@
 // Query server and client (see query.h).
 #include "liandong/core/link/query.h"
 
+#include <algorithm>
+#include <random>
+
 #include "liandong/core/clock.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/link/security.h"
@@ -65,9 +68,17 @@ void QueryServer::serve() {
   }
 }
 
+namespace {
+// 48 random bits: request ids of two runs of a client do not meet.
+std::uint64_t randomStartId() {
+  std::random_device rd;
+  return (((static_cast<std::uint64_t>(rd()) << 16) ^ rd()) & ((std::uint64_t{1} << 48) - 1)) | 1;
+}
+}  // namespace
+
 QueryClient::QueryClient(zmq::context_t &context, const std::string &endpoint,
                          const std::string &serverPublicZ85, const CurveKeyPair &keys)
-    : socket_(context, zmq::socket_type::dealer), endpoint_(endpoint) {
+    : socket_(context, zmq::socket_type::dealer), nextId_(randomStartId()), endpoint_(endpoint) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 20);
   makeCurveClient(socket_, keys, serverPublicZ85);
@@ -75,18 +86,27 @@ QueryClient::QueryClient(zmq::context_t &context, const std::string &endpoint,
 }
 
 wire::QueryReply QueryClient::call(wire::Query query, int timeoutMs) {
-  query.set_request_id(nextId_++);
+  if (query.request_id() == 0) query.set_request_id(nextId_++);
   std::string out;
   query.SerializeToString(&out);
   if (!socket_.send(zmq::buffer(out), zmq::send_flags::dontwait))
     throw Error("query to " + endpoint_ + ": cannot send (not connected)");
   auto deadline = steadyMs() + timeoutMs;
+  auto resendAt = steadyMs() + timeoutMs / 3;
+  int resends = query.has_login() ? 2 : 0;  // a sign-in is not resent: a failure would count twice
   for (;;) {
-    auto left = deadline - steadyMs();
+    auto now = steadyMs();
+    auto left = deadline - now;
     if (left <= 0)
       throw Error("query to " + endpoint_ + ": no reply within " + std::to_string(timeoutMs) + " ms");
+    if (resends < 2 && now >= resendAt) {
+      socket_.send(zmq::buffer(out), zmq::send_flags::dontwait);  // the same request again
+      ++resends;
+      resendAt += timeoutMs / 3;
+    }
+    auto wait = resends < 2 ? std::min(left, resendAt - now) : left;
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, std::chrono::milliseconds(left));
+    zmq::poll(items, 1, std::chrono::milliseconds(std::max<std::int64_t>(1, wait)));
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
     zmq::message_t msg;
     if (!socket_.recv(msg, zmq::recv_flags::dontwait)) continue;

@@ -239,15 +239,19 @@ void Receiver::handleEnvelope(const std::string &routingId, const std::string &p
     reply(routingId, peerId);
     return;
   }
-  if (auto reason = store_.validate(in)) {
+  std::optional<std::string> reason;
+  if (env.body_case() == wire::Envelope::BODY_NOT_SET)
+    reason = "has no body";
+  else
+    reason = store_.validate(in);
+  if (reason) {
     refuse(routingId, peerId, env.sequence(), "message " + std::to_string(env.sequence()) + " " + *reason);
-    peer.settled[env.sequence()] = env.sequence();  // step over it
-    return;
-  }
-  if (env.body_case() == wire::Envelope::BODY_NOT_SET) {
-    refuse(routingId, peerId, env.sequence(), "message " + std::to_string(env.sequence()) + " has no body");
-    // Step over it so the sender is not stuck behind it.
+    // Step over it, so the sender is not stuck behind it: the next commit
+    // moves the watermark past it (and stores that), and the ack says so.
     peer.settled[env.sequence()] = env.sequence();
+    in.envelope.clear_body();
+    batch_.push_back(std::move(in));
+    if (batch_.size() == 1) batchStartMs_ = steadyMs();
     return;
   }
   batch_.push_back(std::move(in));

@@ -52,14 +52,18 @@ class QueryClient {
 public:
   QueryClient(zmq::context_t &context, const std::string &endpoint, const std::string &serverPublicZ85,
               const CurveKeyPair &keys);
-  // Sends the query (its request_id is set here) and waits for the reply.
+  // Sends the query and waits for the reply. Its request_id is set here
+  // unless the caller gave one; ids start at a random number, so a restarted
+  // client does not reuse an earlier run's. Without a reply after a third of
+  // the timeout the same request is sent again (twice at most): the centre
+  // answers a resent change with its first answer, never applying it twice.
   // Throws Error on a timeout (the server is unreachable or refused the key)
   // or when the reply carries an error.
   wire::QueryReply call(wire::Query query, int timeoutMs = 5000);
 
 private:
   zmq::socket_t socket_;
-  std::uint64_t nextId_ = 1;
+  std::uint64_t nextId_;
   std::string endpoint_;
 };
 
