@@ -409,11 +409,13 @@ struct Tier {
 
 std::string centreYaml(const Tier &t, const Tier *parent, const Tier *child, const CurveKeyPair &node,
                        const CurveKeyPair &console) {
-  std::string admitted = fmt::format("  - {{id: {}, public_key: '{}'}}\n", console.id, console.publicZ85);
+  std::string admitted =
+      fmt::format("  - {{id: {}, public_key: '{}', role: console}}\n", console.id, console.publicZ85);
   if (child)
-    admitted += fmt::format("  - {{id: {}, public_key: '{}'}}\n", child->id, child->keys.publicZ85);
+    admitted += fmt::format("  - {{id: {}, public_key: '{}', role: child, region: \"{}\"}}\n", child->id,
+                            child->keys.publicZ85, child->region);
   else
-    admitted += fmt::format("  - {{id: {}, public_key: '{}'}}\n", node.id, node.publicZ85);
+    admitted += fmt::format("  - {{id: {}, public_key: '{}', role: ingest}}\n", node.id, node.publicZ85);
   if (parent)
     admitted += fmt::format("  - {{id: {}, public_key: '{}'}}\n", parent->id, parent->keys.publicZ85);
   auto y = fmt::format(R"(centre:

@@ -80,7 +80,8 @@ TileService::TileService(const std::string &conninfo, std::size_t cacheBytes)
                 "true) AS geom"
                 "  FROM ST_TileEnvelope($1, $2, $3) AS e(env)"
                 "  JOIN incidents i ON i.geom && ST_Transform(e.env, 4326)"
-                "  WHERE i.state <> 'closed' OR i.closed_at > now() - interval '1 day'"
+                "  WHERE (i.state <> 'closed' OR i.closed_at > now() - interval '1 day')"
+                "    AND ($4 = '' OR $4 IN (i.province_code, i.city_code, i.county_code, i.town_code))"
                 ") t WHERE geom IS NOT NULL");
   refreshVersions();
 }
@@ -113,7 +114,7 @@ void TileService::dropStale() {
   stats_.entries = lru_.size();
 }
 
-std::string TileService::render(const std::string &layer, int z, int x, int y) {
+std::string TileService::render(const std::string &layer, int z, int x, int y, const std::string &within) {
   pqxx::nontransaction tx(conn_);
   double cell = kWorldMetres / (1 << z) / 64;
   pqxx::result r;
@@ -126,13 +127,13 @@ std::string TileService::render(const std::string &layer, int z, int x, int y) {
     r = z >= 11 ? tx.exec_prepared("tile_sensors", z, x, y)
                 : tx.exec_prepared("tile_sensors_grid", z, x, y, cell);
   else
-    r = tx.exec_prepared("tile_incidents", z, x, y);
+    r = tx.exec_prepared("tile_incidents", z, x, y, within);
   if (r.empty() || r[0][0].is_null()) return {};
   pqxx::binarystring bytes(r[0][0]);
   return bytes.str();
 }
 
-Tile TileService::get(const std::string &layer, int z, int x, int y) {
+Tile TileService::get(const std::string &layer, int z, int x, int y, const std::string &incidentsWithin) {
   if (std::find(layers().begin(), layers().end(), layer) == layers().end())
     throw Error("unknown map layer \"" + layer + "\" (regions, cameras, sensors or incidents)");
   if (z < 0 || z > 22) throw Error(fmt::format("tile {}/{}/{}: zoom must be 0..22", z, x, y));
@@ -145,14 +146,15 @@ Tile TileService::get(const std::string &layer, int z, int x, int y) {
     dropStale();
   }
   auto version = versions_[layer];
-  auto key = fmt::format("{}/{}/{}/{}@{}", layer, z, x, y, version);
+  const std::string within = layer == "incidents" ? incidentsWithin : std::string();
+  auto key = fmt::format("{}/{}/{}/{}@{}:{}", layer, z, x, y, version, within);
   if (auto it = index_.find(key); it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
     ++stats_.hits;
     return {it->second->mvt, version, true};
   }
   ++stats_.misses;
-  auto mvt = render(layer, z, x, y);
+  auto mvt = render(layer, z, x, y, within);
   lru_.push_front({key, layer, version, mvt});
   index_[key] = lru_.begin();
   stats_.bytes += mvt.size() + key.size();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,15 +49,15 @@ struct CentreDeployment {
 
   std::string bin(const std::string &rel) const { return binaryDir() + "/" + rel; }
 
-  // centre.yaml: centre-t admits node-t, console-t and `moreAdmitted` (id,
-  // key); `centreExtra` adds lines to the centre: section, `importExtra`
+  // centre.yaml: centre-t admits node-t (ingest), console-t (console) and
+  // `moreAdmitted` (id, key, role); `centreExtra` adds lines to the centre: section, `importExtra`
   // lines to import: (after the regions).
-  void writeCentreYaml(
-      const std::string &centreExtra = "", const std::string &importExtra = "",
-      const std::vector<std::pair<std::string, const CurveKeyPair *>> &moreAdmitted = {}) const {
+  void writeCentreYaml(const std::string &centreExtra = "", const std::string &importExtra = "",
+                       const std::vector<std::tuple<std::string, const CurveKeyPair *, std::string>>
+                           &moreAdmitted = {}) const {
     std::string admitted;
-    for (const auto &[id, key] : moreAdmitted)
-      admitted += fmt::format("  - {{id: {}, public_key: '{}'}}\n", id, key->publicZ85);
+    for (const auto &[id, key, role] : moreAdmitted)
+      admitted += fmt::format("  - {{id: {}, public_key: '{}', role: {}}}\n", id, key->publicZ85, role);
     const std::string geo = sourceDir() + "/configs/data/geo/";
     writeFile(dir / "centre.yaml",
               fmt::format(R"(centre:
@@ -71,8 +72,8 @@ struct CentreDeployment {
 {}database:
   conninfo: "{}"
 admitted:
-  - {{id: node-t, public_key: '{}'}}
-  - {{id: console-t, public_key: '{}'}}
+  - {{id: node-t, public_key: '{}', role: ingest}}
+  - {{id: console-t, public_key: '{}', role: console}}
 {}import:
   regions: [{}province-440000.geojson, {}cities-440000.geojson, {}counties-440100.geojson]
 {})",

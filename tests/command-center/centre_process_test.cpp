@@ -53,7 +53,7 @@ struct Deployment : CentreDeployment {
 {"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","heading_deg":90,"fov_deg":60,"range_m":250},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
 {"type":"Feature","properties":{"id":"44011300041320000002","name":"番禺广场","range_m":200},"geometry":{"type":"Point","coordinates":[113.384,22.935]}}]})");
     writeCentreYaml("  status_interval_s: 1\n", "  cameras: [cameras.geojson]\n",
-                    {{"python-client", &python}});
+                    {{"python-client", &python, "client"}});
     writeFile(dir / "rules.yaml", R"(rules:
   - {id: far-level, name: 远处水位, quantity: water_level, sensors: [far], levels: {yellow: 1.5, red: 5}}
 )");
@@ -154,6 +154,13 @@ std::string errorOf(link::QueryClient &client, const std::string &session, wire:
     return e.what();
   }
   return "(no error)";
+}
+
+std::string session(link::QueryClient &client, const std::string &user, const std::string &password) {
+  wire::Query login;
+  login.mutable_login()->set_user(user);
+  login.mutable_login()->set_password(password);
+  return ask(client, "", login).login().session();
 }
 }  // namespace
 
@@ -343,11 +350,10 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   auto ptext = readFile(parent.dir / "centre.yaml");
   ptext.replace(ptext.find("id: centre-t"), 12, "id: centre-p");
   ptext.replace(ptext.find("region: \"440113\""), 16, "region: \"440100\"");
-  ptext.replace(
-      ptext.find("admitted:\n"), 10,
-      fmt::format(
-          "admitted:\n  - {{id: centre-t, public_key: '{}'}}\n  - {{id: console-p, public_key: '{}'}}\n",
-          child.centre.publicZ85, issuer.publicZ85));
+  ptext.replace(ptext.find("admitted:\n"), 10,
+                fmt::format("admitted:\n  - {{id: centre-t, public_key: '{}', region: \"440113\"}}\n"
+                            "  - {{id: console-p, public_key: '{}', role: console}}\n",
+                            child.centre.publicZ85, issuer.publicZ85));
   ptext += fmt::format(
       "children:\n  - id: centre-t\n    endpoint: tcp://127.0.0.1:{}\n    public_key: '{}'\n"
       "    outbox: {{dir: to-child}}\n",
@@ -368,23 +374,20 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   ASSERT_TRUE(p->waitForOutput("ready:", 60000)) << p->output();
   ASSERT_TRUE(c->waitForOutput("ready:", 60000)) << c->output();
 
-  // A field report raised at the county arrives at the city, from the county centre.
+  // A report raised by a county duty officer arrives at the city, from the county centre.
   zmq::context_t ctx(1);
-  link::OutboxOptions oo;
-  oo.dir = child.dir / "reporter-outbox";
-  link::Outbox reporterBox(oo);
-  link::SenderOptions so;
-  so.senderId = "node-t";
-  so.endpoint = "tcp://127.0.0.1:" + std::to_string(child.intake);
-  so.serverPublicZ85 = child.centre.publicZ85;
-  so.keys = child.node;
-  link::Sender reporter(ctx, so, reporterBox);
-  wire::Envelope inc;
-  inc.set_incident_id("inc-fed-1");
-  inc.mutable_incident_report()->set_incident_id("inc-fed-1");
-  inc.mutable_incident_report()->set_type("flood");
-  inc.mutable_incident_report()->set_title("石楼镇水浸");
-  reporter.publish(inc);
+  addUser(child, "zhou", "duty_officer", "440113", "county officer");
+  link::QueryClient countyConsole(ctx, "tcp://127.0.0.1:" + std::to_string(child.queries),
+                                  child.centre.publicZ85, child.console);
+  auto countySession = session(countyConsole, "zhou", "county officer");
+  wire::Query report;
+  auto *inc = report.mutable_create()->mutable_incident();
+  inc->set_incident_id("inc-fed-1");
+  inc->set_type("flood");
+  inc->set_title("石楼镇水浸");
+  inc->set_latitude(22.945);
+  inc->set_longitude(113.365);
+  ask(countyConsole, countySession, report);
   ASSERT_TRUE(
       parent.waitCount("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'centre-t' "
                        "AND incident_id = 'inc-fed-1'",
@@ -393,24 +396,16 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   EXPECT_TRUE(parent.waitCount(
       "SELECT count(*) FROM events WHERE kind = 'summary' AND sender_id = 'centre-t'", 1, 10000));
 
-  // A directive issued at the city reaches the named county centre.
-  link::OutboxOptions io;
-  io.dir = parent.dir / "issuer-outbox";
-  link::Outbox issuerBox(io);
-  link::SenderOptions is;
-  is.senderId = "console-p";
-  is.endpoint = "tcp://127.0.0.1:" + std::to_string(parent.intake);
-  is.serverPublicZ85 = parentKeys.publicZ85;
-  is.keys = issuer;
-  link::Sender issuing(ctx, is, issuerBox);
-  wire::Envelope dir;
-  dir.set_incident_id("inc-fed-1");
-  auto *d = dir.mutable_directive();
-  d->set_directive_id("dir-1");
-  d->set_to_centre("centre-t");
-  d->set_text("立即组织石楼镇群众转移");
-  d->set_issued_by("console-p");
-  issuing.publish(dir);
+  // A directive issued at the city by a signed-in duty officer reaches the named county centre.
+  addUser(parent, "guo", "duty_officer", "440100", "city officer");
+  link::QueryClient cityConsole(ctx, "tcp://127.0.0.1:" + std::to_string(parent.queries),
+                                parentKeys.publicZ85, issuer);
+  auto citySession = session(cityConsole, "guo", "city officer");
+  wire::Query dir;
+  dir.mutable_directive()->set_incident_id("inc-fed-1");
+  dir.mutable_directive()->set_to_centre("centre-t");
+  dir.mutable_directive()->set_text("立即组织石楼镇群众转移");
+  ask(cityConsole, citySession, dir);
   ASSERT_TRUE(child.waitCount(
       "SELECT count(*) FROM events WHERE kind = 'directive' AND sender_id = 'centre-p'", 1, 20000))
       << p->output() << c->output();
@@ -426,19 +421,12 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
       "SELECT count(*) FROM incidents WHERE id = 'inc-fed-1' AND via_centre = 'centre-t' AND level = 4", 1,
       20000))
       << p->output();
-  addUser(parent, "guo", "duty_officer", "440100", "city officer");
-  link::QueryClient cityConsole(ctx, "tcp://127.0.0.1:" + std::to_string(parent.queries),
-                                parentKeys.publicZ85, issuer);
-  wire::Query login;
-  login.mutable_login()->set_user("guo");
-  login.mutable_login()->set_password("city officer");
-  auto session = ask(cityConsole, "", login).login().session();
   wire::Query raise;
   raise.mutable_act()->set_incident_id("inc-fed-1");
   raise.mutable_act()->set_action("set_level");
   raise.mutable_act()->set_level(wire::LEVEL_II);
   raise.mutable_act()->set_text("多个镇街受淹");
-  auto raised = ask(cityConsole, session, raise).incident().incident();
+  auto raised = ask(cityConsole, citySession, raise).incident().incident();
   EXPECT_EQ(raised.lead_tier(), wire::TIER_PROVINCE);
   EXPECT_TRUE(child.waitCount(
       "SELECT count(*) FROM incidents WHERE id = 'inc-fed-1' AND level = 2 AND lead_tier = 'province'", 1,
@@ -536,22 +524,23 @@ TEST(CentreProcess, ThirdPartyPythonClientRaisesAndReadsBackAnIncident) {
   Deployment d("python");
   auto centre = d.startCentre();
   ASSERT_TRUE(centre->waitForOutput("ready:", 60000)) << centre->output();
+  addUser(d, "chen", "duty_officer", "440113", "python client");
   auto args = std::vector<std::string>{sourceDir() + "/tests/protocol/raise_incident.py",
                                        binaryDir() + "/core/python",
                                        (d.dir / "python.key").string(),
                                        d.centre.publicZ85,
-                                       "tcp://127.0.0.1:" + std::to_string(d.intake),
-                                       "tcp://127.0.0.1:" + std::to_string(d.snapshot)};
+                                       "tcp://127.0.0.1:" + std::to_string(d.queries),
+                                       "tcp://127.0.0.1:" + std::to_string(d.snapshot),
+                                       "chen"};
+  ::setenv("LIANDONG_PASSWORD", "python client", 1);
   Process client("/usr/bin/python3", args, (d.dir / "python.log").string());
   EXPECT_EQ(client.wait(60000), 0) << client.output() << centre->output();
   EXPECT_NE(client.output().find("read back"), std::string::npos) << client.output();
-  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
-            1);
-  // Run again: the client continues from the centre's watermark, nothing is stored twice.
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE reported_by = 'chen'"), 1);
+  // Run again: a new request, a new incident; the resend inside each run is answered, not applied.
   Process again("/usr/bin/python3", args, (d.dir / "python2.log").string());
   EXPECT_EQ(again.wait(60000), 0) << again.output();
-  EXPECT_EQ(d.query("SELECT count(*) FROM events WHERE kind = 'incident' AND sender_id = 'python-client'"),
-            2);
+  EXPECT_EQ(d.query("SELECT count(*) FROM incidents WHERE reported_by = 'chen'"), 2);
   EXPECT_EQ(centre->stop(), 0) << centre->output();
 }
 
@@ -1068,7 +1057,7 @@ TEST(CentreProcess, ConsolesGetTheLiveStateOfTheirJurisdictionOnly) {
   auto yaml = readFile((d.dir / "centre.yaml").string());
   auto at = yaml.find("import:\n");
   ASSERT_NE(at, std::string::npos);
-  yaml.insert(at, "  - {id: console-street, public_key: '" + street.publicZ85 + "'REGION}\n");
+  yaml.insert(at, "  - {id: console-street, public_key: '" + street.publicZ85 + "', role: console REGION}\n");
   yaml += "  towns: [" + sourceDir() + "/configs/data/geo/towns-440100.csv]\n";
   auto withRegion = [&](const std::string &region) {
     auto y = yaml;
@@ -1331,12 +1320,14 @@ struct TierCentre {
     writeFile(d->dir / "node.yaml", node);
     d->centre = keys;
   }
-  // tier, region, the admitted peers as {id, key}, and the parent/children/incidents sections.
+  // tier, region, the admitted peers as {id, key, more} (more: e.g. "role: console"), and the
+  // parent/children/incidents sections.
   void configure(const std::string &tier, const std::string &region,
-                 const std::vector<std::pair<std::string, std::string>> &admitted, const std::string &rest) {
+                 const std::vector<std::tuple<std::string, std::string, std::string>> &admitted,
+                 const std::string &rest) {
     std::string adm;
-    for (const auto &[peer, key] : admitted)
-      adm += fmt::format("  - {{id: {}, public_key: '{}'}}\n", peer, key);
+    for (const auto &[peer, key, more] : admitted)
+      adm += fmt::format("  - {{id: {}, public_key: '{}'{}{}}}\n", peer, key, more.empty() ? "" : ", ", more);
     std::string geo = sourceDir() + "/configs/data/geo/";
     writeFile(d->dir / "centre.yaml", fmt::format(R"(centre:
   id: {}
@@ -1374,12 +1365,6 @@ admitted:
   long query(const std::string &sql) { return d->query(sql); }
 };
 
-std::string session(link::QueryClient &client, const std::string &user, const std::string &password) {
-  wire::Query login;
-  login.mutable_login()->set_user(user);
-  login.mutable_login()->set_password(password);
-  return ask(client, "", login).login().session();
-}
 }  // namespace
 
 // The four tiers with real processes: a street's flood alert becomes an
@@ -1392,18 +1377,21 @@ TEST(CentreProcess, FourTiersAStreetAlertClimbsToTheProvinceAndADirectiveComesDo
       city("fed4_city", "centre-city"), province("fed4_province", "centre-province");
   int proxyPort = nextPort();
   TcpProxy cut(proxyPort, city.d->intake);  // the district's WAN link to the city
-  town.configure("town", "440113", {{"node-t", town.d->node.publicZ85}, {county.id, county.keys.publicZ85}},
+  town.configure("town", "440113",
+                 {{"node-t", town.d->node.publicZ85, "role: ingest"}, {county.id, county.keys.publicZ85, ""}},
                  town.up(county) + "incidents: {report_up_level: IV}\n");
   county.configure("county", "440113",
-                   {{town.id, town.keys.publicZ85},
-                    {city.id, city.keys.publicZ85},
-                    {"console-t", county.d->console.publicZ85}},
+                   {{town.id, town.keys.publicZ85, "region: \"440113\""},
+                    {city.id, city.keys.publicZ85, ""},
+                    {"console-t", county.d->console.publicZ85, "role: console"}},
                    county.up(city, proxyPort) + county.down(town) + "incidents: {report_up_level: IV}\n");
-  city.configure("city", "440100",
-                 {{county.id, county.keys.publicZ85}, {province.id, province.keys.publicZ85}},
-                 city.up(province) + city.down(county) + "incidents: {report_up_level: III}\n");
+  city.configure(
+      "city", "440100",
+      {{county.id, county.keys.publicZ85, "region: \"440113\""}, {province.id, province.keys.publicZ85, ""}},
+      city.up(province) + city.down(county) + "incidents: {report_up_level: III}\n");
   province.configure("province", "440000",
-                     {{city.id, city.keys.publicZ85}, {"console-t", province.d->console.publicZ85}},
+                     {{city.id, city.keys.publicZ85, "region: \"440100\""},
+                      {"console-t", province.d->console.publicZ85, "role: console"}},
                      province.down(city));
   // The street's gauge is always above its blue level: a level IV flood alert at once.
   writeFile(town.d->dir / "rules.yaml", R"(rules:

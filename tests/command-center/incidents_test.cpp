@@ -620,14 +620,15 @@ TEST(Users, Argon2idPasswordsSessionsThatExpireAndDisabledUsers) {
   EXPECT_THROW(users.upsert({"agent", "x", Role::AgencyOperator, "440113", "nope", "long enough"}, admin),
                Error);
 
-  EXPECT_THROW(users.login("zhang", "wrong", "c1"), AuthError);
-  EXPECT_THROW(users.login("nobody", "correct horse", "c1"), AuthError);
-  auto s = users.login("zhang", "correct horse", "c1");
+  EXPECT_THROW(users.login("zhang", "wrong", "c1", "key-1"), AuthError);
+  EXPECT_THROW(users.login("nobody", "correct horse", "c1", "key-1"), AuthError);
+  auto s = users.login("zhang", "correct horse", "c1", "key-1");
   EXPECT_EQ(s.token.size(), 64u);
   EXPECT_EQ(s.actor.role, Role::DutyOfficer);
-  EXPECT_EQ(users.resolve(s.token).actor.name, "zhang");
-  EXPECT_EQ(users.resolve(s.token).actor.regionCode, "440113");
-  EXPECT_THROW(users.resolve(s.token + "0"), AuthError);
+  EXPECT_EQ(users.resolve(s.token, "key-1").actor.name, "zhang");
+  EXPECT_EQ(users.resolve(s.token, "key-1").actor.regionCode, "440113");
+  EXPECT_THROW(users.resolve(s.token + "0", "key-1"), AuthError);
+  EXPECT_THROW(users.resolve(s.token, "key-2"), AuthError) << "a session works only through its own key";
   {
     pqxx::work tx(conn);
     EXPECT_EQ(tx.exec_params("SELECT count(*) FROM sessions WHERE token_hash = $1", s.token)[0][0].as<int>(),
@@ -636,18 +637,59 @@ TEST(Users, Argon2idPasswordsSessionsThatExpireAndDisabledUsers) {
     tx.exec("UPDATE sessions SET expires_at = now() - interval '1 second'");
     tx.commit();
   }
-  EXPECT_THROW(users.resolve(s.token), AuthError) << "an expired session";
-  auto s2 = users.login("zhang", "correct horse", "c2");
+  EXPECT_THROW(users.resolve(s.token, "key-1"), AuthError) << "an expired session";
+  auto s2 = users.login("zhang", "correct horse", "c2", "key-1");
   users.logout(s2.token);
-  EXPECT_THROW(users.resolve(s2.token), AuthError);
-  auto s3 = users.login("zhang", "correct horse", "c3");
+  EXPECT_THROW(users.resolve(s2.token, "key-1"), AuthError);
+  auto s3 = users.login("zhang", "correct horse", "c3", "key-1");
   users.disable("zhang", admin);
-  EXPECT_THROW(users.resolve(s3.token), AuthError);
-  EXPECT_THROW(users.login("zhang", "correct horse", "c4"), AuthError);
+  EXPECT_THROW(users.resolve(s3.token, "key-1"), AuthError);
+  EXPECT_THROW(users.login("zhang", "correct horse", "c4", "key-1"), AuthError);
   // Refused logins are on record, passwords are not.
   pqxx::work tx(conn);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit_log WHERE action = 'login.refused'")[0].as<int>(), 3);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit_log WHERE after::text LIKE '%horse%'")[0].as<int>(), 0);
+}
+
+// Five wrong passwords within 15 minutes lock the name: the right password is
+// refused too until the lock runs out or an administrator unlocks it; a name
+// that does not exist locks the same way, so the lock does not tell who exists.
+TEST(Users, RepeatedFailedSignInsLockTheName) {
+  auto db = copyOfPanyu("inc_lockout");
+  pqxx::connection conn(db);
+  UserStore users(conn, 3600);
+  auto admin = Actor::system("setup");
+  users.upsert({"wang", "王", Role::DutyOfficer, "440113", "", "right password"}, admin);
+  auto refusal = [&](const std::string &name, const std::string &password) {
+    try {
+      users.login(name, password, "c", "key-1");
+    } catch (const AuthError &e) {
+      return std::string(e.what());
+    }
+    return std::string("(signed in)");
+  };
+  for (int i = 0; i < UserStore::kMaxFailures; ++i) {
+    EXPECT_EQ(refusal("wang", "guess " + std::to_string(i)), "wrong user name or password");
+    EXPECT_EQ(refusal("ghost", "guess " + std::to_string(i)), "wrong user name or password");
+  }
+  EXPECT_NE(refusal("wang", "right password").find("too many failed sign-ins"), std::string::npos);
+  EXPECT_NE(refusal("ghost", "right password").find("too many failed sign-ins"), std::string::npos);
+  {
+    pqxx::work tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit_log WHERE action = 'login.locked'")[0].as<int>(), 2);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit_log WHERE action = 'login.refused'")[0].as<int>(), 10)
+        << "refusals while locked are not written one by one";
+  }
+  users.unlock("wang", admin);
+  EXPECT_EQ(refusal("wang", "right password"), "(signed in)");
+  {
+    pqxx::work tx(conn);  // the lock also runs out by itself
+    tx.exec("UPDATE login_failures SET at = now() - interval '16 minutes'");
+    tx.commit();
+  }
+  EXPECT_EQ(refusal("ghost", "x"), "wrong user name or password");
+  pqxx::connection check(db);
+  EXPECT_TRUE(verifyAudit(check).problems.empty());
 }
 
 TEST(Audit, TheChainFindsEditsDeletionsInsertionsAndACutTail) {

@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """A third-party client written only from docs/protocol.md, with Debian's
-python3-zmq and python3-protobuf: raises an incident at a Liandong centre over
-the reliable CURVE link, waits for the cumulative ack, then reads the incident
-back from the centre's console snapshot.
+python3-zmq and python3-protobuf: signs in on a Liandong centre's query
+endpoint, raises an incident with a `create` query (sent twice with the same
+request id, as a client on a weak link would resend: the second answer must be
+the first, and one incident exists), then reads the incident back from the
+centre's console snapshot under the same session.
 
-usage: raise_incident.py PB2_DIR KEYFILE CENTRE_PUBLIC_KEY INTAKE SNAPSHOT
-Exit 0 when the incident was acknowledged and read back; 1 otherwise.
+usage: raise_incident.py PB2_DIR KEYFILE CENTRE_PUBLIC_KEY QUERY SNAPSHOT USER
+The password is read from the environment variable LIANDONG_PASSWORD.
+Exit 0 when the incident was raised once and read back; 1 otherwise.
 """
+import os
 import sys
 import time
 import uuid
@@ -36,73 +40,76 @@ def curve_client(ctx, kind, keys, server_key):
     return s
 
 
+def ask(sock, query, timeout_ms=10000):
+    """One Query out, its QueryReply back (replies to other request ids are skipped)."""
+    sock.send(query.SerializeToString())
+    deadline = time.time() + timeout_ms / 1000
+    while time.time() < deadline:
+        if not sock.poll(max(1, int((deadline - time.time()) * 1000))):
+            break
+        reply = pb.QueryReply.FromString(sock.recv())
+        if reply.request_id == query.request_id:
+            return reply
+    raise TimeoutError(f"no answer to request {query.request_id}")
+
+
 def main():
-    _, _, keyfile, server_key, intake, snapshot = sys.argv
+    _, _, keyfile, server_key, query_ep, snapshot, user = sys.argv
     keys = load_key(keyfile)
     ctx = zmq.Context()
-    link = curve_client(ctx, zmq.DEALER, keys, server_key)
-    link.connect(intake)
+    q = curve_client(ctx, zmq.DEALER, keys, server_key)
+    q.connect(query_ep)
+    first_id = int.from_bytes(uuid.uuid4().bytes[:6], "big")  # unique to this run
 
-    # 1. Heartbeat: learn the centre's watermark for us (protocol.md, "Starting").
-    hb = pb.Envelope(sender_id=keys["id"], sent_at_us=int(time.time() * 1e6))
-    hb.heartbeat.interval_ms = 1000
-    hb.heartbeat.first_pending = 1
-    link.send(hb.SerializeToString())
-    if not link.poll(10000):
-        print("no answer to the heartbeat", file=sys.stderr)
+    # 1. Sign in (protocol.md, "Incidents, tasks and users").
+    login = pb.Query(request_id=first_id, console="raise_incident.py")
+    login.login.user = user
+    login.login.password = os.environ["LIANDONG_PASSWORD"]
+    reply = ask(q, login)
+    if reply.error:
+        print("sign-in refused:", reply.error, file=sys.stderr)
         return 1
-    ack = pb.Envelope.FromString(link.recv())
-    watermark = ack.ack.up_to_sequence
-    seq = watermark + 1
+    session = reply.login.session
 
-    # 2. The incident, with the next sequence number.
-    incident_id = "py-" + uuid.uuid4().hex[:12]
-    env = pb.Envelope(sender_id=keys["id"], sequence=seq, distribution_id=f"{keys['id']}:{seq}",
-                      sent_at_us=int(time.time() * 1e6), kind=pb.KIND_REPORT, incident_id=incident_id)
-    env.target_area.region_code = "440113"
-    rep = env.incident_report
-    rep.incident_id = incident_id
-    rep.type = "flood"
-    rep.title = "市桥河水浸 (raised from Python)"
-    rep.level = pb.LEVEL_IV
-    rep.colour = pb.COLOUR_YELLOW
-    rep.latitude, rep.longitude = 22.945, 113.365
-    rep.reported_by = keys["id"]
-    link.send(env.SerializeToString())
-
-    # 3. Wait for the cumulative ack covering our sequence (resend if it does not come).
-    deadline = time.time() + 15
-    acked = False
-    while time.time() < deadline and not acked:
-        if link.poll(2000):
-            reply = pb.Envelope.FromString(link.recv())
-            if reply.ack.error:
-                print("refused:", reply.ack.error, file=sys.stderr)
-                return 1
-            acked = reply.ack.up_to_sequence >= seq
-        else:
-            link.send(env.SerializeToString())  # at-least-once: the centre ignores duplicates
-    if not acked:
-        print("incident not acknowledged", file=sys.stderr)
+    # 2. The incident, sent twice under one request id: the centre applies it once.
+    create = pb.Query(request_id=first_id + 1, session=session, console="raise_incident.py")
+    inc = create.create.incident
+    inc.type = "flood"
+    inc.title = "市桥河水浸 (raised from Python)"
+    inc.level = pb.LEVEL_IV
+    inc.colour = pb.COLOUR_YELLOW
+    inc.latitude, inc.longitude = 22.945, 113.365
+    answers = [ask(q, create), ask(q, create)]
+    for a in answers:
+        if a.error:
+            print("refused:", a.error, file=sys.stderr)
+            return 1
+    incident_id = answers[0].incident.incident.incident_id
+    if answers[1].incident.incident.incident_id != incident_id:
+        print("the resent request made a second incident", file=sys.stderr)
         return 1
 
-    # 4. Read it back from the console snapshot.
+    # 3. Read it back from the console snapshot, under the same session.
     snap = curve_client(ctx, zmq.DEALER, keys, server_key)
     snap.connect(snapshot)
     req = pb.Envelope(sender_id=keys["id"], sent_at_us=int(time.time() * 1e6), kind=pb.KIND_REQUEST)
-    req.snapshot_request.region_code = ""
+    req.snapshot_request.session = session
     snap.send(req.SerializeToString())
     found = None
     while snap.poll(10000):
         msg = pb.Envelope.FromString(snap.recv())
         if msg.HasField("snapshot_end"):
+            if msg.snapshot_end.refused:
+                print("snapshot refused:", msg.snapshot_end.refused, file=sys.stderr)
+                return 1
             break
         if msg.state_update.key == "incident/" + incident_id:
             found = msg.state_update.source.incident_report
-    if found is None or found.title != rep.title:
+    if found is None or found.title != inc.title:
         print("incident not found in the snapshot", file=sys.stderr)
         return 1
-    print(f"incident {incident_id} acknowledged at sequence {seq} and read back: {found.title}")
+    print(f"incident {incident_id} raised once (request {create.request_id} sent twice) and read back: "
+          f"{found.title}")
     return 0
 
 

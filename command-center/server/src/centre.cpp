@@ -15,6 +15,7 @@
 
 #include "console_views.h"
 #include "federation.h"
+#include "intake_gate.h"
 #include "liandong/alerts/cap.h"
 #include "liandong/alerts/rules.h"
 #include "liandong/core/clock.h"
@@ -34,6 +35,7 @@
 #include "liandong/server/incidents.h"
 #include "liandong/server/pg_intake_store.h"
 #include "query_api.h"
+#include "refusal_audit.h"
 #include "sessions.h"
 
 namespace liandong::server {
@@ -152,11 +154,22 @@ struct Centre::Impl {
         context(1),
         zap(context, config.admitted),
         // Consoles are admitted from the main loop (clone.poll), once `views` exists.
-        clone(context,
-              cloneOptions(config, [this](const std::string &key,
-                                          const wire::SnapshotRequest &r) { return views->access(key, r); })),
+        clone(context, cloneOptions(config,
+                                    [this](const std::string &key, const wire::SnapshotRequest &r) {
+                                      auto access = views->access(key, r);
+                                      if (!access.refused.empty())
+                                        refusals->record(key, "", "snapshot", access.refused);
+                                      return access;
+                                    })),
         store(config.conninfo, [this](const StoredItem &item) { onStored(item); }) {
     desk = std::make_unique<IncidentDesk>(config.conninfo, incidentOptions(config));
+    refusals = std::make_unique<RefusalAudit>(config.conninfo);
+    gate = std::make_unique<IntakeGate>(config);
+    store.setGate([this](const link::IncomingMessage &m) {
+      auto why = gate->check(m.peerId, m.envelope);
+      if (why) refusals->record(m.peerId, "", "intake", *why);
+      return why;
+    });
     federation = std::make_unique<Federation>(config, context, *desk);
     sessions = std::make_unique<Sessions>(config.conninfo, config.incidents.sessionTtlS);
     views = std::make_unique<ConsoleViews>(config, *desk, *sessions);
@@ -168,11 +181,11 @@ struct Centre::Impl {
     for (auto &inc : desk->list(Actor::system("startup"), false, 1000)) tellConsoles(inc);
     if (!config.queryEndpoint.empty()) {
       // Changes made by queries are published from the main loop (drainPending).
-      queryApi =
-          std::make_unique<QueryApi>(config, *desk, *sessions, *federation, [this](IncidentChange change) {
-            std::lock_guard lock(pendingMutex);
-            pending.push_back(std::move(change));
-          });
+      queryApi = std::make_unique<QueryApi>(config, *desk, *sessions, *federation, *refusals,
+                                            [this](IncidentChange change) {
+                                              std::lock_guard lock(pendingMutex);
+                                              pending.push_back(std::move(change));
+                                            });
       queries =
           std::make_unique<link::QueryServer>(context, config.queryEndpoint, config.keys,
                                               [this](const std::string &peer, const wire::Query &q,
@@ -471,6 +484,8 @@ struct Centre::Impl {
   std::unique_ptr<mapping::RegionIndex> capRegions;
   std::uint32_t capSerial = 0;
   std::unique_ptr<IncidentDesk> desk;
+  std::unique_ptr<RefusalAudit> refusals;  // any thread
+  std::unique_ptr<IntakeGate> gate;        // receiver (main) thread
   std::unique_ptr<Federation> federation;  // the links to the parent and children centres
   std::unique_ptr<Sessions> sessions;      // sign-ins: their own connection and lock
   std::unique_ptr<ConsoleViews> views;     // main thread (clone.poll and show)

@@ -1,6 +1,8 @@
 // Reading a centre's YAML configuration (see centre_config.h).
 #include "liandong/server/centre_config.h"
 
+#include <set>
+
 #include "liandong/alerts/rules.h"
 #include "liandong/alerts/warning.h"
 #include "liandong/core/config.h"
@@ -134,7 +136,65 @@ void readIncidents(const std::optional<ConfigNode> &inc, IncidentConfig &ic) {
   }
 }
 
+// The `role:` and `region:` of each admitted key. The parent's and the
+// children's roles follow from the `parent:` and `children:` sections (a role
+// written there must agree); every other key names its role.
+void readPeerRoles(const ConfigNode &cfg, CentreConfig &out) {
+  std::set<std::string> children;
+  for (const auto &c : out.children) children.insert(c.id);
+  for (const auto &entry : cfg.list("admitted")) {
+    const std::string id = entry.str("id");
+    std::optional<PeerRole> implied;
+    if (out.parent && out.parent->id == id) implied = PeerRole::Parent;
+    if (children.count(id)) implied = PeerRole::Child;
+    PeerRole role;
+    if (entry.has("role")) {
+      auto name = entry.choice("role", {"ingest", "console", "client", "child", "parent"}, "");
+      role = name == "ingest"    ? PeerRole::Ingest
+             : name == "console" ? PeerRole::Console
+             : name == "client"  ? PeerRole::Client
+             : name == "child"   ? PeerRole::Child
+                                 : PeerRole::Parent;
+      if (implied && role != *implied)
+        entry.fail("role", "\"" + id + "\" is this centre's " + peerRoleName(*implied) + " (see " +
+                               (*implied == PeerRole::Parent ? "parent:" : "children:") + "), not a " + name);
+      if (role == PeerRole::Parent && (!out.parent || out.parent->id != id))
+        entry.fail("role", "only the centre named in parent: may have the role parent");
+    } else if (implied) {
+      role = *implied;
+    } else {
+      entry.fail("role", "missing: say what \"" + id + "\" is (ingest, console, client, child or parent)");
+    }
+    out.roles[id] = role;
+    std::string region = entry.str("region", "");
+    if (!region.empty()) {
+      if (regionPrefix(region).empty())
+        entry.fail("region", "\"" + region + "\" is not a 6- or 9-digit region code");
+      if (!regionCovers(out.region, region))
+        entry.fail("region", region + " is not inside this centre's region " + out.region);
+      out.keyRegions[id] = region;
+    } else if (role == PeerRole::Child) {
+      entry.fail("region", "missing: a child centre's jurisdiction, which its incident copies must lie in");
+    }
+  }
+}
+
 }  // namespace
+
+std::string peerRoleName(PeerRole role) {
+  switch (role) {
+    case PeerRole::Ingest: return "ingest node";
+    case PeerRole::Console: return "console";
+    case PeerRole::Client: return "field client";
+    case PeerRole::Child: return "child centre";
+    case PeerRole::Parent: return "parent centre";
+  }
+  return "peer";
+}
+
+std::string aPeerRole(PeerRole role) {
+  return (role == PeerRole::Ingest ? "an " : "a ") + peerRoleName(role);
+}
 
 CentreConfig readCentreConfig(const std::filesystem::path &file) {
   auto cfg = ConfigNode::loadFile(file);
@@ -160,13 +220,6 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
   out.statusIntervalS = static_cast<int>(centre.integer("status_interval_s", 10));
   out.admitted = readAdmittedKeys(cfg, "admitted");
   if (out.admitted.empty()) cfg.fail("admitted", "no peer is admitted; list at least one {id, public_key}");
-  for (const auto &entry : cfg.list("admitted")) {
-    std::string region = entry.str("region", "");
-    if (region.empty()) continue;
-    if (regionPrefix(region).empty())
-      entry.fail("region", "\"" + region + "\" is not a 6- or 9-digit region code");
-    out.viewRegions[entry.str("id")] = region;
-  }
   auto db = cfg.child("database");
   out.conninfo = db.str("conninfo");
   readImports(cfg.optionalChild("import"), file, out);
@@ -177,6 +230,7 @@ CentreConfig readCentreConfig(const std::filesystem::path &file) {
     if (out.summaryIntervalS < 1) parent->fail("summary_interval_s", "must be at least 1");
   }
   for (const auto &child : cfg.list("children")) out.children.push_back(readPeerCentre(child));
+  readPeerRoles(cfg, out);
   if (cfg.has("rules")) {
     // Rules in the centre: the same engine and file format as at the edge.
     out.rulesFile = cfg.path("rules");

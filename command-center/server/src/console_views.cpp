@@ -44,15 +44,23 @@ void ConsoleViews::place(wire::StateUpdate &u, std::optional<std::pair<double, d
 
 link::CloneAccess ConsoleViews::access(const std::string &keyId, const wire::SnapshotRequest &request) {
   link::CloneAccess a;
-  auto keyRegionIt = config_.viewRegions.find(keyId);
+  auto role = config_.roles.find(keyId);
+  if (role == config_.roles.end() ||
+      (role->second != PeerRole::Console && role->second != PeerRole::Client)) {
+    a.refused =
+        (role == config_.roles.end() ? std::string("a key without a role") : aPeerRole(role->second)) +
+        " may not take the consoles' live state";
+    return a;
+  }
+  auto keyRegionIt = config_.keyRegions.find(keyId);
   const std::string keyRegion =
-      keyRegionIt == config_.viewRegions.end() ? config_.region : keyRegionIt->second;
+      keyRegionIt == config_.keyRegions.end() ? config_.region : keyRegionIt->second;
   std::string region = keyRegion;
   Actor who;
   bool signedIn = !request.session().empty();
   if (signedIn) {
     try {
-      who = sessions_.resolve(request.session()).actor;
+      who = sessions_.resolve(request.session(), keyId).actor;
     } catch (const AuthError &e) {
       a.refused = std::string("not signed in: ") + e.what();
       return a;

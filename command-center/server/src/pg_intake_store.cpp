@@ -200,6 +200,7 @@ std::optional<std::string> fieldWithNul(const google::protobuf::Message &msg, co
   refl->ListFields(msg, &fields);
   for (const auto *f : fields) {
     std::string name = path.empty() ? f->name() : path + "." + f->name();
+    if (f->type() == google::protobuf::FieldDescriptor::TYPE_BYTES) continue;  // a photo: any byte
     if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING && !f->is_repeated()) {
       if (refl->GetString(msg, f).find('\0') != std::string::npos) return name;
     } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
@@ -228,6 +229,13 @@ std::optional<std::string> readingFieldWithNul(const wire::Envelope &env) {
 }
 
 std::optional<std::string> PgIntakeStore::validate(const link::IncomingMessage &message) {
+  if (auto bad = wellFormed(message)) return bad;
+  if (!gate_) return std::nullopt;
+  if (auto why = gate_(message)) return "is refused: " + *why;
+  return std::nullopt;
+}
+
+std::optional<std::string> PgIntakeStore::wellFormed(const link::IncomingMessage &message) {
   if (message.envelope.has_reading()) {
     if (auto field = readingFieldWithNul(message.envelope))
       return "has a NUL character in " + *field + ", which the database cannot store";

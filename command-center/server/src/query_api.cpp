@@ -9,6 +9,8 @@
 #include "console_queries.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/logging.h"
+#include "liandong/core/region_code.h"
+#include "liandong/core/text.h"
 #include "series_query.h"
 
 namespace liandong::server {
@@ -22,9 +24,12 @@ std::string consoleOf(const std::string &peer, const wire::Query &q) {
 }  // namespace
 
 QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions, Federation &federation,
-                   std::function<void(IncidentChange)> changed)
-    : desk_(desk),
+                   RefusalAudit &refusals, std::function<void(IncidentChange)> changed)
+    : config_(config),
+      desk_(desk),
       sessions_(sessions),
+      refusals_(refusals),
+      requests_(config.conninfo),
       federation_(federation),
       changed_(std::move(changed)),
       log_(logging::get("center")),
@@ -32,13 +37,41 @@ QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &ses
       conn_(config.conninfo),
       assets_(conn_) {}
 
+// Who may ask at all, once-only requests, and refusals on the record.
+void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+  user_.clear();
+  try {
+    auto role = config_.roles.find(peer);
+    if (role == config_.roles.end() ||
+        (role->second != PeerRole::Console && role->second != PeerRole::Client))
+      throw Error(
+          (role == config_.roles.end() ? std::string("a key without a role") : aPeerRole(role->second)) +
+          " may not use the query endpoint");
+    if (auto first = requests_.earlier(q)) {
+      log_->info("query {} from {} is a resend: the first answer again", q.request_id(), peer);
+      r = std::move(*first);
+      return;
+    }
+    dispatch(peer, q, r);
+    requests_.keep(q, r);
+  } catch (const std::exception &e) {
+    // Failed sign-ins are audited by the user store itself (and locked out).
+    if (!q.has_login() || !dynamic_cast<const AuthError *>(&e)) {
+      const auto *field = q.GetDescriptor()->FindFieldByNumber(static_cast<int>(q.body_case()));
+      refusals_.record(peer, user_, "query." + (field ? field->name() : std::string("unknown")),
+                       firstLine(e.what()));
+    }
+    throw;
+  }
+}
+
 // One case per query type and no default: a query type added to the
 // protocol and not handled here does not compile (-Wswitch, -Werror).
-void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+void QueryApi::dispatch(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
   using Body = wire::Query::BodyCase;
   switch (q.body_case()) {
-    case Body::kTile: tile(q.tile(), r); break;
-    case Body::kNearby: nearby(q.nearby(), r); break;
+    case Body::kTile: tile(peer, q, r); break;
+    case Body::kNearby: nearby(signedIn(peer, q), q.nearby(), r); break;
     case Body::kLogin: login(peer, q, r); break;
     case Body::kLogout: sessions_.logout(q.session()); break;
     case Body::kSeries: *r.mutable_series() = readSeries(conn_, signedIn(peer, q), q.series()); break;
@@ -97,21 +130,44 @@ void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::Query
   log_->debug("query {} from {} answered", q.request_id(), peer);
 }
 
+std::string QueryApi::keyRegion(const std::string &peer) const {
+  auto it = config_.keyRegions.find(peer);
+  return it == config_.keyRegions.end() ? config_.region : it->second;
+}
+
+// A user whose jurisdiction is wider than the key's region works within the
+// key's; one outside it is refused.
 Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
   if (q.session().empty()) throw Error("not signed in: send a login query first");
   Session s;
   try {
-    s = sessions_.resolve(q.session());
+    s = sessions_.resolve(q.session(), peer);
   } catch (const AuthError &e) {
     throw Error(std::string("not signed in: ") + e.what());
   }
+  user_ = s.actor.name;
   s.actor.console = consoleOf(peer, q);
+  const auto mine = keyRegion(peer);
+  if (regionCovers(s.actor.regionCode, mine) && s.actor.regionCode != mine)
+    s.actor.regionCode = mine;
+  else if (!regionCovers(mine, s.actor.regionCode))
+    throw Error("user " + s.actor.name + "'s jurisdiction " + s.actor.regionCode +
+                " is outside this console's region " + mine);
   return s.actor;
 }
 
-void QueryApi::tile(const wire::TileRequest &t, wire::QueryReply &r) {
-  auto tile =
-      tiles_.get(t.layer(), static_cast<int>(t.z()), static_cast<int>(t.x()), static_cast<int>(t.y()));
+// The region boundaries are for anyone admitted to ask; cameras, sensors and
+// incidents need a session, and incidents are those in the user's
+// jurisdiction (none for an agency operator, who has them in the list).
+void QueryApi::tile(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
+  const auto &t = q.tile();
+  std::string root;
+  if (t.layer() != "regions") {
+    auto who = signedIn(peer, q);
+    root = who.role == Role::AgencyOperator ? "-" : who.regionCode;
+  }
+  auto tile = tiles_.get(t.layer(), static_cast<int>(t.z()), static_cast<int>(t.x()), static_cast<int>(t.y()),
+                         t.layer() == "incidents" ? root : std::string());
   auto *out = r.mutable_tile();
   out->set_layer(t.layer());
   out->set_z(t.z());
@@ -122,13 +178,14 @@ void QueryApi::tile(const wire::TileRequest &t, wire::QueryReply &r) {
   out->set_cached(tile.cached);
 }
 
-void QueryApi::nearby(const wire::NearbyRequest &n, wire::QueryReply &r) {
+void QueryApi::nearby(const Actor &who, const wire::NearbyRequest &n, wire::QueryReply &r) {
   auto kind = mapping::parseAssetKind(n.asset_kind().empty() ? "camera" : n.asset_kind());
   int limit = n.limit() == 0 ? 10 : static_cast<int>(std::min<std::uint32_t>(n.limit(), 1000));
   auto hits = n.seeing() ? assets_.camerasSeeing(n.longitude(), n.latitude(), limit)
                          : assets_.nearest(kind, n.longitude(), n.latitude(), limit, n.of_kind());
   auto *out = r.mutable_nearby();
   for (const auto &h : hits) {
+    if (!regionCovers(who.regionCode, h.regionCode)) continue;  // outside the user's jurisdiction
     auto *a = out->add_assets();
     a->set_id(h.id);
     a->set_name(h.name);
@@ -141,7 +198,15 @@ void QueryApi::nearby(const wire::NearbyRequest &n, wire::QueryReply &r) {
 }
 
 void QueryApi::login(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
-  auto session = sessions_.login(q.login().user(), q.login().password(), consoleOf(peer, q));
+  auto session = sessions_.login(q.login().user(), q.login().password(), consoleOf(peer, q), peer);
+  const auto mine = keyRegion(peer);
+  if (!regionCovers(mine, session.actor.regionCode) && !regionCovers(session.actor.regionCode, mine)) {
+    sessions_.logout(session.token);
+    user_ = session.actor.name;
+    throw Error("user " + session.actor.name + "'s jurisdiction " + session.actor.regionCode +
+                " is outside this console's region " + mine);
+  }
+  if (regionCovers(session.actor.regionCode, mine)) session.actor.regionCode = mine;
   auto *out = r.mutable_login();
   out->set_session(session.token);
   out->set_user(session.actor.name);

@@ -1,7 +1,12 @@
 // The centre's query API (protocol.md, "Queries"): one answer per Query the
 // query server (link/query.h) hands over, on that server's thread — map tiles
 // and assets, sign-in and out, series, recordings, incidents, tasks, reports
-// and directives. Every query but tiles, assets and sign-in needs a session.
+// and directives. Only console and field-client keys may ask; every query
+// but sign-in and the regions tile layer needs a session, which works only
+// through the key that signed in, and a user's jurisdiction is capped by the
+// key's `region:`. Requests that change something are applied once per
+// request id (request_log.h); refusals are audited (refusal_audit.h).
+// See docs/security.md.
 // Changes made here reach the consoles and the other centres through the
 // centre's main loop: `changed` for incidents, Federation::queueDirective for
 // directives. Created by the centre facade (centre.cpp) when it has a query
@@ -20,6 +25,8 @@
 #include "liandong/mapping/tiles.h"
 #include "liandong/server/centre_config.h"
 #include "liandong/server/incidents.h"
+#include "refusal_audit.h"
+#include "request_log.h"
 #include "sessions.h"
 
 namespace spdlog {
@@ -33,17 +40,21 @@ public:
   // `changed` takes each incident change a query made, on the query thread.
   // The references must outlive this object.
   QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &sessions, Federation &federation,
-           std::function<void(IncidentChange)> changed);
+           RefusalAudit &refusals, std::function<void(IncidentChange)> changed);
 
   // Fills `r` or throws (Error, IncidentError, AuthError ...: the query
   // server turns the message into the reply's error).
   void answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r);
 
 private:
-  // The signed-in user behind a query; throws Error otherwise.
+  void dispatch(const std::string &peer, const wire::Query &q, wire::QueryReply &r);
+  // The signed-in user behind a query, their jurisdiction capped by the
+  // key's region; throws Error otherwise.
   Actor signedIn(const std::string &peer, const wire::Query &q);
-  void tile(const wire::TileRequest &t, wire::QueryReply &r);
-  void nearby(const wire::NearbyRequest &n, wire::QueryReply &r);
+  // The region a key may see: its `region:`, else the centre's.
+  std::string keyRegion(const std::string &peer) const;
+  void tile(const std::string &peer, const wire::Query &q, wire::QueryReply &r);
+  void nearby(const Actor &who, const wire::NearbyRequest &n, wire::QueryReply &r);
   void login(const std::string &peer, const wire::Query &q, wire::QueryReply &r);
   void directive(const Actor &who, const wire::Directive &request, wire::QueryReply &r);
   // dispatch, task and sitrep: the incident as `who` may see it.
@@ -51,8 +62,12 @@ private:
   // act and create: the incident as it now stands.
   void incidentChange(const Actor &who, IncidentChange change, wire::QueryReply &r);
 
+  const CentreConfig &config_;
   IncidentDesk &desk_;
   Sessions &sessions_;
+  RefusalAudit &refusals_;
+  RequestLog requests_;
+  std::string user_;  // the user of the query being answered, once known (for refusals)
   Federation &federation_;
   std::function<void(IncidentChange)> changed_;
   std::shared_ptr<spdlog::logger> log_;

@@ -6,14 +6,15 @@ namespace liandong::server {
 Sessions::Sessions(const std::string &conninfo, int sessionTtlS)
     : conn_(conninfo), users_(conn_, sessionTtlS) {}
 
-Session Sessions::login(const std::string &user, const std::string &password, const std::string &console) {
+Session Sessions::login(const std::string &user, const std::string &password, const std::string &console,
+                        const std::string &keyId) {
   std::lock_guard lock(mutex_);
-  return users_.login(user, password, console);
+  return users_.login(user, password, console, keyId);
 }
 
-Session Sessions::resolve(const std::string &token) {
+Session Sessions::resolve(const std::string &token, const std::string &keyId) {
   std::lock_guard lock(mutex_);
-  return users_.resolve(token);
+  return users_.resolve(token, keyId);
 }
 
 void Sessions::logout(const std::string &token) {

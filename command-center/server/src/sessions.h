@@ -20,8 +20,9 @@ public:
   Sessions(const std::string &conninfo, int sessionTtlS);
 
   // As UserStore::login, resolve and logout; thread-safe.
-  Session login(const std::string &user, const std::string &password, const std::string &console);
-  Session resolve(const std::string &token);
+  Session login(const std::string &user, const std::string &password, const std::string &console,
+                const std::string &keyId);
+  Session resolve(const std::string &token, const std::string &keyId);
   void logout(const std::string &token);
 
 private:

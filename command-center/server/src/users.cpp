@@ -101,8 +101,20 @@ void UserStore::disable(const std::string &name, const Actor &by) {
   tx.commit();
 }
 
-Session UserStore::login(const std::string &user, const std::string &password, const std::string &console) {
+Session UserStore::login(const std::string &user, const std::string &password, const std::string &console,
+                         const std::string &keyId) {
   pqxx::work tx(conn_);
+  const std::string window = std::to_string(kLockMinutes) + " minutes";
+  auto failures = tx.exec_params1(
+                        "SELECT count(*) FROM login_failures WHERE user_name = $1 AND "
+                        "at > now() - $2::interval",
+                        user, window)[0]
+                      .as<int>();
+  if (failures >= kMaxFailures) {
+    tx.commit();
+    throw AuthError("too many failed sign-ins for this user name; try again in " +
+                    std::to_string(kLockMinutes) + " minutes or ask an administrator to unlock it");
+  }
   auto rows = tx.exec_params(
       "SELECT name, display_name, role, region_code, agency_id, password_hash, disabled FROM users "
       "WHERE name = $1",
@@ -112,12 +124,18 @@ Session UserStore::login(const std::string &user, const std::string &password, c
   bool ok = verifyPassword(rows.empty() ? dummy : rows[0]["password_hash"].as<std::string>(), password);
   Actor who{user, Role::System, "", "", console};
   if (rows.empty() || !ok) {
-    audit(tx, who, "login.refused", "user/" + user, nullptr, {{"reason", "wrong user name or password"}});
+    audit(tx, who, "login.refused", "user/" + user, nullptr,
+          {{"reason", "wrong user name or password"}, {"key", keyId}});
+    tx.exec_params("INSERT INTO login_failures (user_name) VALUES ($1)", user);
+    tx.exec_params("DELETE FROM login_failures WHERE at < now() - $1::interval", window);
+    if (failures + 1 >= kMaxFailures)
+      audit(tx, who, "login.locked", "user/" + user, nullptr,
+            {{"failures", failures + 1}, {"minutes", kLockMinutes}, {"key", keyId}});
     tx.commit();
     throw AuthError("wrong user name or password");
   }
   if (rows[0]["disabled"].as<bool>()) {
-    audit(tx, who, "login.refused", "user/" + user, nullptr, {{"reason", "user disabled"}});
+    audit(tx, who, "login.refused", "user/" + user, nullptr, {{"reason", "user disabled"}, {"key", keyId}});
     tx.commit();
     throw AuthError("user disabled");
   }
@@ -132,28 +150,36 @@ Session UserStore::login(const std::string &user, const std::string &password, c
   s.expiresAtUs = nowUs() + static_cast<std::int64_t>(ttlS_) * 1000000;
   tx.exec_params("DELETE FROM sessions WHERE expires_at < now()");
   tx.exec_params(
-      "INSERT INTO sessions (token_hash, user_name, console, expires_at) "
-      "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6))",
-      sha256Hex(s.token), user, console, static_cast<double>(s.expiresAtUs));
-  audit(tx, s.actor, "login", "user/" + user, nullptr, {{"console", console}});
+      "INSERT INTO sessions (token_hash, user_name, console, expires_at, key_id) "
+      "VALUES ($1, $2, $3, to_timestamp($4::double precision / 1e6), $5)",
+      sha256Hex(s.token), user, console, static_cast<double>(s.expiresAtUs), keyId);
+  tx.exec_params("DELETE FROM login_failures WHERE user_name = $1", user);
+  audit(tx, s.actor, "login", "user/" + user, nullptr, {{"console", console}, {"key", keyId}});
   tx.commit();
   return s;
 }
 
-Session UserStore::resolve(const std::string &token) {
+Session UserStore::resolve(const std::string &token, const std::string &keyId) {
   pqxx::work tx(conn_);
   auto rows = tx.exec_params(
       "SELECT u.name, u.display_name, u.role, u.region_code, u.agency_id, s.console, "
       "(extract(epoch FROM s.expires_at) * 1e6)::bigint AS expires "
       "FROM sessions s JOIN users u ON u.name = s.user_name "
-      "WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled",
-      sha256Hex(token));
+      "WHERE s.token_hash = $1 AND s.key_id = $2 AND s.expires_at > now() AND NOT u.disabled",
+      sha256Hex(token), keyId);
   tx.commit();
   if (rows.empty()) throw AuthError("session expired or unknown; sign in again");
   Session s = sessionFrom(rows[0]);
   s.actor.console = rows[0]["console"].as<std::string>();
   s.expiresAtUs = rows[0]["expires"].as<std::int64_t>();
   return s;
+}
+
+void UserStore::unlock(const std::string &name, const Actor &by) {
+  pqxx::work tx(conn_);
+  auto r = tx.exec_params("DELETE FROM login_failures WHERE user_name = $1", name);
+  audit(tx, by, "user.unlock", "user/" + name, {{"failures", r.affected_rows()}}, {{"failures", 0}});
+  tx.commit();
 }
 
 void UserStore::logout(const std::string &token) {

@@ -1,6 +1,7 @@
 // liandong-admin: account administration straight on a centre's database
 // (for the first admin, for scripts and the demo): add or replace a user with
-// a role, a jurisdiction and optionally an agency, or disable one. The
+// a role, a jurisdiction and optionally an agency, disable one, or unlock a
+// name locked after repeated failed sign-ins. The
 // password is read from standard input (never from the command line, so it
 // stays out of shell history and process lists). Every change is audited.
 #include <cstdio>
@@ -46,6 +47,9 @@ int main(int argc, char **argv) {
   std::string disableName;
   auto *disable = user->add_subcommand("disable", "disable a user and end their sessions");
   disable->add_option("name", disableName)->required();
+  std::string unlockName;
+  auto *unlock = user->add_subcommand("unlock", "forget the failed sign-ins that locked a user name");
+  unlock->add_option("name", unlockName)->required();
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -68,6 +72,9 @@ int main(int argc, char **argv) {
     } else if (*disable) {
       users.disable(disableName, actor);
       std::printf("user %s disabled\n", disableName.c_str());
+    } else if (*unlock) {
+      users.unlock(unlockName, actor);
+      std::printf("user %s unlocked\n", unlockName.c_str());
     }
     return 0;
   } catch (const Usage &e) {

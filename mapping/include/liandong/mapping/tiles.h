@@ -38,7 +38,9 @@ public:
   TileService &operator=(const TileService &) = delete;
 
   // Throws Error on an unknown layer or a tile outside the zoom's grid.
-  Tile get(const std::string &layer, int z, int x, int y);
+  // `incidentsWithin`, for the incidents layer: only incidents inside that
+  // region code ("" all of them; a code no region has, none).
+  Tile get(const std::string &layer, int z, int x, int y, const std::string &incidentsWithin = "");
   static const std::vector<std::string> &layers();
   TileStats stats() const { return stats_; }
 
@@ -52,7 +54,7 @@ private:
   class Listener;
   void refreshVersions();
   void dropStale();
-  std::string render(const std::string &layer, int z, int x, int y);
+  std::string render(const std::string &layer, int z, int x, int y, const std::string &within);
 
   pqxx::connection conn_;
   std::unique_ptr<Listener> listener_;

@@ -41,6 +41,12 @@ struct IncidentConfig {
   SitrepDeadlines sitreps;
 };
 
+// What an admitted key is (its `role:` in `admitted:`), and so what it may
+// send to each endpoint (docs/security.md, "Who may send what").
+enum class PeerRole { Ingest, Console, Client, Child, Parent };
+std::string peerRoleName(PeerRole role);  // "ingest node", "console", ...
+std::string aPeerRole(PeerRole role);     // "an ingest node", "a console", ...
+
 struct CentreConfig {
   std::string id;
   std::string name;
@@ -52,9 +58,12 @@ struct CentreConfig {
   std::string queryEndpoint;     // ROUTER: console queries (map tiles, assets near a point); "" = none
   CurveKeyPair keys;
   std::map<std::string, std::string> admitted;  // public key -> id
-  // Console key id -> the region subtree that console may see (its `region:`
-  // in `admitted:`); keys not listed see the whole centre.
-  std::map<std::string, std::string> viewRegions;
+  std::map<std::string, PeerRole> roles;        // key id -> its role (every admitted key has one)
+  // Key id -> the region subtree of that key (its `region:` in `admitted:`):
+  // what a console may see, where an ingest node's sensors may stand, a
+  // child centre's jurisdiction (required for children). Keys not listed
+  // have the centre's whole region.
+  std::map<std::string, std::string> keyRegions;
   std::string conninfo;
   std::vector<std::filesystem::path> importRegions;  // GeoJSON, parents first
   std::vector<std::filesystem::path> importTowns;    // CSV

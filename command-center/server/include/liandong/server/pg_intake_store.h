@@ -52,7 +52,13 @@ public:
 
   std::map<std::string, std::uint64_t> loadWatermarks() override;
   std::map<std::string, std::vector<std::uint64_t>> loadSettled() override;
-  // PostgreSQL text and jsonb cannot hold NUL characters: refuse such messages.
+  // Who may send what (the centre's IntakeGate): a reason to refuse a
+  // message from its sender, or nullopt. Called by validate() on messages
+  // that are well formed. Receiver thread.
+  using Gate = std::function<std::optional<std::string>(const link::IncomingMessage &)>;
+  void setGate(Gate gate) { gate_ = std::move(gate); }
+  // PostgreSQL text and jsonb cannot hold NUL characters: refuse such
+  // messages (bytes fields, such as a photo, may hold any byte); then the gate.
   std::optional<std::string> validate(const link::IncomingMessage &message) override;
   void commit(const std::vector<link::IncomingMessage> &batch,
               const std::map<std::string, std::uint64_t> &watermarks) override;
@@ -74,6 +80,7 @@ public:
   std::uint64_t eventsStored() const { return events_.load(); }
 
 private:
+  std::optional<std::string> wellFormed(const link::IncomingMessage &message);
   pqxx::connection &connection();
   // Places the batch's new sensor positions in the region cache.
   void locate(const std::vector<link::IncomingMessage> &batch);
@@ -96,6 +103,7 @@ private:
   // County of each sensor position seen (positions are exact doubles from the wire).
   std::map<std::pair<double, double>, std::string> regionCache_;
   std::unique_ptr<mapping::RegionIndex> regionIndex_;  // counties, for positions not in the cache
+  Gate gate_;
   std::atomic<std::uint64_t> readings_{0};
   std::atomic<std::uint64_t> events_{0};
 };

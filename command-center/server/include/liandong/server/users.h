@@ -50,10 +50,21 @@ public:
   void upsert(const NewUser &user, const Actor &by);
   void disable(const std::string &name, const Actor &by);
 
-  // Throws AuthError("wrong user name or password") or ("user disabled").
-  Session login(const std::string &user, const std::string &password, const std::string &console);
-  // The session's actor; throws AuthError("session expired or unknown").
-  Session resolve(const std::string &token);
+  // Signs in through the console key `keyId`; the session works only
+  // through that key. Throws AuthError("wrong user name or password"),
+  // ("user disabled") or, after kMaxFailures failed sign-ins for the name
+  // within kLockMinutes, ("too many failed sign-ins ...") without checking
+  // the password until the lock runs out (or an administrator unlocks it).
+  Session login(const std::string &user, const std::string &password, const std::string &console,
+                const std::string &keyId);
+  // The session's actor; throws AuthError("session expired or unknown") —
+  // also when `keyId` is not the key that signed in.
+  Session resolve(const std::string &token, const std::string &keyId);
+  // Forgets the failed sign-ins of `name` (audited as `by`).
+  void unlock(const std::string &name, const Actor &by);
+
+  static constexpr int kMaxFailures = 5;
+  static constexpr int kLockMinutes = 15;
   void logout(const std::string &token);
 
 private:
