@@ -50,6 +50,10 @@ Backend::Backend(ConsoleSettings settings, std::string password, QObject *parent
   // (jurisdiction, role); an agency sees its tasks.
   connect(&session_, &Session::sessionChanged, this, [this] {
     if (clone_) clone_->setSession(calls_.session());
+    // Cameras, sensors and incidents on the map need the session.
+    tiles_->setSession(calls_.session());
+    for (const char *layer : {"cameras", "sensors", "incidents"})
+      emit tiles_->layerChanged(QString::fromLatin1(layer));
     if (session_.mode() == QLatin1String("agency")) tasks_.loadTasks();
   });
 }

@@ -44,8 +44,9 @@ CentreTiles::CentreTiles(QueryWorker &worker, QObject *parent) : map::TileProvid
 
 void CentreTiles::requestTile(const QString &layer, int z, int x, int y) {
   QPointer<CentreTiles> self(this);
-  worker_.post([self, layer, z, x, y](link::QueryClient &client) {
+  worker_.post([self, layer, z, x, y, session = session_](link::QueryClient &client) {
     wire::Query query;
+    query.set_session(session);
     auto *t = query.mutable_tile();
     t->set_layer(layer.toStdString());
     t->set_z(static_cast<std::uint32_t>(z));

@@ -41,16 +41,20 @@ private:
   std::unique_ptr<link::QueryClient> client_;
 };
 
-// Map tiles from the centre's query endpoint.
+// Map tiles from the centre's query endpoint: the region boundaries for any
+// console; cameras, sensors and incidents with the signed-in user's session.
 class CentreTiles : public map::TileProvider {
   Q_OBJECT
 public:
   CentreTiles(QueryWorker &worker, QObject *parent);
   void requestTile(const QString &layer, int z, int x, int y) override;
   int served() const { return served_; }
+  // GUI thread; later requests carry it.
+  void setSession(std::string session) { session_ = std::move(session); }
 
 private:
   QueryWorker &worker_;
+  std::string session_;
   int served_ = 0;
 };
 
