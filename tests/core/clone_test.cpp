@@ -273,6 +273,25 @@ TEST_F(CloneTest, RefusedViewerIsToldWhyAndRecheckCutsItOff) {
   serveUntil(
       server, [] { return false; }, 300);
   EXPECT_EQ(server.viewers(), 0u) << "a refused viewer is dropped";
+  // Signed in again (same viewer id, its subscription still standing): the
+  // updates flow again, not only the snapshot.
+  admitted = true;
+  ASSERT_TRUE(serveUntil(server, [&] { return client.linkUp(); }));
+  bool stayedUp = true;  // without its updates and heartbeats the link would drop after 3.5 s
+  serveUntil(
+      server,
+      [&] {
+        stayedUp = stayedUp && client.linkUp();
+        return false;
+      },
+      5000);
+  EXPECT_TRUE(stayedUp) << "the viewer admitted again hears its heartbeats";
+  server.publish(item("reading/a", 3));
+  ASSERT_TRUE(serveUntil(server, [&] {
+    auto st = client.state();
+    auto it = st.find("reading/a");
+    return it != st.end() && it->second.source().reading().value() == 3;
+  })) << "a viewer admitted again gets its updates";
 }
 
 // A subscriber that asks for everything (or another console's topic it

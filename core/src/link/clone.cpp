@@ -171,6 +171,8 @@ void CloneServer::serveSnapshots() {
         }
         it = viewers_.emplace(topic, Viewer{}).first;
         it->second.topic = topic;
+        auto g = granted_.find(topic);
+        it->second.subscribed = g != granted_.end() && g->second == keyId;
       } else if (it->second.keyId != keyId) {
         refuse(rid, nullptr, "viewer topic in use by another console");
         continue;
@@ -224,6 +226,8 @@ void CloneServer::serveSubscriptions() {
     }
     if (subscribe) {
       pub_.set(zmq::sockopt::subscribe, topic);  // to the subscriber this message came from
+      const char *subscriber = sub.gets("User-Id");
+      granted_[topic] = subscriber ? subscriber : "";
       if (auto it = viewers_.find(topic); it != viewers_.end())
         it->second.subscribed = true;
       else {
@@ -244,6 +248,7 @@ void CloneServer::serveSubscriptions() {
     } else {
       pub_.set(zmq::sockopt::unsubscribe, topic);
       viewers_.erase(topic);
+      granted_.erase(topic);
     }
   }
 }

@@ -102,6 +102,10 @@ private:
   zmq::socket_t router_;
   std::map<std::string, wire::StateUpdate> state_;
   std::map<std::string, Viewer> viewers_;  // by topic
+  // Topics granted on the updates socket and not unsubscribed, with the key
+  // that subscribed: a viewer refused (an expired session) and admitted again
+  // under the same topic gets its updates without subscribing anew.
+  std::map<std::string, std::string> granted_;
   std::uint64_t sequence_ = 0;
   std::uint64_t run_;
   std::uint64_t refusals_ = 0;
