@@ -43,8 +43,8 @@ public:
   }
 
   struct Outcome {
-    std::string error;             // the refusal, or empty
-    std::uint64_t watermark = 0;   // the centre's watermark for us afterwards
+    std::string error;            // the refusal, or empty
+    std::uint64_t watermark = 0;  // the centre's watermark for us afterwards
   };
   // Sends `env` with the next sequence; waits until the centre's watermark
   // covers it (stored, or stepped over after a refusal).
@@ -101,8 +101,10 @@ struct Attack : CentreDeployment {
     // Street codes come from the imported towns; find them with a first start.
     writeYaml("440113", "440113");
     start();
-    townA = text(fmt::format("SELECT liandong_region_at(ST_SetSRID(ST_MakePoint({}, {}), 4326))", lonA, latA));
-    townB = text(fmt::format("SELECT liandong_region_at(ST_SetSRID(ST_MakePoint({}, {}), 4326))", lonB, latB));
+    townA =
+        text(fmt::format("SELECT liandong_region_at(ST_SetSRID(ST_MakePoint({}, {}), 4326))", lonA, latA));
+    townB =
+        text(fmt::format("SELECT liandong_region_at(ST_SetSRID(ST_MakePoint({}, {}), 4326))", lonB, latB));
     EXPECT_EQ(proc->stop(), 0);
     writeYaml(townA, townB);
     start();
@@ -116,28 +118,29 @@ struct Attack : CentreDeployment {
   }
   void start() {
     proc = std::make_unique<Process>(bin("command-center/server/liandong-center"),
-                                       std::vector<std::string>{"-c", (dir / "centre.yaml").string()},
-                                       (dir / "centre.log").string());
+                                     std::vector<std::string>{"-c", (dir / "centre.yaml").string()},
+                                     (dir / "centre.log").string());
     if (!proc->waitForOutput("ready:", 60000)) throw std::runtime_error(proc->output());
   }
   // node-2 is held to street A, the child is street B, the street console street A.
   void writeYaml(const std::string &node2Region, const std::string &childRegion) {
-    writeCentreYaml(
-        "", "  towns: [" + sourceDir() + "/configs/data/geo/towns-440100.csv]\n",
-        {{"node-2", &node2, "ingest, region: \"" + node2Region + "\""},
-         {"client-t", &client, "client"},
-         {"console-street", &street, "console, region: \"" + node2Region + "\""},
-         {"centre-c", &child, "child, region: \"" + childRegion + "\""},
-         {"centre-p", &parent, "parent"}});
+    writeCentreYaml("", "  towns: [" + sourceDir() + "/configs/data/geo/towns-440100.csv]\n",
+                    {{"node-2", &node2, "ingest, region: \"" + node2Region + "\""},
+                     {"client-t", &client, "client"},
+                     {"console-street", &street, "console, region: \"" + node2Region + "\""},
+                     {"centre-c", &child, "child, region: \"" + childRegion + "\""},
+                     {"centre-p", &parent, "parent"}});
     auto y = readFile(dir / "centre.yaml");
-    y += fmt::format("parent:\n  id: centre-p\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
-                     "  outbox: {{dir: to-parent}}\n",
-                     freeTcpPort(), parent.publicZ85);
+    y += fmt::format(
+        "parent:\n  id: centre-p\n  endpoint: tcp://127.0.0.1:{}\n  public_key: '{}'\n"
+        "  outbox: {{dir: to-parent}}\n",
+        freeTcpPort(), parent.publicZ85);
     writeFile(dir / "centre.yaml", y);
   }
   void addUser(const std::string &name, const std::string &role, const std::string &region) {
-    liandong::testing::run("printf '%s\\n' 'password " + name + "' | " + bin("command-center/server/liandong-admin") + " --db '" +
-        db + "' user add " + name + " --role " + role + " --region " + region);
+    liandong::testing::run("printf '%s\\n' 'password " + name + "' | " +
+                           bin("command-center/server/liandong-admin") + " --db '" + db + "' user add " +
+                           name + " --role " + role + " --region " + region);
   }
   std::unique_ptr<link::QueryClient> asker(const CurveKeyPair &keys) {
     return std::make_unique<link::QueryClient>(ctx, "tcp://127.0.0.1:" + std::to_string(queries),
@@ -187,7 +190,8 @@ wire::Envelope reading(const std::string &sensor, double lon, double lat) {
 }
 
 // A centre's copy of an incident (version 9: newer than anything here).
-wire::Envelope copyOf(const std::string &id, const std::vector<std::string> &codes, const std::string &state) {
+wire::Envelope copyOf(const std::string &id, const std::vector<std::string> &codes,
+                      const std::string &state) {
   wire::Envelope e;
   e.set_incident_id(id);
   auto *r = e.mutable_incident_report();
@@ -201,7 +205,9 @@ wire::Envelope copyOf(const std::string &id, const std::vector<std::string> &cod
   return e;
 }
 
-std::vector<std::string> path(const std::string &town) { return {"440000", "440100", "440113", town}; }
+std::vector<std::string> path(const std::string &town) {
+  return {"440000", "440100", "440113", town};
+}
 
 }  // namespace
 
@@ -305,7 +311,8 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   tile.mutable_tile()->set_z(10);
   tile.mutable_tile()->set_x(834);
   tile.mutable_tile()->set_y(444);
-  EXPECT_NE(refusal(officer, tile).find("not signed in"), std::string::npos) << "incident tiles need a session";
+  EXPECT_NE(refusal(officer, tile).find("not signed in"), std::string::npos)
+      << "incident tiles need a session";
   tile.mutable_tile()->set_layer("regions");
   EXPECT_EQ(refusal(officer, tile), "") << "the boundaries are for any console";
   tile.mutable_tile()->set_layer("incidents");

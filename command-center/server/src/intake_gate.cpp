@@ -129,12 +129,14 @@ std::optional<std::string> IntakeGate::checkCopy(const std::string &peer, PeerRo
     return "an incident report needs incident_id ([A-Za-z0-9_.:/-]{1,96})";
   if (r.version() == 0) return "an incident copy from a centre needs its version (1 or more)";
   pqxx::work tx(conn_);
-  auto rows = tx.exec_params("SELECT coalesce(via_centre, ''), coalesce(origin_centre, '') FROM incidents "
-                             "WHERE id = $1",
-                             r.incident_id());
+  auto rows = tx.exec_params(
+      "SELECT coalesce(via_centre, ''), coalesce(origin_centre, '') FROM incidents "
+      "WHERE id = $1",
+      r.incident_id());
   tx.commit();
   if (role == PeerRole::Parent) {
-    if (rows.empty()) return "incident " + r.incident_id() + " is not held here; the parent may only update ours";
+    if (rows.empty())
+      return "incident " + r.incident_id() + " is not held here; the parent may only update ours";
     return std::nullopt;
   }
   if (!rows.empty() && rows[0][0].as<std::string>() != peer)

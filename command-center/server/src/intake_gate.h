@@ -40,7 +40,7 @@ private:
 
   const CentreConfig &config_;
   pqxx::connection conn_;
-  std::map<std::string, std::string> owners_;  // source id -> the node that speaks for it
+  std::map<std::string, std::string> owners_;      // source id -> the node that speaks for it
   std::unique_ptr<mapping::RegionIndex> regions_;  // loaded when a key with region: first sends a place
   std::map<std::pair<double, double>, std::string> placed_;  // sensors stand still
 };

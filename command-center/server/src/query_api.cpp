@@ -162,7 +162,9 @@ Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
 void QueryApi::tile(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
   const auto &t = q.tile();
   std::string root;
-  if (t.layer() != "regions") {
+  const auto &layers = mapping::TileService::layers();
+  bool known = std::find(layers.begin(), layers.end(), t.layer()) != layers.end();
+  if (known && t.layer() != "regions") {  // an unknown layer gets its own error below
     auto who = signedIn(peer, q);
     root = who.role == Role::AgencyOperator ? "-" : who.regionCode;
   }

@@ -41,9 +41,10 @@ bool RequestLog::changes(const wire::Query &q) {
 std::optional<wire::QueryReply> RequestLog::earlier(const wire::Query &q) {
   if (!changes(q)) return std::nullopt;
   pqxx::work tx(conn_);
-  auto rows = tx.exec_params("SELECT body_hash, reply FROM query_requests WHERE session_hash = $1 AND "
-                             "request_id = $2",
-                             sha256Hex(q.session()), static_cast<std::int64_t>(q.request_id()));
+  auto rows = tx.exec_params(
+      "SELECT body_hash, reply FROM query_requests WHERE session_hash = $1 AND "
+      "request_id = $2",
+      sha256Hex(q.session()), static_cast<std::int64_t>(q.request_id()));
   tx.commit();
   if (rows.empty()) return std::nullopt;
   if (rows[0][0].as<std::string>() != bodyHash(q))
@@ -61,10 +62,11 @@ void RequestLog::keep(const wire::Query &q, const wire::QueryReply &r) {
   std::string bytes;
   r.SerializeToString(&bytes);
   pqxx::work tx(conn_);
-  tx.exec_params("INSERT INTO query_requests (session_hash, request_id, body_hash, reply) "
-                 "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                 sha256Hex(q.session()), static_cast<std::int64_t>(q.request_id()), bodyHash(q),
-                 pqxx::binarystring(bytes));
+  tx.exec_params(
+      "INSERT INTO query_requests (session_hash, request_id, body_hash, reply) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+      sha256Hex(q.session()), static_cast<std::int64_t>(q.request_id()), bodyHash(q),
+      pqxx::binarystring(bytes));
   if (++kept_ % 500 == 1) tx.exec("DELETE FROM query_requests WHERE created_at < now() - interval '1 day'");
   tx.commit();
 }
