@@ -35,7 +35,8 @@ QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &ses
       log_(logging::get("center")),
       tiles_(config.conninfo),
       conn_(config.conninfo),
-      assets_(conn_) {}
+      assets_(conn_),
+      videoGrants_(config.keys, config.admitted) {}
 
 // Who may ask at all, once-only requests, and refusals on the record.
 void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
@@ -77,6 +78,9 @@ void QueryApi::dispatch(const std::string &peer, const wire::Query &q, wire::Que
     case Body::kSeries: *r.mutable_series() = readSeries(conn_, signedIn(peer, q), q.series()); break;
     case Body::kAgencies: *r.mutable_agencies() = desk_.agencies(signedIn(peer, q), q.agencies()); break;
     case Body::kSegments: *r.mutable_segments() = readSegments(conn_, signedIn(peer, q), q.segments()); break;
+    case Body::kVideoGrant:
+      *r.mutable_video_grant() = videoGrants_.grant(conn_, signedIn(peer, q), q.video_grant());
+      break;
     case Body::kIncidentAlerts: {
       const auto &id = q.incident_alerts().incident_id();
       if (!desk_.visibleTo(signedIn(peer, q), id)) throw Error("no incident " + id + " in your jurisdiction");

@@ -28,6 +28,7 @@
 #include "refusal_audit.h"
 #include "request_log.h"
 #include "sessions.h"
+#include "video_grants.h"
 
 namespace spdlog {
 class logger;
@@ -74,6 +75,7 @@ private:
   mapping::TileService tiles_;
   pqxx::connection conn_;  // series, segments, linked alerts and assets
   mapping::AssetQueries assets_;
+  VideoGrants videoGrants_;
 };
 
 }  // namespace liandong::server
