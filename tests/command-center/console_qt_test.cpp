@@ -47,6 +47,7 @@
 #include "pg_fixture.h"
 #include "process.h"
 #include "timeline_text.h"
+#include "video_grants.h"
 #include "wall_control.h"
 #include "wall_layout.h"
 
@@ -203,6 +204,24 @@ TEST(CameraModel, KeepsStatusesByIdWithPlayUrlsUnderTheModelTester) {
   model.clear();
   EXPECT_EQ(model.count(), 0);
   EXPECT_EQ(model.roleNames().value(console::CameraModel::SubUrlRole), "subUrl");
+}
+
+// What the console asks the centre for before a tile plays (video_grants.h):
+// the camera, live or a recorded segment, from the URL the tile would play.
+TEST(VideoGrants, AskForTheCameraAndScopeTheUrlNames) {
+  auto live = console::VideoGrants::requestFor("rtsp://n:8554/cam/44011300041320000001");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->camera_id(), "44011300041320000001");
+  EXPECT_EQ(live->scope(), wire::VIDEO_LIVE);
+  EXPECT_FALSE(live->sub_stream());
+  EXPECT_TRUE(console::VideoGrants::requestFor("rtsp://n:8554/cam/c1/sub")->sub_stream());
+  auto rec = console::VideoGrants::requestFor("rtsp://n:8554/rec/c1/1764500000123456");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->scope(), wire::VIDEO_RECORDING);
+  EXPECT_EQ(rec->segment_start_us(), 1764500000123456);
+  EXPECT_FALSE(console::VideoGrants::requestFor("rtsp://n:8554/rec/c1/events/12"));
+  EXPECT_FALSE(console::VideoGrants::requestFor("rtsp://n:8554/other"));
+  EXPECT_FALSE(console::VideoGrants::requestFor("file:///tmp/x.mp4"));
 }
 
 // ---- Mapbox Vector Tile 2.1 encoding, for the decoder's tests ----

@@ -2,8 +2,8 @@
 // real centre, a real ingest node relaying and recording a simulated camera,
 // and real viewers (ffprobe) — a duty officer whose jurisdiction does not
 // hold the camera is refused, one whose does gets URLs (live and a recorded
-// segment) that play; every grant and refusal is in the centre's log, no
-// token is.
+// segment) that play, and the node refuses the same URLs without the grant;
+// every grant and refusal is in the centre's and the node's logs, no token is.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -151,6 +151,7 @@ TEST(VideoAccess, TheCentreGrantsOnlyInsideTheJurisdictionAndTheGrantedUrlsPlay)
   EXPECT_NEAR(static_cast<double>(check.claims->expiresAt), static_cast<double>(now.count() + 300), 5);
   EXPECT_EQ(live.expires_at_us(), check.claims->expiresAt * 1000000);
   EXPECT_EQ(probe(live.url()), "h264,640");
+  EXPECT_EQ(probe(base.substr(0, base.find('?'))), "") << "the node refuses a viewer without a grant";
 
   // A recorded segment: /rec/<camera>/<start µs> on the same node.
   auto start = d.query("SELECT (extract(epoch FROM min(start_at)) * 1e6)::bigint FROM camera_segments");
@@ -161,6 +162,7 @@ TEST(VideoAccess, TheCentreGrantsOnlyInsideTheJurisdictionAndTheGrantedUrlsPlay)
                                now.count())
                   .granted);
   EXPECT_EQ(probe(rec.url()), "h264,640");
+  EXPECT_EQ(probe(recBase.substr(0, recBase.find('?'))), "");
 
   EXPECT_EQ(node.stop(), 0) << node.output();
   EXPECT_EQ(centre.stop(), 0);
@@ -169,7 +171,12 @@ TEST(VideoAccess, TheCentreGrantsOnlyInsideTheJurisdictionAndTheGrantedUrlsPlay)
   EXPECT_NE(log.find("may watch camera " + kCamera + " live on node node-t"), std::string::npos) << log;
   EXPECT_NE(log.find("video grant refused: li ("), std::string::npos) << log;
   EXPECT_EQ(log.find(token), std::string::npos) << "a grant is never logged";
-  EXPECT_EQ(node.output().find(token), std::string::npos) << "a grant is never logged";
+  auto nodeLog = node.output();
+  EXPECT_EQ(nodeLog.find(token), std::string::npos) << "a grant is never logged";
+  EXPECT_NE(nodeLog.find(": zhang may watch " + kCamera + " live (grant "), std::string::npos) << nodeLog;
+  EXPECT_NE(nodeLog.find(": zhang may watch " + kCamera + " rec (grant "), std::string::npos) << nodeLog;
+  EXPECT_NE(nodeLog.find(": refused " + kCamera + " live to unknown: no grant"), std::string::npos)
+      << nodeLog;
 }
 
 int main(int argc, char **argv) {

@@ -33,6 +33,7 @@
 #include "liandong/map/map_view.h"
 #include "recordings.h"
 #include "session.h"
+#include "video_grants.h"
 #include "wall_control.h"
 
 namespace liandong::console {
@@ -44,6 +45,8 @@ class Backend : public QObject {
   Q_PROPERTY(liandong::console::IncidentFilter *queue READ queue CONSTANT)
   Q_PROPERTY(liandong::map::TileProvider *tiles READ tiles CONSTANT)
   Q_PROPERTY(liandong::console::CameraModel *cameras READ cameras CONSTANT)
+  // Grants to watch, asked of the centre before each video tile plays (video_grants.h).
+  Q_PROPERTY(QObject *videoGrants READ videoGrants CONSTANT)
   Q_PROPERTY(bool linkUp READ linkUp NOTIFY linkUpChanged)
   Q_PROPERTY(int resyncs READ resyncs NOTIFY linkUpChanged)
   Q_PROPERTY(double linkDownSince READ linkDownSince NOTIFY linkUpChanged)
@@ -79,6 +82,7 @@ public:
   IncidentFilter *queue() { return &queue_; }
   map::TileProvider *tiles() { return tiles_; }
   CameraModel *cameras() { return &cameras_; }
+  QObject *videoGrants() { return &videoGrants_; }
   bool linkUp() const { return linkUp_; }
   int resyncs() const { return resyncs_; }
   double linkDownSince() const { return linkDownSince_; }
@@ -134,6 +138,7 @@ private:
   IncidentModel model_;
   IncidentFilter queue_;
   CameraModel cameras_;
+  VideoGrants videoGrants_{calls_};
   Session session_;
   IncidentDetail incident_;
   Recordings recordings_;

@@ -15,6 +15,7 @@
 
 #include "liandong/core/logging.h"
 #include "liandong/core/text.h"
+#include "video_grants.h"
 
 namespace liandong::console {
 namespace {
@@ -78,6 +79,13 @@ void VideoPlayer::setUrl(const QString &url) {
   restart();
 }
 
+void VideoPlayer::setGrants(QObject *grants) {
+  if (grants == grants_) return;
+  grants_ = grants;
+  emit urlChanged();
+  restart();
+}
+
 void VideoPlayer::setLatencyMs(int ms) {
   if (ms == latencyMs_) return;
   latencyMs_ = ms;
@@ -113,7 +121,24 @@ void VideoPlayer::restart() {
   if (active_ && !gShutDown && !url_.isEmpty() && target_ && target_->window()) start();
 }
 
+// A grant first when there is someone to ask: the tile's URL names the
+// camera, the centre's answer is what rtspsrc may open (for a few minutes).
 void VideoPlayer::start() {
+  auto *grants = qobject_cast<VideoGrants *>(grants_.data());
+  if (!grants) return startPipeline(url_);
+  unsigned gen = generation_;
+  // Asked again when no grant came (a refusal, the centre away): after the
+  // call's own timeout (10 s, CentreCalls), so a slow answer is not lost.
+  QTimer::singleShot(kGrantWaitMs, this, [this, gen] {
+    if (gen == generation_ && !pipeline_ && active_) restart();
+  });
+  grants->grant(url_, this, [this, gen](const QString &granted) {
+    if (gen != generation_ || pipeline_ || !active_ || gShutDown || !target_ || !target_->window()) return;
+    startPipeline(granted);
+  });
+}
+
+void VideoPlayer::startPipeline(const QString &location) {
   auto log = logging::get("console");
   GError *rawError = nullptr;
   GstElement *parsed = gst_parse_launch(
@@ -130,8 +155,8 @@ void VideoPlayer::start() {
   GstPtr<GstElement> pipeline(GST_ELEMENT(gst_object_ref_sink(parsed)));
   GstPtr<GstElement> src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
   GstPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
-  g_object_set(src.get(), "location", url_.toUtf8().constData(), "latency", static_cast<guint>(latencyMs_),
-               nullptr);
+  g_object_set(src.get(), "location", location.toUtf8().constData(), "latency",
+               static_cast<guint>(latencyMs_), nullptr);
   g_object_set(sink.get(), "widget", static_cast<gpointer>(target_.data()), nullptr);
 
   frames_ = std::make_shared<std::atomic<int>>(0);

@@ -5,7 +5,10 @@
 // Pipeline: rtspsrc (small latency, no second jitterbuffer) ! rtph264depay !
 // h264parse ! avdec_h264 ! glupload ! glcolorconvert ! qml6glsink. Errors
 // (camera offline, 503 from the node) show in `error` and the player tries
-// again every few seconds while active.
+// again every few seconds while active. With `grants` (the backend's
+// VideoGrants) each start first asks the centre for a grant to watch and
+// plays the URL it gives (docs/ingest.md, "Who may watch"); that URL goes to
+// rtspsrc only, the logs name `url`.
 //
 // Threads: every property is written on the GUI thread. The bus sync
 // handler and the pad probe run on GStreamer's threads and only post queued
@@ -34,6 +37,7 @@ class VideoPlayer : public QObject {
   Q_PROPERTY(bool active READ active WRITE setActive NOTIFY activeChanged)
   Q_PROPERTY(bool playing READ playing NOTIFY playingChanged)  // a frame reached the sink
   Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+  Q_PROPERTY(QObject *grants READ grants WRITE setGrants NOTIFY urlChanged)
   Q_PROPERTY(int latencyMs READ latencyMs WRITE setLatencyMs NOTIFY urlChanged)
   // Live streams start again after they end; a recording (false) emits
   // ended() instead.
@@ -44,6 +48,8 @@ public:
 
   QString url() const { return url_; }
   void setUrl(const QString &url);
+  QObject *grants() const { return grants_; }
+  void setGrants(QObject *grants);
   QQuickItem *target() const { return target_; }
   void setTarget(QQuickItem *item);
   bool active() const { return active_; }
@@ -76,15 +82,18 @@ signals:
 private:
   void restart();
   void start();
+  void startPipeline(const QString &location);
   void stop();
   void onBusError(const QString &message, bool eos = false);
   void setError(const QString &e);
 
   QString url_, error_;
   QPointer<QQuickItem> target_;
+  QPointer<QObject> grants_;  // a VideoGrants, or none: play url_ as it is
   bool active_ = false, playing_ = false, retryOnEnd_ = true;
   int latencyMs_ = 100;
   static constexpr int kStopWaitMs = 3000;
+  static constexpr int kGrantWaitMs = 12000;
   struct PipelineStop {  // NULL state (joins the streaming threads), then unref; see video_player.cpp
     void operator()(GstElement *pipeline) const;
   };

@@ -167,7 +167,8 @@ void CameraHub::Impl::setUp() {
       options.host, options.port, static_cast<std::size_t>(options.viewerBacklogKb) * 1024,
       [this](int fd, const std::string &ip, int port, const std::string &initial) {
         transferConnection(fd, ip, port, initial);
-      });
+      },
+      options.grantKey);
   for (auto &[id, feed] : *feeds) {
     Feed *r = feed.get();
     LiveHooks hooks;

@@ -194,9 +194,11 @@ void LiveLoop::Impl::timers() {
 
 // ---------------------------------------------------------------------------
 
-LiveLoop::LiveLoop(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer)
+LiveLoop::LiveLoop(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer,
+                   std::optional<VideoGrantKey> grants)
     : impl_(std::make_unique<Impl>()) {
   impl_->transfer = std::move(transfer);
+  impl_->gate = std::make_unique<ViewerGate>(std::move(grants));
   impl_->backlogBytes = backlogBytes;
   impl_->listen(host, port);
 }

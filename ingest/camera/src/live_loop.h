@@ -20,14 +20,22 @@
 // Connections whose first request names another path (recorded playback at
 // /rec/...) are handed over with what was read to `Transfer`
 // (gst-rtsp-server takes them, gst_rtsp_server_transfer_connection).
+//
+// Who may watch (viewer_gate.h): the first DESCRIBE, SETUP or PLAY naming a
+// camera, and a /rec/ connection before it is handed over, must carry a
+// grant (`?grant=`); the connection is then authorised for that stream, and
+// the query is dropped from what is echoed (Content-Base, RTP-Info) and from
+// what gst-rtsp-server gets.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "liandong/core/video_grant.h"
 #include "liandong/ingest/rtsp/rtp_depay.h"
 #include "liandong/ingest/rtsp/rtsp_wire.h"
 
@@ -54,9 +62,11 @@ public:
   using Transfer =
       std::function<void(int fd, const std::string &peerIp, int peerPort, const std::string &initial)>;
   // Listens on host:port (0 = any free port); a viewer with more than
-  // `backlogBytes` waiting to be sent skips to the next keyframe. Throws
-  // Error when it cannot listen.
-  LiveLoop(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer);
+  // `backlogBytes` waiting to be sent skips to the next keyframe; viewers
+  // must bring a grant checked with `grants` (viewer_gate.h; none: anyone
+  // may watch). Throws Error when it cannot listen.
+  LiveLoop(const std::string &host, int port, std::size_t backlogBytes, Transfer transfer,
+           std::optional<VideoGrantKey> grants);
   ~LiveLoop();  // closes every session and joins the I/O thread
   LiveLoop(const LiveLoop &) = delete;
   LiveLoop &operator=(const LiveLoop &) = delete;

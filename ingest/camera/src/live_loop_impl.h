@@ -27,6 +27,7 @@
 #include "liandong/core/logging.h"
 #include "live_loop.h"
 #include "resolver.h"
+#include "viewer_gate.h"
 
 namespace liandong::ingest {
 
@@ -97,7 +98,8 @@ struct ViewerSession {
   std::string peerIp;
   int peerPort = 0;
   rtsp::Reader reader;
-  int stream = -1;  // the stream of its session
+  int stream = -1;   // the stream of its session
+  int granted = -1;  // the stream a grant on this connection allows (viewer_gate.h)
   std::string session;
   int rtpChannel = 0;
   bool playing = false;
@@ -146,6 +148,7 @@ struct LiveLoop::Impl {
 
   std::shared_ptr<spdlog::logger> log = logging::get("ingest");
   Transfer transfer;
+  std::unique_ptr<ViewerGate> gate;     // who may watch
   std::size_t backlogBytes = 4u << 20;  // a viewer further behind skips to the next keyframe
   Fd listenFd, epollFd, wakeFd;
   int boundPort = 0;
@@ -205,6 +208,8 @@ struct LiveLoop::Impl {
                Headers headers = {}, std::string body = {});
   int streamOf(const std::string &url, bool *cam) const;
   bool viewerRequest(ViewerSession &v, rtsp::Message req);
+  // false (answered 401 or 403) when the viewer may not have `stream` / what req names
+  bool admitted(ViewerSession &v, const rtsp::Message &req, int stream);
   void handOver(ViewerSession &v, const rtsp::Message &req);
   void setUpViewer(ViewerSession &v, const rtsp::Message &req, Stream &s, int stream);
   void play(ViewerSession &v, const rtsp::Message &req, Stream &s);

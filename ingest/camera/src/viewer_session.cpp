@@ -109,7 +109,7 @@ void LiveLoop::Impl::viewerReady(std::uint64_t id, std::uint32_t events) {
         }
       }
     } catch (const rtsp::RtspError &e) {
-      log->info("camera viewer {}:{}: {}; closed", v.peerIp, v.peerPort, e.what());
+      log->info("camera viewer {}:{}: {}; closed", v.peerIp, v.peerPort, redactGrant(e.what()));
       return dropViewer(id);
     }
     if (static_cast<std::size_t>(n) < sizeof buf) break;
@@ -175,6 +175,8 @@ bool LiveLoop::Impl::viewerRequest(ViewerSession &v, rtsp::Message req) {
   bool cam = false;
   int stream = method == "OPTIONS" && req.url == "*" ? v.stream : streamOf(req.url, &cam);
   if (req.url != "*" && !cam && v.session.empty() && v.queue.empty() && transfer) {
+    if (!admitted(v, req, -1)) return true;
+    req.url = withoutQuery(req.url);  // the grant stays here: gst-rtsp-server never sees or echoes it
     handOver(v, req);
     return false;
   }
@@ -194,6 +196,9 @@ bool LiveLoop::Impl::viewerRequest(ViewerSession &v, rtsp::Message req) {
     respond(v, req, 501, "Not Implemented");
     return true;
   }
+  // Who may watch: before anything about the camera, even whether it exists.
+  bool names = method == "DESCRIBE" || method == "SETUP" || method == "PLAY";
+  if (cam && names && (stream < 0 || v.granted != stream) && !admitted(v, req, stream)) return true;
   if (stream < 0) {
     respond(v, req, 404, "Not Found");
     return true;
@@ -235,6 +240,20 @@ bool LiveLoop::Impl::viewerRequest(ViewerSession &v, rtsp::Message req) {
   return true;
 }
 
+bool LiveLoop::Impl::admitted(ViewerSession &v, const rtsp::Message &req, int stream) {
+  int status = gate->check(fmt::format("{}:{}", v.peerIp, v.peerPort), req.url);
+  if (status == 401) {
+    respond(v, req, 401, "Unauthorized");
+    return false;
+  }
+  if (status != 0) {
+    respond(v, req, 403, "Forbidden");
+    return false;
+  }
+  v.granted = stream;
+  return true;
+}
+
 // SETUP: RTP interleaved over the RTSP connection only.
 void LiveLoop::Impl::setUpViewer(ViewerSession &v, const rtsp::Message &req, Stream &s, int stream) {
   auto th = req.header("Transport");
@@ -262,7 +281,7 @@ void LiveLoop::Impl::play(ViewerSession &v, const rtsp::Message &req, Stream &s)
   Headers h{{"Session", v.session}, {"Range", "npt=now-"}};
   bool start = !v.playing;
   if (start && s.gop.valid() && !s.gop.empty()) {
-    auto base = req.url;
+    auto base = withoutQuery(req.url);  // never echo a grant
     if (!base.empty() && base.back() != '/') base += '/';
     const auto &first = *s.gop.packets().front();
     h.emplace_back("RTP-Info",
@@ -289,7 +308,9 @@ void LiveLoop::Impl::answerDescribe(ViewerSession &v, const rtsp::Message &req) 
       s.ssrc, s.path, video.payloadType, video.payloadType, video.encoding, s.clockRate);
   if (!video.fmtp.empty()) sdp += fmt::format("a=fmtp:{} {}\r\n", video.payloadType, video.fmtp);
   sdp += "a=control:stream=0\r\n";
-  auto base = req.url;
+  // Without the query: the viewer's later requests on this connection are
+  // authorised by it, and the grant is not echoed.
+  auto base = withoutQuery(req.url);
   if (!base.empty() && base.back() != '/') base += '/';
   respond(v, req, 200, "OK", {{"Content-Base", base}, {"Content-Type", "application/sdp"}}, std::move(sdp));
 }

@@ -5,6 +5,7 @@
 #include "liandong/core/daemon.h"
 #include "liandong/core/errors.h"
 #include "liandong/core/peer_config.h"
+#include "liandong/core/video_grant.h"
 #include "liandong/ingest/node.h"
 
 namespace liandong::ingest {
@@ -35,6 +36,9 @@ NodeConfig readNodeConfig(const std::filesystem::path &file) {
   out.mqtt = readMqttOptions(cfg, out.sender.senderId);
   out.modbus = readModbusOptions(cfg);
   out.cameras = readCameraOptions(cfg);
+  // Viewers need a grant from our centre: always on, with no key of its own.
+  if (out.cameras)
+    out.cameras->grantKey = VideoGrantKey::forNode(out.sender.keys, out.sender.serverPublicZ85);
   if (cfg.has("rules")) {
     out.rulesFile = cfg.path("rules");
     try {

@@ -47,6 +47,7 @@ Rectangle {
         id: player
         target: video
         url: tile.url
+        grants: backend.videoGrants
         latencyMs: backend.videoLatencyMs
         retryOnEnd: !tile.recording
         onEnded: tile.ended()

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "liandong/core/config.h"
+#include "liandong/core/video_grant.h"
 #include "liandong/ingest/camera/picture_health.h"
 #include "liandong/ingest/camera/recording.h"
 
@@ -45,6 +46,10 @@ struct CameraOptions {
   PictureOptions picture;       // when a picture is frozen, black or tampered with
   std::optional<RecordingOptions> recording;  // continuous recording (off when absent)
   std::vector<CameraSpec> cameras;
+  // Who may watch (docs/ingest.md): the key this node shares with its
+  // centre for video grants; the node always sets it (not from YAML).
+  // Absent: anyone who reaches the port may watch (the camera tests).
+  std::optional<VideoGrantKey> grantKey;
 };
 
 // Reads the `cameras:` section of a node configuration (nullopt when absent).
