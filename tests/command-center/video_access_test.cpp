@@ -34,7 +34,9 @@ struct Deployment : CentreDeployment {
     writeFile(dir / "cameras.geojson", R"({"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"id":"44011300041320000001","name":"市桥桥","range_m":300},"geometry":{"type":"Point","coordinates":[113.3655,22.9455]}},
 {"type":"Feature","properties":{"id":"44011300041320000002","name":"市桥河东","range_m":300},"geometry":{"type":"Point","coordinates":[113.3665,22.9450]}}]})");
-    writeCentreYaml("", "  cameras: [cameras.geojson]\n");
+    // Streets too: the refused officer is of another Panyu street.
+    writeCentreYaml("", "  towns: [" + sourceDir() +
+                            "/configs/data/geo/towns-440100.csv]\n  cameras: [cameras.geojson]\n");
     writeFile(dir / "node.yaml", nodeHead() + fmt::format(R"(cameras:
   port: {}
   picture: {{check_s: 0}}
@@ -108,7 +110,11 @@ TEST(VideoAccess, TheCentreGrantsOnlyInsideTheJurisdictionAndTheGrantedUrlsPlay)
                  (d.dir / "centre.log").string());
   ASSERT_TRUE(centre.waitForOutput("ready:", 60000)) << centre.output();
   d.addUser("zhang --role duty_officer --region 440113");
-  d.addUser("li --role duty_officer --region 440106");
+  const auto otherStreet = d.text(
+      "SELECT code FROM regions WHERE tier = 'town' AND parent_code = '440113' AND code <> "
+      "(SELECT region_code FROM cameras WHERE id = '" +
+      kCamera + "') ORDER BY code LIMIT 1");
+  d.addUser("li --role duty_officer --region " + otherStreet);
   Process node(d.bin("ingest/liandong-ingest"), {"-c", (d.dir / "node.yaml").string()},
                (d.dir / "node.log").string());
   ASSERT_TRUE(waitUntil(

@@ -31,7 +31,8 @@ std::optional<Target> targetOf(const std::string &url) {
     scope = GrantScope::kRecording;
   else
     return std::nullopt;
-  auto id = path.substr(5, path.find('/', 5) == std::string::npos ? std::string::npos : path.find('/', 5) - 5);
+  auto id =
+      path.substr(5, path.find('/', 5) == std::string::npos ? std::string::npos : path.find('/', 5) - 5);
   return Target{id, scope};
 }
 

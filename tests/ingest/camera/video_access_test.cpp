@@ -45,7 +45,8 @@ struct Connection {
   Connection &operator=(const Connection &) = delete;
   // The response (RTP before it skipped); throws when none comes in 10 s.
   rtsp::Message request(const std::string &method, const std::string &url, const std::string &headers = "") {
-    auto text = method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(++cseq) + "\r\n" + headers + "\r\n";
+    auto text =
+        method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(++cseq) + "\r\n" + headers + "\r\n";
     if (::send(fd, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size()))
       throw Error("send failed");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -101,8 +102,8 @@ TEST_F(VideoAccess, ViewersWithoutAGoodGrantAreRefusedAndWithOneTheyPlay) {
   Simulator sim(1);
   TempDir rec;
   CameraHub hub(options(sim.url(1), rec.path));
-  ASSERT_TRUE(waitUntil([&] { return hub.status("gate") && hub.status("gate")->state() == wire::CAMERA_LIVE; },
-                        30000))
+  ASSERT_TRUE(waitUntil(
+      [&] { return hub.status("gate") && hub.status("gate")->state() == wire::CAMERA_LIVE; }, 30000))
       << sim.output();
   const auto url = hub.serveUrl("gate");
 
@@ -124,8 +125,9 @@ TEST_F(VideoAccess, ViewersWithoutAGoodGrantAreRefusedAndWithOneTheyPlay) {
   EXPECT_EQ(describe(hub.serveUrl("gate") + "-unknown"), 401) << "no grant: not even whether it exists";
   {
     Connection c(hub.port());  // SETUP and PLAY without a DESCRIBE are checked too
-    EXPECT_EQ(c.request("SETUP", url + "/stream=0", "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n").status,
-              401);
+    EXPECT_EQ(
+        c.request("SETUP", url + "/stream=0", "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n").status,
+        401);
     EXPECT_EQ(c.request("PLAY", url).status, 401);
   }
 
