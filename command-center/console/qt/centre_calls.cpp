@@ -44,6 +44,17 @@ CentreTiles::CentreTiles(QueryWorker &worker, QObject *parent) : map::TileProvid
 
 void CentreTiles::requestTile(const QString &layer, int z, int x, int y) {
   QPointer<CentreTiles> self(this);
+  if (session_.empty() && layer != QLatin1String("regions")) {
+    // Not signed in yet: the centre would refuse (and audit) it. An empty
+    // tile now; the layer reloads once signed in.
+    QMetaObject::invokeMethod(
+        this,
+        [self, layer, z, x, y] {
+          if (self) emit self->tileReady(layer, z, x, y, QByteArray());
+        },
+        Qt::QueuedConnection);
+    return;
+  }
   worker_.post([self, layer, z, x, y, session = session_](link::QueryClient &client) {
     wire::Query query;
     query.set_session(session);
