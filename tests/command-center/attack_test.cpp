@@ -148,15 +148,8 @@ struct Attack : CentreDeployment {
   }
 };
 
-std::string signIn(link::QueryClient &c, const std::string &user) {
-  wire::Query q;
-  q.mutable_login()->set_user(user);
-  q.mutable_login()->set_password("password " + user);
-  return c.call(q).login().session();
-}
-
 // The error a query gets ("" when answered).
-std::string refusal(link::QueryClient &c, wire::Query q) {
+std::string refused(link::QueryClient &c, wire::Query q) {
   try {
     c.call(std::move(q));
   } catch (const Error &e) {
@@ -216,7 +209,7 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   Attack a;
   auto officerPtr = a.asker(a.console);
   auto &officer = *officerPtr;
-  auto zhang = signIn(officer, "zhang");
+  auto zhang = signIn(officer, "zhang", "password zhang");
   auto inA = officer.call(create(zhang, Attack::lonA, Attack::latA, "街道甲水浸")).incident().incident();
   auto inB = officer.call(create(zhang, Attack::lonB, Attack::latB, "街道乙水浸")).incident().incident();
   auto unchanged = [&](const wire::IncidentReport &inc) {
@@ -297,26 +290,26 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   // --- the query endpoint ---
   auto nodeAsksPtr = a.asker(a.node);
   auto &nodeAsks = *nodeAsksPtr;
-  EXPECT_NE(refusal(nodeAsks, create(zhang, Attack::lonA, Attack::latA, "x")).find("may not use the query"),
+  EXPECT_NE(refused(nodeAsks, create(zhang, Attack::lonA, Attack::latA, "x")).find("may not use the query"),
             std::string::npos);
   auto clientAsksPtr = a.asker(a.client);
   auto &clientAsks = *clientAsksPtr;
   wire::Query list;
   list.set_session(zhang);
   list.mutable_incidents();
-  EXPECT_NE(refusal(clientAsks, list).find("not signed in"), std::string::npos)
+  EXPECT_NE(refused(clientAsks, list).find("not signed in"), std::string::npos)
       << "a session works only through the key that signed in";
   wire::Query tile;
   tile.mutable_tile()->set_layer("incidents");
   tile.mutable_tile()->set_z(10);
   tile.mutable_tile()->set_x(834);
   tile.mutable_tile()->set_y(444);
-  EXPECT_NE(refusal(officer, tile).find("not signed in"), std::string::npos)
+  EXPECT_NE(refused(officer, tile).find("not signed in"), std::string::npos)
       << "incident tiles need a session";
   tile.mutable_tile()->set_layer("regions");
-  EXPECT_EQ(refusal(officer, tile), "") << "the boundaries are for any console";
+  EXPECT_EQ(refused(officer, tile), "") << "the boundaries are for any console";
   tile.mutable_tile()->set_layer("incidents");
-  auto li = signIn(officer, "li");
+  auto li = signIn(officer, "li", "password li");
   tile.set_session(li);
   auto mvt = officer.call(tile).tile().mvt();
   EXPECT_NE(mvt.find(inA.incident_id()), std::string::npos) << "street A's officer sees street A's incident";
@@ -328,7 +321,7 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   // street B's officer cannot sign in there.
   auto streetConsolePtr = a.asker(a.street);
   auto &streetConsole = *streetConsolePtr;
-  auto zhangThere = signIn(streetConsole, "zhang");
+  auto zhangThere = signIn(streetConsole, "zhang", "password zhang");
   list.set_session(zhangThere);
   auto seen = streetConsole.call(list).incidents();
   ASSERT_EQ(seen.incidents_size(), 1);
@@ -338,12 +331,12 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   close.mutable_act()->set_incident_id(inB.incident_id());
   close.mutable_act()->set_action("close");
   close.mutable_act()->set_text("误报");
-  EXPECT_NE(refusal(streetConsole, close).find("no incident"), std::string::npos);
+  EXPECT_NE(refused(streetConsole, close).find("no incident"), std::string::npos);
   EXPECT_TRUE(unchanged(inB));
   wire::Query liuLogin;
   liuLogin.mutable_login()->set_user("liu");
   liuLogin.mutable_login()->set_password("password liu");
-  EXPECT_NE(refusal(streetConsole, liuLogin).find("outside this console's region"), std::string::npos);
+  EXPECT_NE(refused(streetConsole, liuLogin).find("outside this console's region"), std::string::npos);
 
   // A resent change is answered, not applied again; an id reused for another request is refused.
   auto again = create(zhang, Attack::lonA, Attack::latA, "重发的报告");
@@ -353,7 +346,7 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   EXPECT_EQ(first, second);
   EXPECT_EQ(a.query("SELECT count(*) FROM incidents WHERE title = '重发的报告'"), 1);
   again.mutable_create()->mutable_incident()->set_title("另一个报告");
-  EXPECT_NE(refusal(officer, again).find("already used for another request"), std::string::npos);
+  EXPECT_NE(refused(officer, again).find("already used for another request"), std::string::npos);
   EXPECT_EQ(a.query("SELECT count(*) FROM incidents WHERE title = '另一个报告'"), 0);
 
   // The consoles' live state is for console and client keys only.

@@ -5,6 +5,7 @@
 // centre-t at Panyu (440113) with the real Guangdong → Guangzhou boundaries,
 // the head of node-t's YAML, and one-value SQL queries. Each test file
 // derives its own Deployment and writes the rest (cameras, rules, nodes).
+// Also the query helpers these tests share (ask, signIn, refusal).
 #pragma once
 
 #include <cstdlib>
@@ -18,7 +19,9 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "liandong.pb.h"
 #include "liandong/core/curve_keys.h"
+#include "liandong/core/link/query.h"
 #include "pg_fixture.h"
 #include "process.h"
 
@@ -110,5 +113,31 @@ centre:
     return tx.exec1(sql)[0].as<std::string>("");
   }
 };
+
+// `q` with `session`, from "test-console"; throws Error on a refusal.
+inline wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
+  q.set_session(session);
+  q.set_console("test-console");
+  return client.call(std::move(q));
+}
+
+// A session of `user` (liandong-admin gave the password).
+inline std::string signIn(link::QueryClient &client, const std::string &user,
+                          const std::string &password = "correct horse") {
+  wire::Query login;
+  login.mutable_login()->set_user(user);
+  login.mutable_login()->set_password(password);
+  return ask(client, "", login).login().session();
+}
+
+// The centre's one-line refusal of a query, or "" when it answered.
+inline std::string refusal(link::QueryClient &client, const std::string &session, const wire::Query &q) {
+  try {
+    ask(client, session, q);
+  } catch (const std::exception &e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace liandong::testing

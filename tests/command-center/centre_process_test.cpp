@@ -141,12 +141,6 @@ void addUser(const Deployment &d, const std::string &name, const std::string &ro
       (agency.empty() ? "" : " --agency " + agency));
 }
 
-wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
-  q.set_session(session);
-  q.set_console("test-console");
-  return client.call(std::move(q));
-}
-
 std::string errorOf(link::QueryClient &client, const std::string &session, wire::Query q) {
   try {
     ask(client, session, std::move(q));
@@ -156,12 +150,6 @@ std::string errorOf(link::QueryClient &client, const std::string &session, wire:
   return "(no error)";
 }
 
-std::string session(link::QueryClient &client, const std::string &user, const std::string &password) {
-  wire::Query login;
-  login.mutable_login()->set_user(user);
-  login.mutable_login()->set_password(password);
-  return ask(client, "", login).login().session();
-}
 }  // namespace
 
 TEST(CentreProcess, ReadingsFlowFromIngestToPostgisAndConsole) {
@@ -379,7 +367,7 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   addUser(child, "zhou", "duty_officer", "440113", "county officer");
   link::QueryClient countyConsole(ctx, "tcp://127.0.0.1:" + std::to_string(child.queries),
                                   child.centre.publicZ85, child.console);
-  auto countySession = session(countyConsole, "zhou", "county officer");
+  auto countySession = signIn(countyConsole, "zhou", "county officer");
   wire::Query report;
   auto *inc = report.mutable_create()->mutable_incident();
   inc->set_incident_id("inc-fed-1");
@@ -400,7 +388,7 @@ TEST(CentreProcess, IncidentsGoUpAndDirectivesComeDown) {
   addUser(parent, "guo", "duty_officer", "440100", "city officer");
   link::QueryClient cityConsole(ctx, "tcp://127.0.0.1:" + std::to_string(parent.queries),
                                 parentKeys.publicZ85, issuer);
-  auto citySession = session(cityConsole, "guo", "city officer");
+  auto citySession = signIn(cityConsole, "guo", "city officer");
   wire::Query dir;
   dir.mutable_directive()->set_incident_id("inc-fed-1");
   dir.mutable_directive()->set_to_centre("centre-t");
@@ -919,7 +907,7 @@ TEST(CentreProcess, ConsoleQueriesGetMapTilesAndTheCamerasThatSeeAPoint) {
 
   // Cameras near a point are for a signed-in user (docs/security.md).
   addUser(d, "zhang", "duty_officer", "440113", "correct horse");
-  auto zhang = session(client, "zhang", "correct horse");
+  auto zhang = signIn(client, "zhang", "correct horse");
   wire::Query seeing;
   seeing.set_session(zhang);
   auto *n = seeing.mutable_nearby();
@@ -1417,7 +1405,7 @@ TEST(CentreProcess, FourTiersAStreetAlertClimbsToTheProvinceAndADirectiveComesDo
   zmq::context_t ctx(1);
   link::QueryClient countyConsole(ctx, "tcp://127.0.0.1:" + std::to_string(county.d->queries),
                                   county.keys.publicZ85, county.d->console);
-  auto countySession = session(countyConsole, "chen", "district officer");
+  auto countySession = signIn(countyConsole, "chen", "district officer");
   auto act = [&](const std::string &action, wire::ResponseLevel level = wire::LEVEL_NONE) {
     wire::Query q;
     q.mutable_act()->set_incident_id(id);
@@ -1468,7 +1456,7 @@ TEST(CentreProcess, FourTiersAStreetAlertClimbsToTheProvinceAndADirectiveComesDo
   addUser(*province.d, "gd", "leader", "440000", "province leader");
   link::QueryClient provinceConsole(ctx, "tcp://127.0.0.1:" + std::to_string(province.d->queries),
                                     province.keys.publicZ85, province.d->console);
-  auto provinceSession = session(provinceConsole, "gd", "province leader");
+  auto provinceSession = signIn(provinceConsole, "gd", "province leader");
   wire::Query directive;
   directive.mutable_directive()->set_to_centre("centre-town");
   directive.mutable_directive()->set_incident_id(id);

@@ -565,30 +565,6 @@ map: {{longitude: {}, latitude: {}, zoom: 10}}
   }
 };
 
-wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
-  q.set_session(session);
-  q.set_console("test-console");
-  return client.call(std::move(q));
-}
-
-// A session of `user` (password "correct horse", Deployment::addUser).
-std::string signIn(link::QueryClient &client, const std::string &user) {
-  wire::Query login;
-  login.mutable_login()->set_user(user);
-  login.mutable_login()->set_password("correct horse");
-  return ask(client, "", login).login().session();
-}
-
-// The centre's one-line refusal of a query, or "" when it answered.
-std::string refusal(link::QueryClient &client, const std::string &session, const wire::Query &q) {
-  try {
-    ask(client, session, q);
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "";
-}
-
 // Pixels within `tolerance` (per channel) of `colour` in `area`.
 int countNear(const QImage &img, QRect area, QColor colour, int tolerance = 24) {
   int n = 0;

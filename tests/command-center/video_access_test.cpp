@@ -52,28 +52,6 @@ struct Deployment : CentreDeployment {
   }
 };
 
-wire::QueryReply ask(link::QueryClient &client, const std::string &session, wire::Query q) {
-  q.set_session(session);
-  q.set_console("test-console");
-  return client.call(std::move(q));
-}
-
-std::string signIn(link::QueryClient &client, const std::string &user) {
-  wire::Query login;
-  login.mutable_login()->set_user(user);
-  login.mutable_login()->set_password("correct horse");
-  return ask(client, "", login).login().session();
-}
-
-std::string refusal(link::QueryClient &client, const std::string &session, const wire::Query &q) {
-  try {
-    ask(client, session, q);
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "";
-}
-
 wire::Query grantQuery(const std::string &camera, wire::VideoScope scope = wire::VIDEO_LIVE,
                        std::int64_t segmentStartUs = 0) {
   wire::Query q;
