@@ -117,7 +117,7 @@ void UiScripts::verify() {
   if (step_ == 0 && openFirstIncident()) {
     log->info("script: opened the first incident");
     next();
-  } else if (step_ == 1 && state == "reported" && ui_.click(QStringLiteral("verifyButton"))) {
+  } else if (step_ == 1 && state == "reported" && waited_ > 2 && ui_.click(QStringLiteral("verifyButton"))) {
     log->info("script: pressed verify");
     next();
   } else if (step_ == 2 && state == "verified" && !backend_.status().isEmpty()) {
@@ -138,7 +138,7 @@ void UiScripts::video() {
     if (!openFirstIncident()) return;
     log->info("script: opened the first incident");
     next();
-  } else if (step_ == 1 && !cams.isEmpty() && ui_.click(QStringLiteral("cameraButton0"))) {
+  } else if (step_ == 1 && !cams.isEmpty() && waited_ > 2 && ui_.click(QStringLiteral("cameraButton0"))) {
     auto id = cams.first().toMap().value("cameraId").toString();
     log->info("script: pressed play on camera {} ({})", id.toStdString(),
               backend_.cameras()->stateOf(id).toStdString());
@@ -146,6 +146,12 @@ void UiScripts::video() {
   } else if (step_ == 2 && frames > 25) {
     ui_.click(QStringLiteral("snapshotButton"));
     next();
+  } else if (step_ == 2 && (!pane || !pane->isVisible()) && waited_ > 20) {
+    // The click landed while the detail was still being laid out (a loaded
+    // machine): press play again, as an officer would.
+    log->info("script: the video pane did not open; pressing play again");
+    step_ = 1;
+    waited_ = 0;
   } else if (step_ == 3 && waited_ > 5) {
     log->info("script: video playing, {} frames; pane {}", frames, UiDriver::geometry(pane).toStdString());
     shot("incident");
