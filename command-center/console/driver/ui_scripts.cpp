@@ -321,7 +321,16 @@ void UiScripts::detail() {
     if (ui_.click(QStringLiteral("reopenButton"))) next();
   } else if (step_ == 5 && state != "closed" && !state.isEmpty()) {
     log->info("script: incident reopened, now {}", state.toStdString());
-    if (backend_.incident().cameras()->count() > 0) ui_.click(QStringLiteral("recordingButton0"));
+    // The recording of the first camera that is live (one that records),
+    // else of the first camera.
+    const auto rows = backend_.incident().cameras()->rows();
+    int pick = 0;
+    for (int i = 0; i < rows.size(); ++i)
+      if (backend_.cameras()->stateOf(rows[i].toMap().value("cameraId").toString()) == "live") {
+        pick = i;
+        break;
+      }
+    if (!rows.isEmpty()) ui_.click(QStringLiteral("recordingButton%1").arg(pick));
     next();
   } else if (step_ == 6 && !backend_.recordings().recording().isEmpty() &&
              (backend_.recordings().recording().value("index").toInt() >= 1 ||
