@@ -337,6 +337,9 @@ TEST(Attacks, EveryPeerMaySendAndAskOnlyWhatItsRoleAndUserAllow) {
   liuLogin.mutable_login()->set_user("liu");
   liuLogin.mutable_login()->set_password("password liu");
   EXPECT_NE(refused(streetConsole, liuLogin).find("outside this console's region"), std::string::npos);
+  EXPECT_EQ(a.query("SELECT count(*) FROM sessions WHERE user_name = 'liu'"), 0) << "no session was made";
+  EXPECT_EQ(a.query("SELECT count(*) FROM audit_log WHERE action = 'login.refused' AND object = 'user/liu'"),
+            1);
 
   // A resent change is answered, not applied again; an id reused for another request is refused.
   auto again = create(zhang, Attack::lonA, Attack::latA, "重发的报告");

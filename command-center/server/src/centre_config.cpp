@@ -192,6 +192,29 @@ std::string peerRoleName(PeerRole role) {
   return "peer";
 }
 
+std::string keyRegionOf(const CentreConfig &config, const std::string &keyId) {
+  auto it = config.keyRegions.find(keyId);
+  return it == config.keyRegions.end() ? config.region : it->second;
+}
+
+std::optional<std::string> consoleKeyRefusal(const CentreConfig &config, const std::string &keyId,
+                                             const std::string &what) {
+  auto role = config.roles.find(keyId);
+  if (role == config.roles.end()) return "a key without a role may not " + what;
+  if (role->second == PeerRole::Console || role->second == PeerRole::Client) return std::nullopt;
+  return aPeerRole(role->second) + " may not " + what;
+}
+
+std::optional<std::string> capToKeyRegion(const std::string &user, std::string &regionCode,
+                                          const std::string &keyRegion) {
+  if (regionCovers(keyRegion, regionCode)) return std::nullopt;
+  if (!regionCovers(regionCode, keyRegion))
+    return "user " + user + "'s jurisdiction " + regionCode + " is outside this console's region " +
+           keyRegion;
+  regionCode = keyRegion;
+  return std::nullopt;
+}
+
 std::string aPeerRole(PeerRole role) {
   return (role == PeerRole::Ingest ? "an " : "a ") + peerRoleName(role);
 }

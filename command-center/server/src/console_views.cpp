@@ -44,17 +44,11 @@ void ConsoleViews::place(wire::StateUpdate &u, std::optional<std::pair<double, d
 
 link::CloneAccess ConsoleViews::access(const std::string &keyId, const wire::SnapshotRequest &request) {
   link::CloneAccess a;
-  auto role = config_.roles.find(keyId);
-  if (role == config_.roles.end() ||
-      (role->second != PeerRole::Console && role->second != PeerRole::Client)) {
-    a.refused =
-        (role == config_.roles.end() ? std::string("a key without a role") : aPeerRole(role->second)) +
-        " may not take the consoles' live state";
+  if (auto no = consoleKeyRefusal(config_, keyId, "take the consoles' live state")) {
+    a.refused = *no;
     return a;
   }
-  auto keyRegionIt = config_.keyRegions.find(keyId);
-  const std::string keyRegion =
-      keyRegionIt == config_.keyRegions.end() ? config_.region : keyRegionIt->second;
+  const std::string keyRegion = keyRegionOf(config_, keyId);
   std::string region = keyRegion;
   Actor who;
   bool signedIn = !request.session().empty();
@@ -65,11 +59,9 @@ link::CloneAccess ConsoleViews::access(const std::string &keyId, const wire::Sna
       a.refused = std::string("not signed in: ") + e.what();
       return a;
     }
-    if (regionCovers(keyRegion, who.regionCode)) {
-      region = who.regionCode;
-    } else if (!regionCovers(who.regionCode, keyRegion)) {
-      a.refused = "user " + who.name + "'s jurisdiction " + who.regionCode +
-                  " is outside this console's region " + keyRegion;
+    region = who.regionCode;
+    if (auto no = capToKeyRegion(who.name, region, keyRegion)) {
+      a.refused = *no;
       return a;
     }
     a.who = "user " + who.name + " (" + roleName(who.role) + ", " + region + ") at " + keyId;

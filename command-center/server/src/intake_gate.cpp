@@ -121,6 +121,16 @@ std::optional<std::string> IntakeGate::inRegion(const std::string &peer, double 
          "'s region " + it->second;
 }
 
+// The child an incident held here came through ("" when none), or nullopt
+// when this centre does not hold it.
+std::optional<std::string> IntakeGate::viaCentreOf(const std::string &incidentId) {
+  pqxx::work tx(conn_);
+  auto rows = tx.exec_params("SELECT coalesce(via_centre, '') FROM incidents WHERE id = $1", incidentId);
+  tx.commit();
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
 // A centre's copy of an incident: a child's must lie in its jurisdiction and
 // be one it holds (or new); the parent's must be one this centre holds.
 std::optional<std::string> IntakeGate::checkCopy(const std::string &peer, PeerRole role,
@@ -128,18 +138,12 @@ std::optional<std::string> IntakeGate::checkCopy(const std::string &peer, PeerRo
   if (!std::regex_match(r.incident_id(), kIncidentId))
     return "an incident report needs incident_id ([A-Za-z0-9_.:/-]{1,96})";
   if (r.version() == 0) return "an incident copy from a centre needs its version (1 or more)";
-  pqxx::work tx(conn_);
-  auto rows = tx.exec_params(
-      "SELECT coalesce(via_centre, ''), coalesce(origin_centre, '') FROM incidents "
-      "WHERE id = $1",
-      r.incident_id());
-  tx.commit();
+  auto via = viaCentreOf(r.incident_id());
   if (role == PeerRole::Parent) {
-    if (rows.empty())
-      return "incident " + r.incident_id() + " is not held here; the parent may only update ours";
+    if (!via) return "incident " + r.incident_id() + " is not held here; the parent may only update ours";
     return std::nullopt;
   }
-  if (!rows.empty() && rows[0][0].as<std::string>() != peer)
+  if (via && *via != peer)
     return "incident " + r.incident_id() + " is not one child centre " + peer + " reported here";
   const auto &mine = config_.keyRegions.at(peer);
   const auto &codes = r.region_codes();
@@ -153,10 +157,8 @@ std::optional<std::string> IntakeGate::checkCopy(const std::string &peer, PeerRo
 std::optional<std::string> IntakeGate::checkLinkedIncident(const std::string &peer,
                                                            const std::string &incidentId) {
   if (incidentId.empty()) return std::nullopt;
-  pqxx::work tx(conn_);
-  auto rows = tx.exec_params("SELECT coalesce(via_centre, '') FROM incidents WHERE id = $1", incidentId);
-  tx.commit();
-  if (rows.empty() || rows[0][0].as<std::string>() == peer) return std::nullopt;
+  auto via = viaCentreOf(incidentId);
+  if (!via || *via == peer) return std::nullopt;
   return "incident " + incidentId + " is not one child centre " + peer + " reported here";
 }
 

@@ -37,6 +37,7 @@ private:
   std::optional<std::string> inRegion(const std::string &peer, double lon, double lat);
   std::optional<std::string> checkCopy(const std::string &peer, PeerRole role, const wire::IncidentReport &r);
   std::optional<std::string> checkLinkedIncident(const std::string &peer, const std::string &incidentId);
+  std::optional<std::string> viaCentreOf(const std::string &incidentId);
 
   const CentreConfig &config_;
   pqxx::connection conn_;

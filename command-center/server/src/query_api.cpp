@@ -42,12 +42,7 @@ QueryApi::QueryApi(const CentreConfig &config, IncidentDesk &desk, Sessions &ses
 void QueryApi::answer(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
   user_.clear();
   try {
-    auto role = config_.roles.find(peer);
-    if (role == config_.roles.end() ||
-        (role->second != PeerRole::Console && role->second != PeerRole::Client))
-      throw Error(
-          (role == config_.roles.end() ? std::string("a key without a role") : aPeerRole(role->second)) +
-          " may not use the query endpoint");
+    if (auto no = consoleKeyRefusal(config_, peer, "use the query endpoint")) throw Error(*no);
     if (auto first = requests_.earlier(q)) {
       log_->info("query {} from {} is a resend: the first answer again", q.request_id(), peer);
       r = std::move(*first);
@@ -134,11 +129,6 @@ void QueryApi::dispatch(const std::string &peer, const wire::Query &q, wire::Que
   log_->debug("query {} from {} answered", q.request_id(), peer);
 }
 
-std::string QueryApi::keyRegion(const std::string &peer) const {
-  auto it = config_.keyRegions.find(peer);
-  return it == config_.keyRegions.end() ? config_.region : it->second;
-}
-
 // A user whose jurisdiction is wider than the key's region works within the
 // key's; one outside it is refused.
 Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
@@ -151,12 +141,8 @@ Actor QueryApi::signedIn(const std::string &peer, const wire::Query &q) {
   }
   user_ = s.actor.name;
   s.actor.console = consoleOf(peer, q);
-  const auto mine = keyRegion(peer);
-  if (regionCovers(s.actor.regionCode, mine) && s.actor.regionCode != mine)
-    s.actor.regionCode = mine;
-  else if (!regionCovers(mine, s.actor.regionCode))
-    throw Error("user " + s.actor.name + "'s jurisdiction " + s.actor.regionCode +
-                " is outside this console's region " + mine);
+  if (auto no = capToKeyRegion(s.actor.name, s.actor.regionCode, keyRegionOf(config_, peer)))
+    throw Error(*no);
   return s.actor;
 }
 
@@ -204,15 +190,10 @@ void QueryApi::nearby(const Actor &who, const wire::NearbyRequest &n, wire::Quer
 }
 
 void QueryApi::login(const std::string &peer, const wire::Query &q, wire::QueryReply &r) {
-  auto session = sessions_.login(q.login().user(), q.login().password(), consoleOf(peer, q), peer);
-  const auto mine = keyRegion(peer);
-  if (!regionCovers(mine, session.actor.regionCode) && !regionCovers(session.actor.regionCode, mine)) {
-    sessions_.logout(session.token);
-    user_ = session.actor.name;
-    throw Error("user " + session.actor.name + "'s jurisdiction " + session.actor.regionCode +
-                " is outside this console's region " + mine);
-  }
-  if (regionCovers(session.actor.regionCode, mine)) session.actor.regionCode = mine;
+  // A user outside the key's region is refused before a session is made (and audited there).
+  const auto mine = keyRegionOf(config_, peer);
+  auto session = sessions_.login(q.login().user(), q.login().password(), consoleOf(peer, q), peer, mine);
+  if (auto no = capToKeyRegion(session.actor.name, session.actor.regionCode, mine)) throw Error(*no);
   auto *out = r.mutable_login();
   out->set_session(session.token);
   out->set_user(session.actor.name);

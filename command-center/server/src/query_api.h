@@ -52,8 +52,6 @@ private:
   // The signed-in user behind a query, their jurisdiction capped by the
   // key's region; throws Error otherwise.
   Actor signedIn(const std::string &peer, const wire::Query &q);
-  // The region a key may see: its `region:`, else the centre's.
-  std::string keyRegion(const std::string &peer) const;
   void tile(const std::string &peer, const wire::Query &q, wire::QueryReply &r);
   void nearby(const Actor &who, const wire::NearbyRequest &n, wire::QueryReply &r);
   void login(const std::string &peer, const wire::Query &q, wire::QueryReply &r);

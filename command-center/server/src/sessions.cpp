@@ -7,9 +7,9 @@ Sessions::Sessions(const std::string &conninfo, int sessionTtlS)
     : conn_(conninfo), users_(conn_, sessionTtlS) {}
 
 Session Sessions::login(const std::string &user, const std::string &password, const std::string &console,
-                        const std::string &keyId) {
+                        const std::string &keyId, const std::string &keyRegion) {
   std::lock_guard lock(mutex_);
-  return users_.login(user, password, console, keyId);
+  return users_.login(user, password, console, keyId, keyRegion);
 }
 
 Session Sessions::resolve(const std::string &token, const std::string &keyId) {

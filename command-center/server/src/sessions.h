@@ -21,7 +21,7 @@ public:
 
   // As UserStore::login, resolve and logout; thread-safe.
   Session login(const std::string &user, const std::string &password, const std::string &console,
-                const std::string &keyId);
+                const std::string &keyId, const std::string &keyRegion);
   Session resolve(const std::string &token, const std::string &keyId);
   void logout(const std::string &token);
 

@@ -12,6 +12,7 @@
 #include "liandong/core/errors.h"
 #include "liandong/core/text.h"
 #include "liandong/server/audit.h"
+#include "liandong/server/centre_config.h"
 
 namespace liandong::server {
 
@@ -102,7 +103,7 @@ void UserStore::disable(const std::string &name, const Actor &by) {
 }
 
 Session UserStore::login(const std::string &user, const std::string &password, const std::string &console,
-                         const std::string &keyId) {
+                         const std::string &keyId, const std::string &keyRegion) {
   pqxx::work tx(conn_);
   const std::string window = std::to_string(kLockMinutes) + " minutes";
   auto failures = tx.exec_params1(
@@ -138,6 +139,12 @@ Session UserStore::login(const std::string &user, const std::string &password, c
     audit(tx, who, "login.refused", "user/" + user, nullptr, {{"reason", "user disabled"}, {"key", keyId}});
     tx.commit();
     throw AuthError("user disabled");
+  }
+  std::string region = rows[0]["region_code"].as<std::string>();
+  if (auto no = keyRegion.empty() ? std::nullopt : capToKeyRegion(user, region, keyRegion)) {
+    audit(tx, who, "login.refused", "user/" + user, nullptr, {{"reason", *no}, {"key", keyId}});
+    tx.commit();
+    throw AuthError(*no);
   }
   initSodium();
   std::array<unsigned char, 32> raw{};

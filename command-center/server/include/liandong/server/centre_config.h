@@ -82,4 +82,16 @@ struct CentreConfig {
 // Throws ConfigError naming the file, line and key.
 CentreConfig readCentreConfig(const std::filesystem::path &file);
 
+// The region a key works in: its `region:`, else the centre's.
+std::string keyRegionOf(const CentreConfig &config, const std::string &keyId);
+// Why `keyId` may not `what` (e.g. "use the query endpoint"): only console
+// and field-client keys may; nullopt for those.
+std::optional<std::string> consoleKeyRefusal(const CentreConfig &config, const std::string &keyId,
+                                             const std::string &what);
+// A user's jurisdiction `regionCode` at a key held to `keyRegion`: narrowed
+// to the key's region when wider; the refusal (one line) when the two do not
+// meet, nullopt otherwise.
+std::optional<std::string> capToKeyRegion(const std::string &user, std::string &regionCode,
+                                          const std::string &keyRegion);
+
 }  // namespace liandong::server

@@ -55,8 +55,11 @@ public:
   // ("user disabled") or, after kMaxFailures failed sign-ins for the name
   // within kLockMinutes, ("too many failed sign-ins ...") without checking
   // the password until the lock runs out (or an administrator unlocks it).
+  // With `keyRegion`, a user whose jurisdiction does not meet it is refused
+  // ("user X's jurisdiction R is outside this console's region K") before a
+  // session is made.
   Session login(const std::string &user, const std::string &password, const std::string &console,
-                const std::string &keyId);
+                const std::string &keyId, const std::string &keyRegion = "");
   // The session's actor; throws AuthError("session expired or unknown") —
   // also when `keyId` is not the key that signed in.
   Session resolve(const std::string &token, const std::string &keyId);
