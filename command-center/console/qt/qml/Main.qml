@@ -23,6 +23,16 @@ ApplicationWindow {
     readonly property bool hasDetail: detail.incidentId !== undefined
     readonly property string mode: session.signedIn ? session.mode : "duty"
     property string paneCamera: ""
+    // What was typed for one incident (a close reason, a note, a task, a
+    // report) never carries over to the next one opened.
+    readonly property string openIncidentId: hasDetail ? "" + detail.incidentId : ""
+    onOpenIncidentIdChanged: {
+        noteText.text = ""
+        reason.text = ""
+        agencies.text = ""
+        taskTitle.text = ""
+        sitrepBody.text = ""
+    }
     property var alarmIncident: ({})
     visibility: mode === "leader" && fullScreenWall ? Window.FullScreen : Window.Windowed
 
